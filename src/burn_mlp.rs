@@ -1,0 +1,249 @@
+//! The burn twin: the same MLP as `burn::nn` modules, differentiated by burn's autodiff and
+//! stepped by burn's own SGD. It shares no math with the hand-written twin; it sees only plain
+//! parameter values and data, and gives back plain values.
+
+use anyhow::{Result, bail};
+use burn::module::Param;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::nn::{Linear, LinearConfig, Relu};
+use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::prelude::*;
+use burn::tensor::DType;
+use ndarray::{Array1, Array2};
+
+use crate::config::Precision;
+use crate::params::{LayerParams, Params};
+
+/// `Linear → ReLU → … → Linear`, as `#[derive(Module)]`.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    layers: Vec<Linear>,
+    activation: Relu,
+}
+
+impl Mlp {
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let last = self.layers.len() - 1;
+        let mut h = x;
+        for (i, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(h);
+            if i < last {
+                h = self.activation.forward(h);
+            }
+        }
+        h
+    }
+}
+
+/// The burn model with its optimizer, on burn's NdArray CPU device with autodiff.
+pub struct BurnTwin {
+    model: Mlp,
+    optimizer: ModuleOptimizer,
+    loss: CrossEntropyLoss,
+    device: Device,
+    dtype: DType,
+}
+
+/// The device the twin runs on. Every tensor gets an explicit dtype, so f32 and f64 runs can
+/// share one process (the device's default dtype is fixed per process).
+fn device() -> Device {
+    #[allow(deprecated)] // burn-ndarray is deprecated in 0.22 in favour of burn-flex; see README
+    Device::ndarray().autodiff()
+}
+
+impl BurnTwin {
+    /// Builds the model from plain parameter values, rounded to `precision`.
+    pub fn new(params: &Params, precision: Precision) -> Result<Self> {
+        if params.layers.is_empty() {
+            bail!("the network needs at least one layer");
+        }
+        let device = device();
+        let dtype = match precision {
+            Precision::F32 => DType::F32,
+            Precision::F64 => DType::F64,
+        };
+        let mut twin = BurnTwin {
+            model: Mlp {
+                layers: Vec::new(),
+                activation: Relu::new(),
+            },
+            optimizer: SgdConfig::new().init(),
+            loss: CrossEntropyLossConfig::new().init(&device),
+            device,
+            dtype,
+        };
+        twin.model.layers = params
+            .layers
+            .iter()
+            .map(|l| {
+                let (c_in, c_out) = l.weight.dim();
+                let mut linear = LinearConfig::new(c_in, c_out).init(&twin.device);
+                linear.weight = Param::from_tensor(twin.tensor2(&l.weight));
+                linear.bias = Some(Param::from_tensor(twin.tensor1(&l.bias)));
+                linear
+            })
+            .collect();
+        Ok(twin)
+    }
+
+    fn tensor2(&self, a: &Array2<f64>) -> Tensor<2> {
+        let shape = [a.nrows(), a.ncols()];
+        let values: Vec<f64> = a.iter().copied().collect();
+        Tensor::from_data(
+            self.data(values, shape.to_vec()),
+            (&self.device, self.dtype),
+        )
+    }
+
+    fn tensor1(&self, a: &Array1<f64>) -> Tensor<1> {
+        Tensor::from_data(
+            self.data(a.to_vec(), vec![a.len()]),
+            (&self.device, self.dtype),
+        )
+    }
+
+    fn data(&self, values: Vec<f64>, shape: Vec<usize>) -> TensorData {
+        match self.dtype {
+            DType::F32 => TensorData::new(values.into_iter().map(|v| v as f32).collect(), shape),
+            _ => TensorData::new(values, shape),
+        }
+    }
+
+    fn targets(&self, y: &[usize]) -> Tensor<1, Int> {
+        let y: Vec<i64> = y.iter().map(|&c| c as i64).collect();
+        let n = y.len();
+        Tensor::from_data(TensorData::new(y, [n]), &self.device)
+    }
+
+    /// Loss and parameter gradients on one batch, by `loss.backward()`.
+    pub fn loss_and_grads(&self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
+        let logits = self.model.forward(self.tensor2(x));
+        let loss = self.loss.forward(logits, self.targets(y));
+        let grads = loss.backward();
+        let value = scalar(loss);
+        let layers = self
+            .model
+            .layers
+            .iter()
+            .map(|l| LayerParams {
+                weight: to_array2(
+                    l.weight
+                        .grad(&grads)
+                        .expect("weight takes part in the loss"),
+                ),
+                bias: to_array1(
+                    l.bias
+                        .as_ref()
+                        .and_then(|b| b.grad(&grads))
+                        .expect("bias takes part in the loss"),
+                ),
+            })
+            .collect();
+        (value, Params { layers })
+    }
+
+    /// One SGD step on one batch with burn's optimizer; returns the loss and the gradients it
+    /// stepped with (taken before the update).
+    pub fn train_step(
+        &mut self,
+        x: &Array2<f64>,
+        y: &[usize],
+        learning_rate: f64,
+    ) -> (f64, Params) {
+        let logits = self.model.forward(self.tensor2(x));
+        let loss = self.loss.forward(logits, self.targets(y));
+        let grads = loss.backward();
+        let value = scalar(loss);
+        let gradients = Params {
+            layers: self
+                .model
+                .layers
+                .iter()
+                .map(|l| LayerParams {
+                    weight: to_array2(
+                        l.weight
+                            .grad(&grads)
+                            .expect("weight takes part in the loss"),
+                    ),
+                    bias: to_array1(
+                        l.bias
+                            .as_ref()
+                            .and_then(|b| b.grad(&grads))
+                            .expect("bias takes part in the loss"),
+                    ),
+                })
+                .collect(),
+        };
+        let grads = GradientsParams::from_grads(grads, &self.model);
+        let model = std::mem::replace(
+            &mut self.model,
+            Mlp {
+                layers: Vec::new(),
+                activation: Relu::new(),
+            },
+        );
+        self.model = self.optimizer.step(learning_rate, model, grads);
+        (value, gradients)
+    }
+
+    /// The current parameters as plain values.
+    pub fn params(&self) -> Params {
+        Params {
+            layers: self
+                .model
+                .layers
+                .iter()
+                .map(|l| LayerParams {
+                    weight: to_array2(l.weight.val()),
+                    bias: to_array1(l.bias.as_ref().expect("layers have a bias").val()),
+                })
+                .collect(),
+        }
+    }
+
+    /// The loss on a data set, without keeping gradients.
+    pub fn loss(&self, x: &Array2<f64>, y: &[usize]) -> f64 {
+        let logits = self.model.forward(self.tensor2(x).detach());
+        scalar(self.loss.forward(logits, self.targets(y)))
+    }
+
+    /// The class with the largest logit per row.
+    pub fn predict(&self, x: &Array2<f64>) -> Vec<usize> {
+        let logits = self.model.forward(self.tensor2(x));
+        let n = x.nrows();
+        to_array2(logits)
+            .rows()
+            .into_iter()
+            .take(n)
+            .map(|row| {
+                let mut best = 0;
+                for (j, &v) in row.iter().enumerate() {
+                    if v > row[best] {
+                        best = j;
+                    }
+                }
+                best
+            })
+            .collect()
+    }
+}
+
+fn values(t: impl Into<TensorData>) -> Vec<f64> {
+    let data: TensorData = t.into();
+    data.convert::<f64>()
+        .try_into_vec::<f64>()
+        .expect("converted to f64")
+}
+
+fn to_array2(t: Tensor<2>) -> Array2<f64> {
+    let [r, c] = t.dims();
+    Array2::from_shape_vec((r, c), values(t.into_data())).expect("shape matches")
+}
+
+fn to_array1(t: Tensor<1>) -> Array1<f64> {
+    Array1::from_vec(values(t.into_data()))
+}
+
+fn scalar(t: Tensor<1>) -> f64 {
+    values(t.into_data())[0]
+}

@@ -1,0 +1,431 @@
+//! The run configuration: one TOML file, unknown keys rejected, every key checked before training.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// A whole run: data, network, training and the agreement check.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Names the run and its default output folder `results/<name>/`.
+    pub name: String,
+    /// One seed drives everything random: data, split, initial weights, batch order.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    pub data: DataConfig,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
+    #[serde(default)]
+    pub compare: CompareConfig,
+    /// The folder of the config file; relative data paths are resolved against it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    Moons,
+    Circles,
+    Blobs,
+    Grid,
+    Spiral,
+    Xor,
+    GaussianQuantiles,
+    Iris,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridLayout {
+    /// Classes spread over the cells in about equal numbers by a seeded shuffle.
+    #[default]
+    Random,
+    /// Cell `(i, j)` gets class `(i + j) mod k`.
+    Checkerboard,
+}
+
+/// `[data]`: which data set, and the keys of that kind. Keys that do not apply to the kind are
+/// an error (see [`DataConfig::validate`]), so a typo never silently falls back to a default.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    pub kind: DataKind,
+    /// Number of generated points (all generators; not iris or csv). Default 1000.
+    pub samples: Option<usize>,
+    /// Gaussian noise: standard deviation added to the points (moons, circles), to the angle
+    /// (spiral), or the label-flipping jitter (xor).
+    pub noise: Option<f64>,
+    /// circles: radius of the inner circle relative to the outer one, in (0, 1). Default 0.5.
+    pub factor: Option<f64>,
+    /// blobs: number of blobs (= classes). Default 3.
+    pub centers: Option<usize>,
+    /// blobs: standard deviation of each blob. Default 1.0.
+    pub cluster_std: Option<f64>,
+    /// Number of classes: grid, spiral, gaussian_quantiles.
+    pub classes: Option<usize>,
+    /// grid: number of rows and columns of cells.
+    pub rows: Option<usize>,
+    pub cols: Option<usize>,
+    pub layout: Option<GridLayout>,
+    /// csv: the file, relative to the config file's folder unless absolute.
+    pub path: Option<PathBuf>,
+    /// Share of rows held out for testing, in [0, 1). 0 keeps every row, in order, for training.
+    #[serde(default = "default_test_fraction")]
+    pub test_fraction: f64,
+    /// Shuffle the generated rows (as scikit-learn's `shuffle=True`).
+    #[serde(default = "default_true")]
+    pub shuffle: bool,
+}
+
+fn default_test_fraction() -> f64 {
+    0.2
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Init {
+    /// The course's choice: `W ~ N(0, 1)`, `b = 0.1`.
+    #[default]
+    Normal,
+    /// He et al.: `W ~ N(0, 2 / fan_in)`, `b = 0.1`; keeps deep ReLU nets from exploding.
+    He,
+}
+
+/// `[model]`: the hidden layer widths; input size and class count come from the data.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    #[serde(default = "default_hidden")]
+    pub hidden: Vec<usize>,
+    #[serde(default)]
+    pub init: Init,
+}
+
+fn default_hidden() -> Vec<usize> {
+    vec![16, 16]
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            hidden: default_hidden(),
+            init: Init::default(),
+        }
+    }
+}
+
+/// `[train]`: plain mini-batch SGD.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    #[serde(default = "default_learning_rate")]
+    pub learning_rate: f64,
+    /// Reshuffle the training rows every epoch (seeded); otherwise batches are consecutive slices.
+    #[serde(default = "default_true")]
+    pub shuffle: bool,
+}
+
+fn default_epochs() -> usize {
+    100
+}
+fn default_batch_size() -> usize {
+    32
+}
+fn default_learning_rate() -> f64 {
+    0.01
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: default_epochs(),
+            batch_size: default_batch_size(),
+            learning_rate: default_learning_rate(),
+            shuffle: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    F32,
+    #[default]
+    F64,
+}
+
+impl Precision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        }
+    }
+}
+
+/// `[compare]`: the precision both twins run in, and how closely they must agree.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CompareConfig {
+    #[serde(default)]
+    pub precision: Precision,
+    /// Largest allowed relative error between the hand-written gradient and burn's, both taken
+    /// at burn's current parameters (and between the two losses). Default: see [`Tolerances`].
+    pub grad_tol: Option<f64>,
+    /// Largest allowed relative difference between the twins' own losses and gradients as they
+    /// train apart; `inf` reports it without checking. Default: see [`Tolerances`].
+    pub drift_tol: Option<f64>,
+}
+
+/// The tolerances in force for a run. `f64::INFINITY` means "measured, not checked".
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Tolerances {
+    pub grad_tol: f64,
+    pub drift_tol: f64,
+}
+
+impl Tolerances {
+    /// Defaults per precision, measured on every shipped config in both precisions (README,
+    /// "Agreement"). The worst `grad_rel_err` comes from softmax − onehot when the net is
+    /// confident: `p − 1` loses the digits `p` had, up to ~1e-12 in f64 and ~1e-3 in f32.
+    /// f32 drift is not checked by default: rounding differences flip ReLUs and the two f32
+    /// trajectories part ways over thousands of steps (measured up to ~1 on grid4) while each
+    /// step's gradients still agree.
+    pub fn defaults(precision: Precision) -> Self {
+        match precision {
+            Precision::F64 => Tolerances {
+                grad_tol: 1e-10,
+                drift_tol: 1e-6,
+            },
+            Precision::F32 => Tolerances {
+                grad_tol: 1e-2,
+                drift_tol: f64::INFINITY,
+            },
+        }
+    }
+}
+
+impl CompareConfig {
+    pub fn tolerances(&self) -> Tolerances {
+        let d = Tolerances::defaults(self.precision);
+        Tolerances {
+            grad_tol: self.grad_tol.unwrap_or(d.grad_tol),
+            drift_tol: self.drift_tol.unwrap_or(d.drift_tol),
+        }
+    }
+}
+
+impl Config {
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let mut config = Config::parse(&text)
+            .with_context(|| format!("invalid config file {}", path.display()))?;
+        config.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(config)
+    }
+
+    /// Parses and validates config text (relative paths then resolve against the working folder).
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every setting that serde cannot: ranges, and keys that do not fit the data kind.
+    pub fn validate(&self) -> Result<()> {
+        if self.name.trim().is_empty() {
+            bail!("`name` must not be empty");
+        }
+        if self.name.contains(['/', '\\']) {
+            bail!("`name` = {:?} must not contain a path separator", self.name);
+        }
+        self.data.validate()?;
+        if let Some(i) = self.model.hidden.iter().position(|&c| c == 0) {
+            bail!("[model] hidden[{i}] is 0: every hidden layer needs at least one unit");
+        }
+        let t = &self.train;
+        if t.epochs == 0 {
+            bail!("[train] epochs must be at least 1");
+        }
+        if t.batch_size == 0 {
+            bail!("[train] batch_size must be at least 1");
+        }
+        if !(t.learning_rate.is_finite() && t.learning_rate > 0.0) {
+            bail!(
+                "[train] learning_rate must be a positive finite number, got {}",
+                t.learning_rate
+            );
+        }
+        for (key, v) in [
+            ("grad_tol", self.compare.grad_tol),
+            ("drift_tol", self.compare.drift_tol),
+        ] {
+            if let Some(v) = v
+                && v.is_nan() | (v < 0.0)
+            {
+                bail!("[compare] {key} must be a number >= 0 (inf: do not check), got {v}");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DataConfig {
+    /// The keys each kind accepts, besides `kind`, `test_fraction` and `shuffle`.
+    pub fn allowed_keys(kind: DataKind) -> &'static [&'static str] {
+        match kind {
+            DataKind::Moons => &["samples", "noise"],
+            DataKind::Circles => &["samples", "noise", "factor"],
+            DataKind::Blobs => &["samples", "centers", "cluster_std"],
+            DataKind::Grid => &["samples", "classes", "rows", "cols", "layout"],
+            DataKind::Spiral => &["samples", "classes", "noise"],
+            DataKind::Xor => &["samples", "noise"],
+            DataKind::GaussianQuantiles => &["samples", "classes"],
+            DataKind::Iris => &[],
+            DataKind::Csv => &["path"],
+        }
+    }
+
+    fn given_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        let mut add = |name, present: bool| {
+            if present {
+                keys.push(name)
+            }
+        };
+        add("samples", self.samples.is_some());
+        add("noise", self.noise.is_some());
+        add("factor", self.factor.is_some());
+        add("centers", self.centers.is_some());
+        add("cluster_std", self.cluster_std.is_some());
+        add("classes", self.classes.is_some());
+        add("rows", self.rows.is_some());
+        add("cols", self.cols.is_some());
+        add("layout", self.layout.is_some());
+        add("path", self.path.is_some());
+        keys
+    }
+
+    pub fn kind_name(&self) -> String {
+        serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let allowed = Self::allowed_keys(self.kind);
+        for key in self.given_keys() {
+            if !allowed.contains(&key) {
+                bail!(
+                    "[data] key `{key}` does not apply to kind = \"{}\" (it takes: {})",
+                    self.kind_name(),
+                    if allowed.is_empty() {
+                        "no kind-specific keys".to_owned()
+                    } else {
+                        allowed.join(", ")
+                    }
+                );
+            }
+        }
+        if !(0.0..1.0).contains(&self.test_fraction) {
+            bail!(
+                "[data] test_fraction must be in [0, 1), got {}",
+                self.test_fraction
+            );
+        }
+        if let Some(noise) = self.noise
+            && !(noise.is_finite() && noise >= 0.0)
+        {
+            bail!("[data] noise must be a finite number >= 0, got {noise}");
+        }
+        if let Some(f) = self.factor
+            && !(f > 0.0 && f < 1.0)
+        {
+            bail!("[data] factor must be in (0, 1), got {f}");
+        }
+        if let Some(s) = self.cluster_std
+            && !(s.is_finite() && s > 0.0)
+        {
+            bail!("[data] cluster_std must be a positive finite number, got {s}");
+        }
+        if let Some(c) = self.centers
+            && c < 2
+        {
+            bail!("[data] centers must be at least 2 (one blob per class), got {c}");
+        }
+        if let Some(c) = self.classes
+            && c < 2
+        {
+            bail!("[data] classes must be at least 2, got {c}");
+        }
+        for (key, v) in [("rows", self.rows), ("cols", self.cols)] {
+            if v == Some(0) {
+                bail!("[data] {key} must be at least 1");
+            }
+        }
+        if self.kind == DataKind::Csv && self.path.is_none() {
+            bail!("[data] kind = \"csv\" needs `path` (the CSV file)");
+        }
+        let classes = self.class_count_hint();
+        if let (Some(samples), Some(k)) = (self.samples_or_default(), classes)
+            && samples < 2 * k
+        {
+            bail!(
+                "[data] samples = {samples} is too small for {k} classes: need at least {}",
+                2 * k
+            );
+        }
+        if self.kind == DataKind::Grid {
+            let cells = self.rows.unwrap_or(4) * self.cols.unwrap_or(4);
+            let k = self.classes.unwrap_or(2);
+            if cells < k {
+                bail!("[data] a grid of {cells} cells cannot hold {k} classes");
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of points a generator draws (None for iris and csv).
+    pub fn samples_or_default(&self) -> Option<usize> {
+        match self.kind {
+            DataKind::Iris | DataKind::Csv => None,
+            _ => Some(self.samples.unwrap_or(1000)),
+        }
+    }
+
+    /// The class count a generator will produce, when known without reading data.
+    pub fn class_count_hint(&self) -> Option<usize> {
+        match self.kind {
+            DataKind::Moons | DataKind::Circles | DataKind::Xor => Some(2),
+            DataKind::Blobs => Some(self.centers.unwrap_or(3)),
+            DataKind::Grid => Some(self.classes.unwrap_or(2)),
+            DataKind::Spiral | DataKind::GaussianQuantiles => Some(self.classes.unwrap_or(3)),
+            DataKind::Iris | DataKind::Csv => None,
+        }
+    }
+}

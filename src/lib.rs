@@ -1,0 +1,11 @@
+//! mlp2d: one small MLP written twice, by hand and with burn's autodiff, trained in lockstep.
+
+pub mod burn_mlp;
+pub mod compare;
+pub mod config;
+pub mod data;
+pub mod manual;
+pub mod output;
+pub mod params;
+pub mod report;
+pub mod rng;

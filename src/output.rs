@@ -1,0 +1,37 @@
+//! Result files are written whole or not at all: a temporary file in the same folder, renamed
+//! into place, so a crash or Ctrl-C never leaves a half-written file under the real name.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mlp2d-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Creates the output folder and proves it is writable, before any training time is spent.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    tempfile::Builder::new()
+        .prefix(".mlp2d-probe-")
+        .tempfile_in(dir)
+        .with_context(|| format!("output folder {} is not writable", dir.display()))?;
+    Ok(())
+}

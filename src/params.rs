@@ -1,0 +1,197 @@
+//! Plain parameter (and gradient) values: the only thing the two twins exchange, through the
+//! harness. Always held in f64 (an f32 value converts exactly); files use the run's dtype.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use ndarray::{Array1, Array2};
+use rand_distr::{Distribution, Normal};
+use safetensors::{Dtype, SafeTensors};
+
+use crate::config::{Init, Precision};
+use crate::rng::{Stream, rng};
+
+/// One layer `f(x) = x·W + b`: `weight` is `[c_in, c_out]`, `bias` is `[c_out]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerParams {
+    pub weight: Array2<f64>,
+    pub bias: Array1<f64>,
+}
+
+/// All layers in order. Gradients use the same type: one value per parameter entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub layers: Vec<LayerParams>,
+}
+
+/// The name of a layer's weight or bias tensor in files and messages.
+pub fn tensor_name(layer: usize, bias: bool) -> String {
+    format!("layers.{layer}.{}", if bias { "bias" } else { "weight" })
+}
+
+impl Params {
+    /// Draws the initial parameters for layer sizes `[c_0, c_1, …, c_n]` from the run's seed:
+    /// `W ~ N(0, 1)` (or `N(0, 2/c_in)` for `He`) in row-major order layer by layer, `b = 0.1`.
+    pub fn init(sizes: &[usize], init: Init, seed: u64) -> Params {
+        let mut rng = rng(seed, Stream::Init);
+        let layers = sizes
+            .windows(2)
+            .map(|w| {
+                let (c_in, c_out) = (w[0], w[1]);
+                let std = match init {
+                    Init::Normal => 1.0,
+                    Init::He => (2.0 / c_in as f64).sqrt(),
+                };
+                let normal = Normal::new(0.0, std).expect("std is positive and finite");
+                LayerParams {
+                    weight: Array2::from_shape_simple_fn((c_in, c_out), || normal.sample(&mut rng)),
+                    bias: Array1::from_elem(c_out, 0.1),
+                }
+            })
+            .collect();
+        Params { layers }
+    }
+
+    /// Layer sizes `[c_0, …, c_n]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self.layers.iter().map(|l| l.weight.nrows()).collect();
+        if let Some(last) = self.layers.last() {
+            sizes.push(last.weight.ncols());
+        }
+        sizes
+    }
+
+    /// Every tensor with its name: `layers.{i}.weight`, `layers.{i}.bias`, in layer order.
+    pub fn named(&self) -> Vec<(String, Vec<f64>)> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            out.push((tensor_name(i, false), l.weight.iter().copied().collect()));
+            out.push((tensor_name(i, true), l.bias.to_vec()));
+        }
+        out
+    }
+
+    /// Rounds every value to the run's precision, so both twins start from identical values.
+    pub fn rounded(&self, precision: Precision) -> Params {
+        let round = |v: f64| match precision {
+            Precision::F32 => v as f32 as f64,
+            Precision::F64 => v,
+        };
+        Params {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| LayerParams {
+                    weight: l.weight.mapv(round),
+                    bias: l.bias.mapv(round),
+                })
+                .collect(),
+        }
+    }
+
+    /// True when every value is finite.
+    pub fn all_finite(&self) -> bool {
+        self.layers
+            .iter()
+            .all(|l| l.weight.iter().chain(l.bias.iter()).all(|v| v.is_finite()))
+    }
+
+    /// The safetensors bytes: names as in [`tensor_name`], dtype of `precision`, row-major.
+    pub fn to_safetensors(&self, precision: Precision) -> Result<Vec<u8>> {
+        let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            tensors.push(encode(
+                tensor_name(i, false),
+                l.weight.shape(),
+                l.weight.iter(),
+                precision,
+            ));
+            tensors.push(encode(
+                tensor_name(i, true),
+                l.bias.shape(),
+                l.bias.iter(),
+                precision,
+            ));
+        }
+        let views = tensors
+            .iter()
+            .map(|(name, dtype, shape, bytes)| {
+                safetensors::tensor::TensorView::new(*dtype, shape.clone(), bytes)
+                    .map(|v| (name.clone(), v))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(safetensors::serialize(views, &None)?)
+    }
+
+    /// Reads a parameter file (f32 or f64, as written by this tool, numpy, PyTorch or JAX) and
+    /// checks it against the network's layer sizes.
+    pub fn load(path: &Path, sizes: &[usize]) -> Result<Params> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read parameter file {}", path.display()))?;
+        Params::from_safetensors(&bytes, sizes)
+            .with_context(|| format!("bad parameter file {}", path.display()))
+    }
+
+    pub fn from_safetensors(bytes: &[u8], sizes: &[usize]) -> Result<Params> {
+        let file = SafeTensors::deserialize(bytes)
+            .map_err(|e| anyhow::anyhow!("not a safetensors file ({e})"))?;
+        let tensors: HashMap<String, _> = file.tensors().into_iter().collect();
+        let read = |name: String, shape: &[usize]| -> Result<Vec<f64>> {
+            let view = tensors.get(&name).with_context(|| {
+                format!("tensor `{name}` is missing (expected shape {shape:?} for layer sizes {sizes:?})")
+            })?;
+            if view.shape() != shape {
+                bail!(
+                    "tensor `{name}` has shape {:?}, expected {shape:?} for layer sizes {sizes:?}",
+                    view.shape()
+                );
+            }
+            decode(view.dtype(), view.data()).with_context(|| format!("tensor `{name}`"))
+        };
+        let mut layers = Vec::new();
+        for (i, w) in sizes.windows(2).enumerate() {
+            let weight = read(tensor_name(i, false), &[w[0], w[1]])?;
+            let bias = read(tensor_name(i, true), &[w[1]])?;
+            layers.push(LayerParams {
+                weight: Array2::from_shape_vec((w[0], w[1]), weight)?,
+                bias: Array1::from_vec(bias),
+            });
+        }
+        let params = Params { layers };
+        if !params.all_finite() {
+            bail!("it holds NaN or infinite values");
+        }
+        Ok(params)
+    }
+}
+
+fn encode<'a>(
+    name: String,
+    shape: &[usize],
+    values: impl Iterator<Item = &'a f64>,
+    precision: Precision,
+) -> (String, Dtype, Vec<usize>, Vec<u8>) {
+    let (dtype, bytes) = match precision {
+        Precision::F32 => (
+            Dtype::F32,
+            values.flat_map(|&v| (v as f32).to_le_bytes()).collect(),
+        ),
+        Precision::F64 => (Dtype::F64, values.flat_map(|&v| v.to_le_bytes()).collect()),
+    };
+    (name, dtype, shape.to_vec(), bytes)
+}
+
+fn decode(dtype: Dtype, data: &[u8]) -> Result<Vec<f64>> {
+    Ok(match dtype {
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("chunk of 4")) as f64)
+            .collect(),
+        Dtype::F64 => data
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("chunk of 8")))
+            .collect(),
+        other => bail!("dtype {other:?} is not supported: use F32 or F64"),
+    })
+}
