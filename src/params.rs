@@ -99,29 +99,32 @@ impl Params {
 
     /// The safetensors bytes: names as in [`tensor_name`], dtype of `precision`, row-major.
     pub fn to_safetensors(&self, precision: Precision) -> Result<Vec<u8>> {
-        let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            tensors.push(encode(
-                tensor_name(i, false),
-                l.weight.shape(),
-                l.weight.iter(),
-                precision,
-            ));
-            tensors.push(encode(
-                tensor_name(i, true),
-                l.bias.shape(),
-                l.bias.iter(),
-                precision,
-            ));
-        }
-        let views = tensors
+        let tensors: Vec<Tensor> = self
+            .layers
             .iter()
-            .map(|(name, dtype, shape, bytes)| {
-                safetensors::tensor::TensorView::new(*dtype, shape.clone(), bytes)
-                    .map(|v| (name.clone(), v))
+            .enumerate()
+            .flat_map(|(i, l)| {
+                [
+                    (
+                        tensor_name(i, false),
+                        l.weight.shape().to_vec(),
+                        l.weight.iter().copied().collect(),
+                    ),
+                    (
+                        tensor_name(i, true),
+                        l.bias.shape().to_vec(),
+                        l.bias.to_vec(),
+                    ),
+                ]
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(safetensors::serialize(views, &None)?)
+            .map(|(name, shape, values)| Tensor {
+                name,
+                shape,
+                values,
+                precision,
+            })
+            .collect();
+        tensors_to_safetensors(&tensors)
     }
 
     /// Reads a parameter file (f32 or f64, as written by this tool, numpy, PyTorch or JAX) and
@@ -166,20 +169,44 @@ impl Params {
     }
 }
 
-fn encode<'a>(
-    name: String,
-    shape: &[usize],
-    values: impl Iterator<Item = &'a f64>,
-    precision: Precision,
-) -> (String, Dtype, Vec<usize>, Vec<u8>) {
-    let (dtype, bytes) = match precision {
-        Precision::F32 => (
-            Dtype::F32,
-            values.flat_map(|&v| (v as f32).to_le_bytes()).collect(),
-        ),
-        Precision::F64 => (Dtype::F64, values.flat_map(|&v| v.to_le_bytes()).collect()),
-    };
-    (name, dtype, shape.to_vec(), bytes)
+/// A named tensor on its way into a safetensors file.
+#[derive(Debug, Clone)]
+pub struct Tensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// Row-major values.
+    pub values: Vec<f64>,
+    /// The dtype it is stored in.
+    pub precision: Precision,
+}
+
+/// Serialises named tensors (each in its own dtype) into safetensors bytes.
+pub fn tensors_to_safetensors(tensors: &[Tensor]) -> Result<Vec<u8>> {
+    let encoded: Vec<(Dtype, Vec<u8>)> = tensors
+        .iter()
+        .map(|t| match t.precision {
+            Precision::F32 => (
+                Dtype::F32,
+                t.values
+                    .iter()
+                    .flat_map(|&v| (v as f32).to_le_bytes())
+                    .collect(),
+            ),
+            Precision::F64 => (
+                Dtype::F64,
+                t.values.iter().flat_map(|&v| v.to_le_bytes()).collect(),
+            ),
+        })
+        .collect();
+    let views = tensors
+        .iter()
+        .zip(&encoded)
+        .map(|(t, (dtype, bytes))| {
+            safetensors::tensor::TensorView::new(*dtype, t.shape.clone(), bytes)
+                .map(|v| (t.name.clone(), v))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(safetensors::serialize(views, &None)?)
 }
 
 fn decode(dtype: Dtype, data: &[u8]) -> Result<Vec<f64>> {
