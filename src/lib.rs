@@ -4,6 +4,7 @@ pub mod burn_mlp;
 pub mod compare;
 pub mod config;
 pub mod data;
+pub mod gradcheck;
 pub mod manual;
 pub mod output;
 pub mod params;

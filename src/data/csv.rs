@@ -151,5 +151,5 @@ pub fn write_csv(path: &Path, ds: &Dataset) -> Result<()> {
         }
         let _ = writeln!(out, "{label}");
     }
-    std::fs::write(path, out).map_err(|e| anyhow!("cannot write data file {file}: {e}"))
+    crate::output::write_atomic(path, out.as_bytes())
 }

@@ -1,0 +1,359 @@
+//! The three-way gradient check behind `mlp2d grads`: the hand-written twin, the burn twin, and
+//! central finite differences `(L(θ+h) − L(θ−h)) / 2h` in f64, for every parameter entry.
+//!
+//! The numeric column uses its own plain forward pass (below), so it shares no code with either
+//! twin. Finite differences are unreliable where a ReLU input lies within reach of the step `h`
+//! (the loss has a kink there); such entries are flagged and left out of the numeric comparisons.
+
+use std::fmt::Write as _;
+
+use ndarray::{Array1, Array2, Axis};
+
+use anyhow::Result;
+
+use crate::burn_mlp::BurnTwin;
+use crate::compare::{Prepared, manual_net, rel_err};
+use crate::config::{Precision, Tolerances};
+use crate::params::{Params, Tensor, tensor_name, tensors_to_safetensors};
+
+/// One source of gradients: its loss and every parameter gradient.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub loss: f64,
+    pub grads: Params,
+}
+
+/// Default finite-difference step.
+pub const DEFAULT_H: f64 = 1e-6;
+
+/// Default tolerance against the numeric column, by precision of the twins. CS231n's rule of
+/// thumb for relative errors: below 1e-7 is good, above 1e-4 is wrong for a smooth function.
+/// With h = 1e-6 in f64 the truncation and rounding error is ~1e-9 relative, so 1e-6 catches any
+/// real mistake. f32 twins carry their own rounding (see `Tolerances::defaults`): 1e-2.
+pub fn default_numeric_tol(f32_twins: bool) -> f64 {
+    if f32_twins { 1e-2 } else { 1e-6 }
+}
+
+/// The mean softmax cross-entropy, computed plainly in f64 (independent of both twins).
+pub fn loss_at(params: &Params, x: &Array2<f64>, y: &[usize]) -> f64 {
+    let logits = forward_from(params, 0, x.clone());
+    cross_entropy(&logits, y)
+}
+
+/// Runs layers `from..` on `h`, the input of layer `from`.
+fn forward_from(params: &Params, from: usize, mut h: Array2<f64>) -> Array2<f64> {
+    let last = params.layers.len() - 1;
+    for (i, l) in params.layers.iter().enumerate().skip(from) {
+        h = h.dot(&l.weight) + &l.bias;
+        if i < last {
+            h.mapv_inplace(|v| v.max(0.0));
+        }
+    }
+    h
+}
+
+fn cross_entropy(logits: &Array2<f64>, y: &[usize]) -> f64 {
+    let mut total = 0.0;
+    for (row, &t) in logits.axis_iter(Axis(0)).zip(y) {
+        let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        let lse = m + row.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        total += lse - row[t];
+    }
+    total / y.len() as f64
+}
+
+/// The input of every layer (index i: what layer i receives).
+fn layer_inputs(params: &Params, x: &Array2<f64>) -> Vec<Array2<f64>> {
+    let last = params.layers.len() - 1;
+    let mut inputs = vec![x.clone()];
+    for (i, l) in params.layers.iter().enumerate().take(last) {
+        let mut h = inputs[i].dot(&l.weight) + &l.bias;
+        h.mapv_inplace(|v| v.max(0.0));
+        inputs.push(h);
+    }
+    inputs
+}
+
+/// Central differences of the loss for every parameter entry. Each layer's input is computed
+/// once; a perturbed entry only re-runs the layers from its own onwards.
+pub fn numeric(params: &Params, x: &Array2<f64>, y: &[usize], h: f64) -> Column {
+    let inputs = layer_inputs(params, x);
+    let mut probe = params.clone();
+    let mut grads = params.clone();
+    for i in 0..params.layers.len() {
+        let loss_from = |p: &Params| cross_entropy(&forward_from(p, i, inputs[i].clone()), y);
+        for idx in 0..params.layers[i].weight.len() {
+            let (r, c) = (
+                idx / params.layers[i].weight.ncols(),
+                idx % params.layers[i].weight.ncols(),
+            );
+            let orig = params.layers[i].weight[(r, c)];
+            probe.layers[i].weight[(r, c)] = orig + h;
+            let up = loss_from(&probe);
+            probe.layers[i].weight[(r, c)] = orig - h;
+            let down = loss_from(&probe);
+            probe.layers[i].weight[(r, c)] = orig;
+            grads.layers[i].weight[(r, c)] = (up - down) / (2.0 * h);
+        }
+        for k in 0..params.layers[i].bias.len() {
+            let orig = params.layers[i].bias[k];
+            probe.layers[i].bias[k] = orig + h;
+            let up = loss_from(&probe);
+            probe.layers[i].bias[k] = orig - h;
+            let down = loss_from(&probe);
+            probe.layers[i].bias[k] = orig;
+            grads.layers[i].bias[k] = (up - down) / (2.0 * h);
+        }
+    }
+    Column {
+        loss: loss_at(params, x, y),
+        grads,
+    }
+}
+
+/// Per layer, the weight and bias entries whose finite difference may straddle a ReLU kink:
+/// for some row, the pre-activation `z` of the unit the entry feeds is within the step's reach
+/// (`|z| ≤ h·|input|` for a weight, `|z| ≤ h` for a bias). The output layer has no ReLU.
+/// Kinks further downstream are not tracked: they move by O(h) too, but rarely sit that close.
+pub fn kink_mask(params: &Params, x: &Array2<f64>, h: f64) -> Vec<(Array2<bool>, Array1<bool>)> {
+    let inputs = layer_inputs(params, x);
+    let last = params.layers.len() - 1;
+    params
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut w = Array2::from_elem(l.weight.raw_dim(), false);
+            let mut b = Array1::from_elem(l.bias.raw_dim(), false);
+            if i < last {
+                let z = inputs[i].dot(&l.weight) + &l.bias;
+                for (row_in, row_z) in inputs[i].axis_iter(Axis(0)).zip(z.axis_iter(Axis(0))) {
+                    for (k, &zk) in row_z.iter().enumerate() {
+                        if zk.abs() <= h {
+                            b[k] = true;
+                        }
+                        for (j, &a) in row_in.iter().enumerate() {
+                            if zk.abs() <= h * a.abs() {
+                                w[(j, k)] = true;
+                            }
+                        }
+                    }
+                }
+            }
+            (w, b)
+        })
+        .collect()
+}
+
+/// One row of the table: a tensor (or the loss) and the three pairwise relative errors.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// L2 norm of the burn twin's gradient (of the loss value for the loss row).
+    pub norm: f64,
+    pub manual_burn: f64,
+    /// Over the entries not flagged as near a kink.
+    pub manual_numeric: f64,
+    pub burn_numeric: f64,
+    pub near_kink: usize,
+}
+
+/// The whole check.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub twin_tol: f64,
+    pub numeric_tol: f64,
+}
+
+impl Report {
+    /// The first row and pair beyond tolerance, if any.
+    pub fn failure(&self) -> Option<String> {
+        for r in &self.rows {
+            let checks = [
+                ("manual–burn", r.manual_burn, self.twin_tol),
+                ("manual–numeric", r.manual_numeric, self.numeric_tol),
+                ("burn–numeric", r.burn_numeric, self.numeric_tol),
+            ];
+            for (pair, err, tol) in checks {
+                if err.is_nan() || err > tol {
+                    return Some(format!(
+                        "{} disagrees: {pair} relative error {err:.3e} exceeds {tol:.0e}",
+                        r.name
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failure().is_none()
+    }
+
+    /// The table printed by `mlp2d grads`.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<18} {:>9} {:>11} {:>12} {:>14} {:>13} {:>10}",
+            "tensor", "shape", "norm", "manual–burn", "manual–numeric", "burn–numeric", "near kink"
+        );
+        for r in &self.rows {
+            let shape = r
+                .shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("×");
+            let _ = writeln!(
+                s,
+                "{:<18} {:>9} {:>11.4e} {:>12.2e} {:>14.2e} {:>13.2e} {:>10}",
+                r.name, shape, r.norm, r.manual_burn, r.manual_numeric, r.burn_numeric, r.near_kink
+            );
+        }
+        let _ = write!(
+            s,
+            "tolerances: manual–burn {:.0e}, against numeric {:.0e} (entries near a ReLU kink left out)",
+            self.twin_tol, self.numeric_tol
+        );
+        s
+    }
+}
+
+/// Relative error over the entries where `skip` is false.
+fn masked_rel_err(a: &[f64], b: &[f64], skip: &[bool]) -> f64 {
+    let keep = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .zip(skip)
+            .filter(|(_, s)| !**s)
+            .map(|(x, _)| *x)
+            .collect()
+    };
+    rel_err(&keep(a), &keep(b))
+}
+
+/// Compares the three columns tensor by tensor.
+pub fn three_way(
+    manual: &Column,
+    burn: &Column,
+    numeric: &Column,
+    kinks: &[(Array2<bool>, Array1<bool>)],
+    twin_tol: f64,
+    numeric_tol: f64,
+) -> Report {
+    let mut rows = vec![Row {
+        name: "loss".to_owned(),
+        shape: vec![1],
+        norm: burn.loss.abs(),
+        manual_burn: rel_err(&[manual.loss], &[burn.loss]),
+        manual_numeric: rel_err(&[manual.loss], &[numeric.loss]),
+        burn_numeric: rel_err(&[burn.loss], &[numeric.loss]),
+        near_kink: 0,
+    }];
+    for (i, (wk, bk)) in kinks.iter().enumerate() {
+        let pick = |c: &Column, bias: bool| -> Vec<f64> {
+            let l = &c.grads.layers[i];
+            if bias {
+                l.bias.to_vec()
+            } else {
+                l.weight.iter().copied().collect()
+            }
+        };
+        for bias in [false, true] {
+            let skip: Vec<bool> = if bias {
+                bk.to_vec()
+            } else {
+                wk.iter().copied().collect()
+            };
+            let (m, b, n) = (pick(manual, bias), pick(burn, bias), pick(numeric, bias));
+            let layer = &burn.grads.layers[i];
+            rows.push(Row {
+                name: tensor_name(i, bias),
+                shape: if bias {
+                    layer.bias.shape().to_vec()
+                } else {
+                    layer.weight.shape().to_vec()
+                },
+                norm: b.iter().map(|v| v * v).sum::<f64>().sqrt(),
+                manual_burn: rel_err(&m, &b),
+                manual_numeric: masked_rel_err(&m, &n, &skip),
+                burn_numeric: masked_rel_err(&b, &n, &skip),
+                near_kink: skip.iter().filter(|s| **s).count(),
+            });
+        }
+    }
+    Report {
+        rows,
+        twin_tol,
+        numeric_tol,
+    }
+}
+
+/// Everything `mlp2d grads` computes.
+#[derive(Debug, Clone)]
+pub struct GradsRun {
+    pub manual: Column,
+    pub burn: Column,
+    pub numeric: Column,
+    pub report: Report,
+    pub precision: Precision,
+}
+
+/// The three columns on the whole (normalised) training split, at `params` rounded to the
+/// run's precision; the numeric column is always f64.
+pub fn run(
+    prepared: &Prepared,
+    params: &Params,
+    precision: Precision,
+    tolerances: Tolerances,
+    h: f64,
+    numeric_tol: f64,
+) -> Result<GradsRun> {
+    let params = params.rounded(precision);
+    let (x, y) = (&prepared.train.x, &prepared.train.y);
+    let (loss, grads) = manual_net(&params, precision).loss_and_grads(x, y);
+    let manual = Column { loss, grads };
+    let (loss, grads) = BurnTwin::new(&params, precision)?.loss_and_grads(x, y);
+    let burn = Column { loss, grads };
+    let numeric = numeric(&params, x, y, h);
+    let kinks = kink_mask(&params, x, h);
+    let report = three_way(
+        &manual,
+        &burn,
+        &numeric,
+        &kinks,
+        tolerances.grad_tol,
+        numeric_tol,
+    );
+    Ok(GradsRun {
+        manual,
+        burn,
+        numeric,
+        report,
+        precision,
+    })
+}
+
+impl GradsRun {
+    /// `manual.loss`, `burn.loss`, `numeric.loss` (shape [1]) and `{column}.layers.{i}.weight|bias`;
+    /// the twins' columns in the run's dtype, the numeric column in f64.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>> {
+        let mut tensors = Vec::new();
+        for (prefix, column, precision) in [
+            ("manual", &self.manual, self.precision),
+            ("burn", &self.burn, self.precision),
+            ("numeric", &self.numeric, Precision::F64),
+        ] {
+            tensors.push(Tensor {
+                name: format!("{prefix}.loss"),
+                shape: vec![1],
+                values: vec![column.loss],
+                precision,
+            });
+            tensors.extend(column.grads.tensors(&format!("{prefix}."), precision));
+        }
+        tensors_to_safetensors(&tensors)
+    }
+}
