@@ -97,34 +97,27 @@ impl Params {
             .all(|l| l.weight.iter().chain(l.bias.iter()).all(|v| v.is_finite()))
     }
 
-    /// The safetensors bytes: names as in [`tensor_name`], dtype of `precision`, row-major.
-    pub fn to_safetensors(&self, precision: Precision) -> Result<Vec<u8>> {
-        let tensors: Vec<Tensor> = self
-            .layers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, l)| {
-                [
-                    (
-                        tensor_name(i, false),
-                        l.weight.shape().to_vec(),
-                        l.weight.iter().copied().collect(),
-                    ),
-                    (
-                        tensor_name(i, true),
-                        l.bias.shape().to_vec(),
-                        l.bias.to_vec(),
-                    ),
-                ]
-            })
-            .map(|(name, shape, values)| Tensor {
-                name,
+    /// Every tensor under its name ([`tensor_name`]) behind `prefix`, stored in `precision`.
+    pub fn tensors(&self, prefix: &str, precision: Precision) -> Vec<Tensor> {
+        self.named()
+            .into_iter()
+            .zip(
+                self.layers
+                    .iter()
+                    .flat_map(|l| [l.weight.shape().to_vec(), l.bias.shape().to_vec()]),
+            )
+            .map(|((name, values), shape)| Tensor {
+                name: format!("{prefix}{name}"),
                 shape,
                 values,
                 precision,
             })
-            .collect();
-        tensors_to_safetensors(&tensors)
+            .collect()
+    }
+
+    /// The safetensors bytes: names as in [`tensor_name`], dtype of `precision`, row-major.
+    pub fn to_safetensors(&self, precision: Precision) -> Result<Vec<u8>> {
+        tensors_to_safetensors(&self.tensors("", precision))
     }
 
     /// Reads a parameter file (f32 or f64, as written by this tool, numpy, PyTorch or JAX) and
