@@ -80,34 +80,33 @@ pub fn numeric(params: &Params, x: &Array2<f64>, y: &[usize], h: f64) -> Column 
     let inputs = layer_inputs(params, x);
     let mut probe = params.clone();
     let mut grads = params.clone();
-    for i in 0..params.layers.len() {
-        let loss_from = |p: &Params| cross_entropy(&forward_from(p, i, inputs[i].clone()), y);
-        for idx in 0..params.layers[i].weight.len() {
-            let (r, c) = (
-                idx / params.layers[i].weight.ncols(),
-                idx % params.layers[i].weight.ncols(),
-            );
-            let orig = params.layers[i].weight[(r, c)];
-            probe.layers[i].weight[(r, c)] = orig + h;
+    for (i, input) in inputs.iter().enumerate() {
+        let loss_from = |p: &Params| cross_entropy(&forward_from(p, i, input.clone()), y);
+        let entries = params.layers[i].weight.len() + params.layers[i].bias.len();
+        for e in 0..entries {
+            let orig = *entry(&mut probe, i, e);
+            *entry(&mut probe, i, e) = orig + h;
             let up = loss_from(&probe);
-            probe.layers[i].weight[(r, c)] = orig - h;
+            *entry(&mut probe, i, e) = orig - h;
             let down = loss_from(&probe);
-            probe.layers[i].weight[(r, c)] = orig;
-            grads.layers[i].weight[(r, c)] = (up - down) / (2.0 * h);
-        }
-        for k in 0..params.layers[i].bias.len() {
-            let orig = params.layers[i].bias[k];
-            probe.layers[i].bias[k] = orig + h;
-            let up = loss_from(&probe);
-            probe.layers[i].bias[k] = orig - h;
-            let down = loss_from(&probe);
-            probe.layers[i].bias[k] = orig;
-            grads.layers[i].bias[k] = (up - down) / (2.0 * h);
+            *entry(&mut probe, i, e) = orig;
+            *entry(&mut grads, i, e) = (up - down) / (2.0 * h);
         }
     }
     Column {
         loss: loss_at(params, x, y),
         grads,
+    }
+}
+
+/// Entry `e` of layer `i`: the weights in row-major order, then the biases.
+fn entry(p: &mut Params, i: usize, e: usize) -> &mut f64 {
+    let l = &mut p.layers[i];
+    let n = l.weight.len();
+    if e < n {
+        &mut l.weight.as_slice_mut().expect("weights are row-major")[e]
+    } else {
+        &mut l.bias[e - n]
     }
 }
 
