@@ -149,6 +149,9 @@ pub struct EpochMetrics {
     /// Training time so far (steps only, not the checks).
     pub seconds_manual: f64,
     pub seconds_burn: f64,
+    /// Largest value within this epoch's steps.
+    pub grad_rel_err: f64,
+    pub drift: f64,
 }
 
 /// The first step at which the twins disagreed beyond tolerance.
@@ -178,6 +181,9 @@ impl std::fmt::Display for Disagreement {
 /// What a lockstep run produced.
 #[derive(Debug, Clone)]
 pub struct RunResult {
+    /// Loss of the initial parameters on the whole training split, before any step.
+    pub initial_loss_manual: f64,
+    pub initial_loss_burn: f64,
     pub metrics: Vec<EpochMetrics>,
     pub steps: usize,
     pub max_grad_rel_err: f64,
@@ -198,14 +204,38 @@ fn accuracy(predicted: &[usize], y: &[usize]) -> f64 {
     right as f64 / y.len().max(1) as f64
 }
 
-fn diverged(epoch: usize, step: usize, twin: &str, what: &str) -> anyhow::Error {
-    anyhow::anyhow!(
+/// A run whose loss or gradients became NaN or infinite: the error [`train_lockstep`] returns
+/// then (inside an `anyhow::Error`; `downcast_ref::<Diverged>()` finds it), with the epochs
+/// completed before the step that diverged. Its message names the step, the twin and the tensor.
+#[derive(Debug)]
+pub struct Diverged {
+    pub message: String,
+    /// Metrics of the completed epochs; the parameters at the step that diverged.
+    pub partial: Box<RunResult>,
+}
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diverged {}
+
+fn diverged(epoch: usize, step: usize, twin: &str, what: &str) -> String {
+    format!(
         "training diverged at epoch {epoch}, step {step}: the {twin} twin's {what} is NaN or infinite; \
          try a smaller learning_rate or init = \"he\""
     )
 }
 
-fn check_finite(loss: f64, grads: &Params, epoch: usize, step: usize, twin: &str) -> Result<()> {
+fn check_finite(
+    loss: f64,
+    grads: &Params,
+    epoch: usize,
+    step: usize,
+    twin: &str,
+) -> Result<(), String> {
     if !loss.is_finite() {
         return Err(diverged(epoch, step, twin, "loss"));
     }
@@ -255,6 +285,8 @@ pub fn train_lockstep(
     let lr = train.learning_rate;
 
     let mut result = RunResult {
+        initial_loss_manual: manual.loss(x, y),
+        initial_loss_burn: burn.loss(x, y),
         metrics: Vec::new(),
         steps: 0,
         max_grad_rel_err: 0.0,
@@ -264,10 +296,23 @@ pub fn train_lockstep(
         final_burn: initial.clone(),
     };
     let (mut seconds_manual, mut seconds_burn) = (0.0, 0.0);
+    let stop = |result: &mut RunResult,
+                manual: &dyn ManualNet,
+                burn: &BurnTwin,
+                message: String|
+     -> anyhow::Error {
+        result.final_manual = manual.params();
+        result.final_burn = burn.params();
+        anyhow::Error::new(Diverged {
+            message,
+            partial: Box::new(result.clone()),
+        })
+    };
     for epoch in 1..=train.epochs {
         if train.shuffle {
             order.shuffle(&mut batch_rng);
         }
+        let (mut epoch_grad_err, mut epoch_drift) = (0.0f64, 0.0f64);
         for batch in order.chunks(batch_size) {
             let step = result.steps;
             let xb = x.select(Axis(0), batch);
@@ -277,21 +322,29 @@ pub fn train_lockstep(
             let t = Instant::now();
             let (loss_b, grads_b) = burn.train_step(&xb, &yb, lr);
             seconds_burn += t.elapsed().as_secs_f64();
-            check_finite(loss_b, &grads_b, epoch, step, "burn")?;
+            if let Err(m) = check_finite(loss_b, &grads_b, epoch, step, "burn") {
+                return Err(stop(&mut result, manual.as_ref(), &burn, m));
+            }
 
             let t = Instant::now();
             let (loss_m, grads_m) = manual.train_step(&xb, &yb, lr);
             seconds_manual += t.elapsed().as_secs_f64();
-            check_finite(loss_m, &grads_m, epoch, step, "hand-written")?;
+            if let Err(m) = check_finite(loss_m, &grads_m, epoch, step, "hand-written") {
+                return Err(stop(&mut result, manual.as_ref(), &burn, m));
+            }
 
             // The hand-written math at burn's own parameters: no drift can hide in this one.
             let (loss_c, grads_c) = manual_net(&burn_params, precision).loss_and_grads(&xb, &yb);
-            check_finite(loss_c, &grads_c, epoch, step, "hand-written")?;
+            if let Err(m) = check_finite(loss_c, &grads_c, epoch, step, "hand-written") {
+                return Err(stop(&mut result, manual.as_ref(), &burn, m));
+            }
 
             let (grad_err, grad_at) = worst(loss_c, &grads_c, loss_b, &grads_b);
             let (drift, drift_at) = worst(loss_m, &grads_m, loss_b, &grads_b);
             result.max_grad_rel_err = result.max_grad_rel_err.max(grad_err);
             result.max_drift = result.max_drift.max(drift);
+            epoch_grad_err = epoch_grad_err.max(grad_err);
+            epoch_drift = epoch_drift.max(drift);
             if result.first_disagreement.is_none() {
                 let failed = if grad_err > tolerances.grad_tol {
                     Some(("grad_rel_err", grad_at, grad_err, tolerances.grad_tol))
@@ -328,6 +381,8 @@ pub fn train_lockstep(
             max_drift: result.max_drift,
             seconds_manual,
             seconds_burn,
+            grad_rel_err: epoch_grad_err,
+            drift: epoch_drift,
         };
         on_epoch(&metrics);
         result.metrics.push(metrics);

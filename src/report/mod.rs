@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{Disagreement, EpochMetrics, Prepared, RunResult};
@@ -12,7 +12,9 @@ use crate::config::Config;
 use crate::output::write_atomic;
 use crate::params::Params;
 
-/// `summary.json`: one finished run.
+/// `summary.json`: one finished run (or one that diverged, recorded by `compare --all`).
+///
+/// JSON has no NaN: a NaN or infinite number is written as `null` and read back as NaN.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub name: String,
@@ -32,23 +34,44 @@ pub struct Summary {
     pub batch_size: usize,
     pub learning_rate: f64,
     pub steps: usize,
+    #[serde(deserialize_with = "nan_if_null")]
     pub final_loss_manual: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub final_loss_burn: f64,
     /// Accuracies of the burn twin (the hand-written twin's are beside them).
+    #[serde(deserialize_with = "nan_if_null")]
     pub train_accuracy: f64,
     pub test_accuracy: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub train_accuracy_manual: f64,
     pub test_accuracy_manual: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub max_grad_rel_err: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub max_drift: f64,
     /// None: measured, not checked.
     pub grad_tol: Option<f64>,
     pub drift_tol: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub seconds_manual: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub seconds_burn: f64,
     pub passed: bool,
     pub first_disagreement: Option<DisagreementSummary>,
     pub warnings: Vec<String>,
+    /// Loss of the initial parameters on the training split, before any step.
+    #[serde(default)]
+    pub initial_loss_manual: Option<f64>,
+    #[serde(default)]
+    pub initial_loss_burn: Option<f64>,
+    /// Set when the run diverged (NaN or infinite loss or gradient): the message naming the step.
+    /// The other numbers then describe the epochs completed before it.
+    #[serde(default)]
+    pub diverged: Option<String>,
+}
+
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,7 +99,8 @@ impl From<&Disagreement> for DisagreementSummary {
 
 impl Summary {
     pub fn new(config: &Config, prepared: &Prepared, sizes: &[usize], run: &RunResult) -> Summary {
-        let last = run.metrics.last().expect("at least one epoch");
+        let last = run.metrics.last();
+        let get = |f: fn(&EpochMetrics) -> f64| last.map_or(f64::NAN, f);
         let tol = config.compare.tolerances();
         Summary {
             name: config.name.clone(),
@@ -94,27 +118,86 @@ impl Summary {
             batch_size: config.train.batch_size,
             learning_rate: config.train.learning_rate,
             steps: run.steps,
-            final_loss_manual: last.loss_manual,
-            final_loss_burn: last.loss_burn,
-            train_accuracy: last.train_acc_burn,
-            test_accuracy: last.test_acc_burn,
-            train_accuracy_manual: last.train_acc_manual,
-            test_accuracy_manual: last.test_acc_manual,
+            final_loss_manual: get(|m| m.loss_manual),
+            final_loss_burn: get(|m| m.loss_burn),
+            train_accuracy: get(|m| m.train_acc_burn),
+            test_accuracy: last.and_then(|m| m.test_acc_burn),
+            train_accuracy_manual: get(|m| m.train_acc_manual),
+            test_accuracy_manual: last.and_then(|m| m.test_acc_manual),
             max_grad_rel_err: run.max_grad_rel_err,
             max_drift: run.max_drift,
             grad_tol: tol.grad_tol.is_finite().then_some(tol.grad_tol),
             drift_tol: tol.drift_tol.is_finite().then_some(tol.drift_tol),
-            seconds_manual: last.seconds_manual,
-            seconds_burn: last.seconds_burn,
+            seconds_manual: get(|m| m.seconds_manual),
+            seconds_burn: get(|m| m.seconds_burn),
             passed: run.passed(),
             first_disagreement: run.first_disagreement.as_ref().map(Into::into),
             warnings: prepared.warnings.clone(),
+            initial_loss_manual: Some(run.initial_loss_manual),
+            initial_loss_burn: Some(run.initial_loss_burn),
+            diverged: None,
+        }
+    }
+
+    /// The summary of a run that diverged: `partial` holds the epochs completed before it.
+    pub fn diverged(
+        config: &Config,
+        prepared: &Prepared,
+        sizes: &[usize],
+        partial: &RunResult,
+        message: &str,
+    ) -> Summary {
+        Summary {
+            passed: false,
+            diverged: Some(message.to_owned()),
+            ..Summary::new(config, prepared, sizes, partial)
+        }
+    }
+
+    /// PASS, FAIL (the twins disagree) or DIVERGED.
+    pub fn verdict(&self) -> &'static str {
+        if self.diverged.is_some() {
+            "DIVERGED"
+        } else if self.passed {
+            "PASS"
+        } else {
+            "FAIL"
+        }
+    }
+
+    /// The exit status `compare` gives this run: 0 pass, 1 the twins disagree, 2 diverged.
+    pub fn exit_status(&self) -> u8 {
+        if self.diverged.is_some() {
+            2
+        } else if self.passed {
+            0
+        } else {
+            1
         }
     }
 
     /// The few lines printed at the end of `compare`.
     pub fn text(&self) -> String {
         let mut s = String::new();
+        if let Some(why) = &self.diverged {
+            let _ = writeln!(
+                s,
+                "{}: {} data, {} rows ({} train, {} test), net {:?}, {}, {} epochs planned",
+                self.name,
+                self.data,
+                self.samples,
+                self.train_samples,
+                self.test_samples,
+                self.sizes,
+                self.precision,
+                self.epochs
+            );
+            if let (Some(m), Some(b)) = (self.initial_loss_manual, self.initial_loss_burn) {
+                let _ = writeln!(s, "  initial loss  hand-written {m:.6}   burn {b:.6}");
+            }
+            let _ = write!(s, "  result        DIVERGED: {why}");
+            return s;
+        }
         let pct = |a: f64| format!("{:.1}%", 100.0 * a);
         let _ = writeln!(
             s,
@@ -178,13 +261,13 @@ fn tol_text(tol: Option<f64>) -> String {
 pub fn metrics_csv(metrics: &[EpochMetrics]) -> String {
     let mut s = String::from(
         "epoch,loss_manual,loss_burn,train_acc_manual,train_acc_burn,test_acc_manual,test_acc_burn,\
-         max_grad_rel_err,max_drift,seconds_manual,seconds_burn\n",
+         max_grad_rel_err,max_drift,seconds_manual,seconds_burn,grad_rel_err,drift\n",
     );
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for m in metrics {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6}",
+            "{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:e},{:e}",
             m.epoch,
             m.loss_manual,
             m.loss_burn,
@@ -195,7 +278,9 @@ pub fn metrics_csv(metrics: &[EpochMetrics]) -> String {
             m.max_grad_rel_err,
             m.max_drift,
             m.seconds_manual,
-            m.seconds_burn
+            m.seconds_burn,
+            m.grad_rel_err,
+            m.drift
         );
     }
     s
@@ -227,6 +312,41 @@ pub fn write_run(
         metrics_csv(&run.metrics).as_bytes(),
     )?;
     // The summary goes last: its presence marks a finished run.
+    let json = serde_json::to_string_pretty(summary)? + "\n";
+    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    Ok(())
+}
+
+/// Writes what a diverged run has: `initial.safetensors`, the completed epochs' `metrics.csv`
+/// and `summary.json` (with `diverged` set). Final parameter files and `boundary.png` from an
+/// earlier run in the same folder are removed: they would describe another run.
+pub fn write_diverged(
+    dir: &Path,
+    summary: &Summary,
+    partial: &RunResult,
+    initial: &Params,
+    config: &Config,
+) -> Result<()> {
+    let precision = config.compare.precision;
+    for stale in [
+        "final_manual.safetensors",
+        "final_burn.safetensors",
+        "boundary.png",
+    ] {
+        let path = dir.join(stale);
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    write_atomic(
+        &dir.join("initial.safetensors"),
+        &initial.rounded(precision).to_safetensors(precision)?,
+    )?;
+    write_atomic(
+        &dir.join("metrics.csv"),
+        metrics_csv(&partial.metrics).as_bytes(),
+    )?;
     let json = serde_json::to_string_pretty(summary)? + "\n";
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     Ok(())
