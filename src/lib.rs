@@ -8,5 +8,8 @@ pub mod gradcheck;
 pub mod manual;
 pub mod output;
 pub mod params;
+pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod rng;
+pub mod run;

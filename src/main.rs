@@ -1,15 +1,15 @@
 //! The `mlp2d` command line: thin; the work is in the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use mlp2d::compare::{initial_params, layer_sizes, prepare, train_lockstep};
+use mlp2d::compare::{layer_sizes, prepare};
 use mlp2d::config::{Config, Precision};
-use mlp2d::output::prepare_dir;
-use mlp2d::report::{Summary, write_run};
+use mlp2d::report::table::{find_runs, write_report};
+use mlp2d::run::{CompareOptions, Overrides};
 
 #[derive(Parser)]
 #[command(
@@ -26,8 +26,11 @@ struct Cli {
 enum Command {
     /// Train both twins in lockstep and check that their losses and gradients agree.
     ///
-    /// Exit status: 0 when they agree, 1 when they do not, 2 for bad input or a diverged run.
+    /// Exit status: 0 when they agree, 1 when they do not, 2 for bad input or a diverged run
+    /// (with --all: the worst of the runs).
     Compare(CompareArgs),
+    /// Write the results table (Markdown, and summary.csv beside it) from finished runs.
+    Report(ReportArgs),
     /// Loss and every gradient three ways (hand-written, burn, finite differences) at given
     /// parameters, on the config's whole training split.
     ///
@@ -78,9 +81,13 @@ struct DataArgs {
 #[derive(clap::Args)]
 struct CompareArgs {
     /// The run's TOML config (see configs/).
-    #[arg(long)]
-    config: PathBuf,
-    /// Output folder [default: results/<name>/].
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    config: Option<PathBuf>,
+    /// Run every config (*.toml) in this folder, each to <out>/<name>/, then write the report
+    /// <out>/README.md and <out>/summary.csv.
+    #[arg(long, value_name = "DIR")]
+    all: Option<PathBuf>,
+    /// Output folder [default: results/<name>/; with --all the parent folder, default results/].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Initial parameters (safetensors, `layers.{i}.weight` [c_in, c_out] and `layers.{i}.bias`).
@@ -95,15 +102,25 @@ struct CompareArgs {
     /// Override the config's precision.
     #[arg(long, value_parser = ["f32", "f64"])]
     precision: Option<String>,
-    /// Print only the final summary.
+    /// Print only the final summary (no progress bar).
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Run folders (with a summary.json), or folders of run folders [default: results].
+    dirs: Vec<PathBuf>,
+    /// The Markdown file to write; summary.csv (and init.png) go beside it.
+    #[arg(long, default_value = "results/README.md")]
+    out: PathBuf,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Compare(args) => compare(args),
+        Command::Report(args) => report(args),
         Command::Grads(args) => grads(args),
         Command::Data(args) => data(args),
     };
@@ -117,70 +134,39 @@ fn main() -> ExitCode {
 }
 
 fn compare(args: CompareArgs) -> Result<ExitCode> {
-    let mut config = Config::load(&args.config)?;
-    if let Some(seed) = args.seed {
-        config.seed = seed;
-    }
-    if let Some(epochs) = args.epochs {
-        config.train.epochs = epochs;
-    }
-    if let Some(p) = args.precision {
-        config.compare.precision = if p == "f32" {
-            Precision::F32
-        } else {
-            Precision::F64
-        };
-    }
-    config.validate()?;
-
-    let prepared = prepare(&config)?;
-    for w in &prepared.warnings {
-        eprintln!("warning: {w}");
-    }
-    if config.train.batch_size > prepared.train.x.nrows() {
-        eprintln!(
-            "warning: batch_size {} is larger than the training split ({} rows): each step uses the whole split",
-            config.train.batch_size,
-            prepared.train.x.nrows()
-        );
-    }
-    let sizes = layer_sizes(&config, &prepared);
-    let initial = initial_params(&config, &sizes, args.init.as_deref())?;
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("results").join(&config.name));
-    prepare_dir(&out)?;
-
-    let epochs = config.train.epochs;
-    let every = (epochs / 10).max(1);
-    let quiet = args.quiet;
-    let run = train_lockstep(
-        &prepared,
-        &initial,
-        &config.train,
-        config.compare.precision,
-        config.compare.tolerances(),
-        config.seed,
-        |m| {
-            if !quiet && (m.epoch % every == 0 || m.epoch == epochs) {
-                eprintln!(
-                    "epoch {:>4}/{epochs}  loss {:.5} / {:.5}  max grad_rel_err {:.1e}  max drift {:.1e}",
-                    m.epoch, m.loss_manual, m.loss_burn, m.max_grad_rel_err, m.max_drift
-                );
-            }
+    let opts = CompareOptions {
+        overrides: Overrides {
+            seed: args.seed,
+            epochs: args.epochs,
+            precision: args.precision.map(|p| match p.as_str() {
+                "f32" => Precision::F32,
+                _ => Precision::F64,
+            }),
         },
-    )?;
-    let summary = Summary::new(&config, &prepared, &sizes, &run);
-    write_run(&out, &summary, &run, &initial, &config)?;
-    println!("{}", summary.text());
-    println!("  results in    {}", out.display());
-    Ok(match &run.first_disagreement {
-        None => ExitCode::SUCCESS,
-        Some(d) => {
-            eprintln!("error: {d}");
-            ExitCode::from(1)
+        init: args.init,
+        quiet: args.quiet,
+    };
+    let status = match (&args.all, &args.config) {
+        (Some(dir), _) => {
+            let root = args.out.as_deref().unwrap_or(Path::new("results"));
+            mlp2d::run::compare_all(dir, root, &opts)?
         }
-    })
+        (None, Some(config)) => mlp2d::run::compare(config, args.out.as_deref(), &opts)?,
+        (None, None) => unreachable!("clap requires --config or --all"),
+    };
+    Ok(ExitCode::from(status))
+}
+
+fn report(args: ReportArgs) -> Result<ExitCode> {
+    let dirs = if args.dirs.is_empty() {
+        vec![PathBuf::from("results")]
+    } else {
+        args.dirs
+    };
+    let runs = find_runs(&dirs)?;
+    write_report(&runs, &args.out)?;
+    println!("{} runs: report in {}", runs.len(), args.out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn precision_arg(p: Option<&str>, config: &mut Config) {

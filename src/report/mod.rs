@@ -1,5 +1,7 @@
 //! What a run leaves behind: `metrics.csv`, `summary.json`, parameter files, and the short text
-//! summary printed at the end.
+//! summary printed at the end; and (`table`) the results table over many runs.
+
+pub mod table;
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -1,0 +1,282 @@
+//! `mlp2d compare` as library functions: one config, or every config in a folder followed by
+//! the results report. The CLI in `main.rs` only parses arguments and calls these.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::compare::{
+    Diverged, Prepared, RunResult, initial_params, layer_sizes, prepare, train_lockstep,
+};
+use crate::config::{Config, Precision};
+use crate::output::{prepare_dir, write_atomic};
+use crate::plot::{BoundaryStats, boundary_png, loss_png};
+use crate::progress::EpochProgress;
+use crate::report::table::{find_runs, write_report};
+use crate::report::{Summary, write_diverged, write_run};
+
+/// Command-line overrides of a config.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub epochs: Option<usize>,
+    pub precision: Option<Precision>,
+}
+
+impl Overrides {
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        if let Some(epochs) = self.epochs {
+            config.train.epochs = epochs;
+        }
+        if let Some(p) = self.precision {
+            config.compare.precision = p;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CompareOptions {
+    pub overrides: Overrides,
+    /// Initial parameters from a safetensors file instead of drawing them.
+    pub init: Option<PathBuf>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// What one finished (or recorded diverged) run left.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub summary: Summary,
+    pub dir: PathBuf,
+}
+
+/// Runs one config and writes its result files and pictures to `out` (default
+/// `results/<name>/`), printing the summary. A run that diverges is an error (nothing written)
+/// unless `record_divergence`, which writes what it has (summary with `diverged`, metrics,
+/// `loss.png`) and returns it.
+pub fn run_config(
+    config_path: &Path,
+    out: Option<&Path>,
+    opts: &CompareOptions,
+    record_divergence: bool,
+) -> Result<RunOutput> {
+    let mut config = Config::load(config_path)?;
+    opts.overrides.apply(&mut config);
+    config.validate()?;
+    let out = out.map_or_else(
+        || PathBuf::from("results").join(&config.name),
+        Path::to_path_buf,
+    );
+    run_loaded(&config, &out, opts, record_divergence)
+}
+
+fn run_loaded(
+    config: &Config,
+    out: &Path,
+    opts: &CompareOptions,
+    record_divergence: bool,
+) -> Result<RunOutput> {
+    let prepared = prepare(config)?;
+    for w in &prepared.warnings {
+        eprintln!("warning: {w}");
+    }
+    if config.train.batch_size > prepared.train.x.nrows() {
+        eprintln!(
+            "warning: batch_size {} is larger than the training split ({} rows): each step uses the whole split",
+            config.train.batch_size,
+            prepared.train.x.nrows()
+        );
+    }
+    let sizes = layer_sizes(config, &prepared);
+    let initial = initial_params(config, &sizes, opts.init.as_deref())?;
+    prepare_dir(out)?;
+
+    let progress = EpochProgress::new(&config.name, config.train.epochs, opts.quiet);
+    let outcome = train_lockstep(
+        &prepared,
+        &initial,
+        &config.train,
+        config.compare.precision,
+        config.compare.tolerances(),
+        config.seed,
+        |m| progress.update(m),
+    );
+    progress.finish();
+    let run = match outcome {
+        Ok(run) => run,
+        Err(e) => {
+            let Some(d) = e.downcast_ref::<Diverged>().filter(|_| record_divergence) else {
+                return Err(e);
+            };
+            let summary = Summary::diverged(config, &prepared, &sizes, &d.partial, &d.message);
+            write_loss_png(out, &summary, &d.partial, Some(&d.message));
+            write_diverged(out, &summary, &d.partial, &initial, config)?;
+            println!("{}", summary.text());
+            println!("  results in    {}", out.display());
+            return Ok(RunOutput {
+                summary,
+                dir: out.to_path_buf(),
+            });
+        }
+    };
+    let summary = Summary::new(config, &prepared, &sizes, &run);
+    write_pictures(out, &summary, &prepared, &run, config.compare.precision);
+    write_run(out, &summary, &run, &initial, config)?;
+    println!("{}", summary.text());
+    println!("  results in    {}", out.display());
+    if let Some(d) = &run.first_disagreement {
+        eprintln!("error: {d}");
+    }
+    Ok(RunOutput {
+        summary,
+        dir: out.to_path_buf(),
+    })
+}
+
+/// `mlp2d compare --config FILE`: the exit status (0 agree, 1 disagree); errors and diverged
+/// runs are `Err` (exit 2, nothing written).
+pub fn compare(config_path: &Path, out: Option<&Path>, opts: &CompareOptions) -> Result<u8> {
+    Ok(run_config(config_path, out, opts, false)?
+        .summary
+        .exit_status())
+}
+
+/// The `*.toml` files directly in `dir`, sorted.
+pub fn config_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
+    let mut paths = Vec::new();
+    for e in entries {
+        let path = e
+            .with_context(|| format!("cannot read folder {}", dir.display()))?
+            .path();
+        if path.is_file() && path.extension().is_some_and(|x| x == "toml") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        bail!("no config (*.toml) in {}", dir.display());
+    }
+    Ok(paths)
+}
+
+/// `mlp2d compare --all DIR`: every config in `dir`, each to `<out_root>/<name>/`, then the
+/// report (`<out_root>/README.md`, `<out_root>/summary.csv`). A config that fails (bad input)
+/// is reported and skipped; a run that diverges is recorded. Returns the worst exit status:
+/// 0 all agree, 1 some disagree, 2 some bad input or divergence.
+pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result<u8> {
+    if opts.init.is_some() {
+        bail!("--init cannot be used with --all: each config has its own network shape");
+    }
+    let paths = config_files(dir)?;
+    let mut worst = 0u8;
+    let mut names = HashSet::new();
+    let mut dirs = Vec::new();
+    let started = Instant::now();
+    for path in &paths {
+        let result = (|| -> Result<RunOutput> {
+            let mut config = Config::load(path)?;
+            opts.overrides.apply(&mut config);
+            config.validate()?;
+            if !names.insert(config.name.clone()) {
+                bail!(
+                    "another config in {} has name = \"{}\": each run needs its own output folder",
+                    dir.display(),
+                    config.name
+                );
+            }
+            run_loaded(&config, &out_root.join(&config.name), opts, true)
+        })();
+        match result {
+            Ok(run) => {
+                worst = worst.max(run.summary.exit_status());
+                dirs.push(run.dir);
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e:#}", path.display());
+                worst = 2;
+            }
+        }
+        println!();
+    }
+    if dirs.is_empty() {
+        bail!("no run finished: nothing to report");
+    }
+    let runs = find_runs(&dirs)?;
+    let out_md = out_root.join("README.md");
+    write_report(&runs, &out_md)?;
+    let counts = |v: &str| runs.iter().filter(|r| r.summary.verdict() == v).count();
+    println!(
+        "{} configs in {:.1} s: {} pass, {} fail, {} diverged, {} not run; report in {}",
+        paths.len(),
+        started.elapsed().as_secs_f64(),
+        counts("PASS"),
+        counts("FAIL"),
+        counts("DIVERGED"),
+        paths.len() - runs.len(),
+        out_md.display()
+    );
+    Ok(worst)
+}
+
+fn title(summary: &Summary) -> String {
+    format!(
+        "{}: {} data, net {:?}, {}, init {}",
+        summary.name, summary.data, summary.sizes, summary.precision, summary.init
+    )
+}
+
+/// `boundary.png` and `loss.png`. A picture that cannot be made is a warning, not a failed run.
+fn write_pictures(
+    dir: &Path,
+    summary: &Summary,
+    prepared: &Prepared,
+    run: &RunResult,
+    precision: Precision,
+) {
+    let accuracy = match summary.test_accuracy {
+        Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
+        None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
+    };
+    let boundary = || -> Result<BoundaryStats> {
+        let (png, stats) = boundary_png(
+            prepared,
+            &run.final_manual,
+            &run.final_burn,
+            precision,
+            &format!("{}, {accuracy}", title(summary)),
+        )?;
+        write_atomic(&dir.join("boundary.png"), &png)?;
+        Ok(stats)
+    };
+    if let Err(e) = boundary() {
+        eprintln!("warning: cannot draw boundary.png: {e:#}");
+    }
+    write_loss_png(dir, summary, run, None);
+}
+
+fn write_loss_png(dir: &Path, summary: &Summary, run: &RunResult, note: Option<&str>) {
+    let png = loss_png(
+        &run.metrics,
+        Some((run.initial_loss_manual, run.initial_loss_burn)),
+        summary.epochs,
+        summary.grad_tol,
+        &format!(
+            "{}, lr {}, batch {}",
+            title(summary),
+            summary.learning_rate,
+            summary.batch_size
+        ),
+        note,
+    )
+    .and_then(|png| write_atomic(&dir.join("loss.png"), &png));
+    if let Err(e) = png {
+        eprintln!("warning: cannot draw loss.png: {e:#}");
+    }
+}
