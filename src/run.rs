@@ -124,8 +124,11 @@ fn run_loaded(
             });
         }
     };
-    let summary = Summary::new(config, &prepared, &sizes, &run);
-    write_pictures(out, &summary, &prepared, &run, config.compare.precision);
+    let mut summary = Summary::new(config, &prepared, &sizes, &run);
+    if let Some(stats) = write_pictures(out, &summary, &prepared, &run, config.compare.precision) {
+        summary.boundary_cells_differ = Some(stats.differ);
+        summary.boundary_cells = Some(stats.cells);
+    }
     write_run(out, &summary, &run, &initial, config)?;
     println!("{}", summary.text());
     println!("  results in    {}", out.display());
@@ -233,13 +236,14 @@ fn title(summary: &Summary) -> String {
 }
 
 /// `boundary.png` and `loss.png`. A picture that cannot be made is a warning, not a failed run.
+/// Returns what the boundary picture found, when it was drawn.
 fn write_pictures(
     dir: &Path,
     summary: &Summary,
     prepared: &Prepared,
     run: &RunResult,
     precision: Precision,
-) {
+) -> Option<BoundaryStats> {
     let accuracy = match summary.test_accuracy {
         Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
         None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
@@ -255,10 +259,11 @@ fn write_pictures(
         write_atomic(&dir.join("boundary.png"), &png)?;
         Ok(stats)
     };
-    if let Err(e) = boundary() {
-        eprintln!("warning: cannot draw boundary.png: {e:#}");
-    }
+    let stats = boundary()
+        .map_err(|e| eprintln!("warning: cannot draw boundary.png: {e:#}"))
+        .ok();
     write_loss_png(dir, summary, run, None);
+    stats
 }
 
 fn write_loss_png(dir: &Path, summary: &Summary, run: &RunResult, note: Option<&str>) {

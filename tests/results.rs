@@ -124,6 +124,8 @@ fn a_run_leaves_both_pictures_and_the_new_metrics() {
     );
     assert!((m - b).abs() <= 1e-12 * b, "{m} vs {b}");
     assert!(summary.diverged.is_none());
+    assert_eq!(summary.boundary_cells, Some(RASTER * RASTER));
+    assert_eq!(summary.boundary_cells_differ, Some(0));
 }
 
 #[test]

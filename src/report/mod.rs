@@ -70,6 +70,12 @@ pub struct Summary {
     /// The other numbers then describe the epochs completed before it.
     #[serde(default)]
     pub diverged: Option<String>,
+    /// Cells of `boundary.png`'s raster where the two final nets predict different classes, and
+    /// the raster's size (none when the picture was not drawn).
+    #[serde(default)]
+    pub boundary_cells_differ: Option<usize>,
+    #[serde(default)]
+    pub boundary_cells: Option<usize>,
 }
 
 fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -138,6 +144,8 @@ impl Summary {
             initial_loss_manual: Some(run.initial_loss_manual),
             initial_loss_burn: Some(run.initial_loss_burn),
             diverged: None,
+            boundary_cells_differ: None,
+            boundary_cells: None,
         }
     }
 
