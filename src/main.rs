@@ -76,6 +76,9 @@ struct DataArgs {
     /// Override the config's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Also draw the points, coloured by class, to this PNG.
+    #[arg(long)]
+    plot: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -246,5 +249,16 @@ fn data(args: DataArgs) -> Result<ExitCode> {
         rows.classes,
         args.out.display()
     );
+    if let Some(png) = &args.plot {
+        let title = format!(
+            "{} ({} data, {} rows, split: {})",
+            config.name,
+            config.data.kind_name(),
+            rows.y.len(),
+            args.split
+        );
+        mlp2d::plot::plot_dataset(&rows, png, &title)?;
+        println!("drew them in {}", png.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -282,3 +282,27 @@ fn compare_starts_from_an_init_file_exactly() {
         }
     }
 }
+
+#[test]
+fn data_plot_draws_a_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("spiral.png");
+    let out = bin()
+        .args(["data", "--config"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/spiral.toml"))
+        .arg("--out")
+        .arg(dir.path().join("spiral.csv"))
+        .arg("--plot")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(bytes.len() > 10_000, "a blank picture would be tiny");
+}
