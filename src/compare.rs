@@ -315,6 +315,9 @@ pub fn train_lockstep(
         let (mut epoch_grad_err, mut epoch_drift) = (0.0f64, 0.0f64);
         for batch in order.chunks(batch_size) {
             let step = result.steps;
+            if crate::interrupt::requested() {
+                return Err(crate::interrupt::Interrupted { epoch, step }.into());
+            }
             let xb = x.select(Axis(0), batch);
             let yb: Vec<usize> = batch.iter().map(|&i| y[i]).collect();
 

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod config;
 pub mod data;
 pub mod gradcheck;
+pub mod interrupt;
 pub mod manual;
 pub mod output;
 pub mod params;

@@ -121,6 +121,7 @@ struct ReportArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    mlp2d::interrupt::install();
     let outcome = match cli.command {
         Command::Compare(args) => compare(args),
         Command::Report(args) => report(args),
@@ -128,10 +129,21 @@ fn main() -> ExitCode {
         Command::Data(args) => data(args),
     };
     match outcome {
+        // A signal that came while results were being written: they are complete, but the
+        // user asked to stop, so say so the usual way.
+        Ok(_) if mlp2d::interrupt::requested() => {
+            eprintln!("interrupted: the results written are complete");
+            ExitCode::from(130)
+        }
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            // 130 = 128 + SIGINT, the shell's convention for a run stopped by Ctrl-C.
+            ExitCode::from(if e.is::<mlp2d::interrupt::Interrupted>() {
+                130
+            } else {
+                2
+            })
         }
     }
 }

@@ -29,9 +29,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn prepare_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    remove_stale_temporaries(dir);
     tempfile::Builder::new()
         .prefix(".mlp2d-probe-")
         .tempfile_in(dir)
         .with_context(|| format!("output folder {} is not writable", dir.display()))?;
     Ok(())
+}
+
+/// Temporary files a killed run (SIGKILL, power loss) could not clean up. Only our own
+/// `.mlp2d-*.tmp` names are touched.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".mlp2d-") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

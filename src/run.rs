@@ -11,6 +11,7 @@ use crate::compare::{
     Diverged, Prepared, RunResult, initial_params, layer_sizes, prepare, train_lockstep,
 };
 use crate::config::{Config, Precision};
+use crate::interrupt::Interrupted;
 use crate::output::{prepare_dir, write_atomic};
 use crate::plot::{BoundaryStats, boundary_png, loss_png};
 use crate::progress::EpochProgress;
@@ -201,6 +202,8 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
                 worst = worst.max(run.summary.exit_status());
                 dirs.push(run.dir);
             }
+            // Ctrl-C stops the whole batch, not just the run it arrived in.
+            Err(e) if e.is::<Interrupted>() => return Err(e),
             Err(e) => {
                 eprintln!("error: {}: {e:#}", path.display());
                 worst = 2;
