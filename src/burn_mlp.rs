@@ -11,7 +11,7 @@ use burn::prelude::*;
 use burn::tensor::DType;
 use ndarray::{Array1, Array2};
 
-use crate::config::Precision;
+use crate::config::{Backend, Precision};
 use crate::params::{LayerParams, Params};
 
 /// `Linear → ReLU → … → Linear`, as `#[derive(Module)]`.
@@ -35,7 +35,7 @@ impl Mlp {
     }
 }
 
-/// The burn model with its optimizer, on burn's NdArray CPU device with autodiff.
+/// The burn model with its optimizer, on a burn CPU device with autodiff.
 pub struct BurnTwin {
     model: Mlp,
     optimizer: ModuleOptimizer,
@@ -44,20 +44,37 @@ pub struct BurnTwin {
     dtype: DType,
 }
 
+/// One batch as tensors on the twin's device: the inputs and the class indices.
+#[derive(Clone)]
+pub struct Batch {
+    x: Tensor<2>,
+    y: Tensor<1, Int>,
+}
+
 /// The device the twin runs on. Every tensor gets an explicit dtype, so f32 and f64 runs can
 /// share one process (the device's default dtype is fixed per process).
-fn device() -> Device {
-    #[allow(deprecated)] // burn-ndarray is deprecated in 0.22 in favour of burn-flex; see README
-    Device::ndarray().autodiff()
+fn device(backend: Backend) -> Device {
+    match backend {
+        #[allow(deprecated)]
+        // burn-ndarray is deprecated in 0.22 in favour of burn-flex; see README
+        Backend::Ndarray => Device::ndarray().autodiff(),
+        Backend::Flex => Device::flex().autodiff(),
+    }
 }
 
 impl BurnTwin {
-    /// Builds the model from plain parameter values, rounded to `precision`.
+    /// Builds the model from plain parameter values, rounded to `precision`, on the default
+    /// backend.
     pub fn new(params: &Params, precision: Precision) -> Result<Self> {
+        Self::with_backend(params, precision, Backend::default())
+    }
+
+    /// Builds the model from plain parameter values, rounded to `precision`, on `backend`.
+    pub fn with_backend(params: &Params, precision: Precision, backend: Backend) -> Result<Self> {
         if params.layers.is_empty() {
             bail!("the network needs at least one layer");
         }
-        let device = device();
+        let device = device(backend);
         let dtype = match precision {
             Precision::F32 => DType::F32,
             Precision::F64 => DType::F64,
@@ -87,12 +104,12 @@ impl BurnTwin {
     }
 
     fn tensor2(&self, a: &Array2<f64>) -> Tensor<2> {
-        let shape = [a.nrows(), a.ncols()];
-        let values: Vec<f64> = a.iter().copied().collect();
-        Tensor::from_data(
-            self.data(values, shape.to_vec()),
-            (&self.device, self.dtype),
-        )
+        let shape = vec![a.nrows(), a.ncols()];
+        let data = match self.dtype {
+            DType::F32 => TensorData::new(a.iter().map(|&v| v as f32).collect(), shape),
+            _ => TensorData::new(a.iter().copied().collect(), shape),
+        };
+        Tensor::from_data(data, (&self.device, self.dtype))
     }
 
     fn tensor1(&self, a: &Array1<f64>) -> Tensor<1> {
@@ -120,26 +137,69 @@ impl BurnTwin {
         let logits = self.model.forward(self.tensor2(x));
         let loss = self.loss.forward(logits, self.targets(y));
         let grads = loss.backward();
-        let value = scalar(loss);
-        let layers = self
-            .model
-            .layers
-            .iter()
-            .map(|l| LayerParams {
-                weight: to_array2(
-                    l.weight
-                        .grad(&grads)
-                        .expect("weight takes part in the loss"),
-                ),
-                bias: to_array1(
-                    l.bias
-                        .as_ref()
-                        .and_then(|b| b.grad(&grads))
-                        .expect("bias takes part in the loss"),
-                ),
-            })
-            .collect();
-        (value, Params { layers })
+        (scalar(loss), self.read_grads(&grads))
+    }
+
+    /// A batch as tensors on this twin's device, in its precision.
+    pub fn batch(&self, x: &Array2<f64>, y: &[usize]) -> Batch {
+        Batch {
+            x: self.tensor2(x),
+            y: self.targets(y),
+        }
+    }
+
+    /// Forward, `loss.backward()`, and one step of burn's SGD: the training step alone, on a
+    /// batch already on the device. Returns the loss tensor and the gradients (before the
+    /// update), for whoever wants to read them.
+    fn step_with(&mut self, batch: &Batch, learning_rate: f64) -> (Tensor<1>, Params) {
+        let logits = self.model.forward(batch.x.clone());
+        let loss = self.loss.forward(logits, batch.y.clone());
+        let grads = loss.backward();
+        let gradients = self.read_grads(&grads);
+        self.apply(grads, learning_rate);
+        (loss, gradients)
+    }
+
+    /// One training step (forward, backward, SGD update) on a batch already on the device;
+    /// returns the loss. What `mlp2d bench` times.
+    pub fn step(&mut self, batch: &Batch, learning_rate: f64) -> f64 {
+        let logits = self.model.forward(batch.x.clone());
+        let loss = self.loss.forward(logits, batch.y.clone());
+        let grads = loss.backward();
+        self.apply(grads, learning_rate);
+        scalar(loss)
+    }
+
+    /// `θ ← θ − λ·∂L/∂θ` by burn's optimizer.
+    fn apply(&mut self, grads: burn::tensor::Gradients, learning_rate: f64) {
+        let grads = GradientsParams::from_grads(grads, &self.model);
+        let model = std::mem::replace(
+            &mut self.model,
+            Mlp {
+                layers: Vec::new(),
+                activation: Relu::new(),
+            },
+        );
+        self.model = self.optimizer.step(learning_rate, model, grads);
+    }
+
+    fn read_grads(&self, grads: &burn::tensor::Gradients) -> Params {
+        Params {
+            layers: self
+                .model
+                .layers
+                .iter()
+                .map(|l| LayerParams {
+                    weight: to_array2(l.weight.grad(grads).expect("weight takes part in the loss")),
+                    bias: to_array1(
+                        l.bias
+                            .as_ref()
+                            .and_then(|b| b.grad(grads))
+                            .expect("bias takes part in the loss"),
+                    ),
+                })
+                .collect(),
+        }
     }
 
     /// One SGD step on one batch with burn's optimizer; returns the loss and the gradients it
@@ -150,40 +210,9 @@ impl BurnTwin {
         y: &[usize],
         learning_rate: f64,
     ) -> (f64, Params) {
-        let logits = self.model.forward(self.tensor2(x));
-        let loss = self.loss.forward(logits, self.targets(y));
-        let grads = loss.backward();
-        let value = scalar(loss);
-        let gradients = Params {
-            layers: self
-                .model
-                .layers
-                .iter()
-                .map(|l| LayerParams {
-                    weight: to_array2(
-                        l.weight
-                            .grad(&grads)
-                            .expect("weight takes part in the loss"),
-                    ),
-                    bias: to_array1(
-                        l.bias
-                            .as_ref()
-                            .and_then(|b| b.grad(&grads))
-                            .expect("bias takes part in the loss"),
-                    ),
-                })
-                .collect(),
-        };
-        let grads = GradientsParams::from_grads(grads, &self.model);
-        let model = std::mem::replace(
-            &mut self.model,
-            Mlp {
-                layers: Vec::new(),
-                activation: Relu::new(),
-            },
-        );
-        self.model = self.optimizer.step(learning_rate, model, grads);
-        (value, gradients)
+        let batch = self.batch(x, y);
+        let (loss, gradients) = self.step_with(&batch, learning_rate);
+        (scalar(loss), gradients)
     }
 
     /// The current parameters as plain values.

@@ -16,7 +16,7 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::burn_mlp::BurnTwin;
-use crate::config::{Config, Precision, Tolerances, TrainConfig};
+use crate::config::{Backend, Config, Precision, Tolerances, TrainConfig};
 use crate::data::{self, Dataset, Normaliser};
 use crate::manual::{self, Scalar, Sgd};
 use crate::params::{Params, tensor_name};
@@ -260,8 +260,9 @@ fn check_finite(
     Ok(())
 }
 
-/// Trains both twins in lockstep from `initial` and measures their agreement every step.
-/// `on_epoch` sees each epoch's metrics as they come (for progress output).
+/// Trains both twins in lockstep from `initial` and measures their agreement every step, with
+/// the burn twin on the default backend. `on_epoch` sees each epoch's metrics as they come (for
+/// progress output).
 pub fn train_lockstep(
     prepared: &Prepared,
     initial: &Params,
@@ -269,11 +270,44 @@ pub fn train_lockstep(
     precision: Precision,
     tolerances: Tolerances,
     seed: u64,
+    on_epoch: impl FnMut(&EpochMetrics),
+) -> Result<RunResult> {
+    let settings = Lockstep {
+        precision,
+        backend: Backend::default(),
+        tolerances,
+        seed,
+    };
+    train_lockstep_on(prepared, initial, train, settings, on_epoch)
+}
+
+/// How a lockstep run is checked, and where the burn twin runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Lockstep {
+    pub precision: Precision,
+    pub backend: Backend,
+    pub tolerances: Tolerances,
+    /// Drives the batch order.
+    pub seed: u64,
+}
+
+/// [`train_lockstep`] with the burn twin on a chosen backend.
+pub fn train_lockstep_on(
+    prepared: &Prepared,
+    initial: &Params,
+    train: &TrainConfig,
+    settings: Lockstep,
     mut on_epoch: impl FnMut(&EpochMetrics),
 ) -> Result<RunResult> {
+    let Lockstep {
+        precision,
+        backend,
+        tolerances,
+        seed,
+    } = settings;
     let initial = initial.rounded(precision);
     let mut manual = manual_net(&initial, precision);
-    let mut burn = BurnTwin::new(&initial, precision)?;
+    let mut burn = BurnTwin::with_backend(&initial, precision, backend)?;
     let (x, y) = (&prepared.train.x, &prepared.train.y);
     let n = x.nrows();
     if n == 0 {

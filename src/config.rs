@@ -181,12 +181,43 @@ impl Precision {
     }
 }
 
+/// The burn CPU backend the burn twin runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// burn-ndarray (deprecated in burn 0.22, still the default here: see README, "Speed").
+    #[default]
+    Ndarray,
+    /// burn-flex, burn 0.22's pure-Rust CPU backend.
+    Flex,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Ndarray => "ndarray",
+            Backend::Flex => "flex",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "ndarray" => Some(Backend::Ndarray),
+            "flex" => Some(Backend::Flex),
+            _ => None,
+        }
+    }
+}
+
 /// `[compare]`: the precision both twins run in, and how closely they must agree.
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CompareConfig {
     #[serde(default)]
     pub precision: Precision,
+    /// The burn twin's backend.
+    #[serde(default)]
+    pub backend: Backend,
     /// Largest allowed relative error between the hand-written gradient and burn's, both taken
     /// at burn's current parameters (and between the two losses). Default: see [`Tolerances`].
     pub grad_tol: Option<f64>,

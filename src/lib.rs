@@ -1,5 +1,6 @@
 //! mlp2d: one small MLP written twice, by hand and with burn's autodiff, trained in lockstep.
 
+pub mod bench;
 pub mod burn_mlp;
 pub mod compare;
 pub mod config;

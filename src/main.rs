@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use mlp2d::compare::{layer_sizes, prepare};
-use mlp2d::config::{Config, Precision};
+use mlp2d::config::{Backend, Config, Precision};
 use mlp2d::report::table::{find_runs, write_report};
 use mlp2d::run::{CompareOptions, Overrides};
 
@@ -38,6 +38,25 @@ enum Command {
     Grads(GradsArgs),
     /// Write the config's raw data set (before normalisation) as CSV, readable by kind = "csv".
     Data(DataArgs),
+    /// Time one training step of each twin for a few net sizes, in f32 and f64 (a few seconds).
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// One JSON object per row (twin, backend, hidden, batch, precision, us_per_step,
+    /// samples_per_s, gflops, …) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Which twins to time.
+    #[arg(long, value_parser = ["all", "manual", "burn"], default_value = "all")]
+    twin: String,
+    /// Burn backends to time (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = ["ndarray", "flex"], default_value = "ndarray,flex")]
+    backend: Vec<String>,
+    /// Time spent on each row, in milliseconds.
+    #[arg(long, default_value_t = 120)]
+    ms: u64,
 }
 
 #[derive(clap::Args)]
@@ -105,6 +124,9 @@ struct CompareArgs {
     /// Override the config's precision.
     #[arg(long, value_parser = ["f32", "f64"])]
     precision: Option<String>,
+    /// Override the config's burn backend.
+    #[arg(long, value_parser = ["ndarray", "flex"])]
+    backend: Option<String>,
     /// Print only the final summary (no progress bar).
     #[arg(long, short)]
     quiet: bool,
@@ -127,6 +149,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report(args),
         Command::Grads(args) => grads(args),
         Command::Data(args) => data(args),
+        Command::Bench(args) => bench(args),
     };
     match outcome {
         // A signal that came while results were being written: they are complete, but the
@@ -157,6 +180,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
                 "f32" => Precision::F32,
                 _ => Precision::F64,
             }),
+            backend: args.backend.as_deref().and_then(Backend::from_name),
         },
         init: args.init,
         quiet: args.quiet,
@@ -271,6 +295,35 @@ fn data(args: DataArgs) -> Result<ExitCode> {
         );
         mlp2d::plot::plot_dataset(&rows, png, &title)?;
         println!("drew them in {}", png.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench(args: BenchArgs) -> Result<ExitCode> {
+    use mlp2d::bench::{Peak, Which, run, table};
+    let which = match args.twin.as_str() {
+        "manual" => Which::Manual,
+        "burn" => Which::Burn,
+        _ => Which::All,
+    };
+    let backends: Vec<Backend> = args
+        .backend
+        .iter()
+        .filter_map(|b| Backend::from_name(b))
+        .collect();
+    let peak = Peak::estimate();
+    let rows = run(
+        which,
+        &backends,
+        std::time::Duration::from_millis(args.ms),
+        &peak,
+    )?;
+    if args.json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        print!("{}", table(&rows, &peak));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,9 +8,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::compare::{
-    Diverged, Prepared, RunResult, initial_params, layer_sizes, prepare, train_lockstep,
+    Diverged, Lockstep, Prepared, RunResult, initial_params, layer_sizes, prepare,
+    train_lockstep_on,
 };
-use crate::config::{Config, Precision};
+use crate::config::{Backend, Config, Precision};
 use crate::interrupt::Interrupted;
 use crate::output::{prepare_dir, write_atomic};
 use crate::plot::{BoundaryStats, boundary_png, loss_png};
@@ -24,6 +25,7 @@ pub struct Overrides {
     pub seed: Option<u64>,
     pub epochs: Option<usize>,
     pub precision: Option<Precision>,
+    pub backend: Option<Backend>,
 }
 
 impl Overrides {
@@ -36,6 +38,9 @@ impl Overrides {
         }
         if let Some(p) = self.precision {
             config.compare.precision = p;
+        }
+        if let Some(b) = self.backend {
+            config.compare.backend = b;
         }
     }
 }
@@ -98,15 +103,15 @@ fn run_loaded(
     prepare_dir(out)?;
 
     let progress = EpochProgress::new(&config.name, config.train.epochs, opts.quiet);
-    let outcome = train_lockstep(
-        &prepared,
-        &initial,
-        &config.train,
-        config.compare.precision,
-        config.compare.tolerances(),
-        config.seed,
-        |m| progress.update(m),
-    );
+    let settings = Lockstep {
+        precision: config.compare.precision,
+        backend: config.compare.backend,
+        tolerances: config.compare.tolerances(),
+        seed: config.seed,
+    };
+    let outcome = train_lockstep_on(&prepared, &initial, &config.train, settings, |m| {
+        progress.update(m)
+    });
     progress.finish();
     let run = match outcome {
         Ok(run) => run,
