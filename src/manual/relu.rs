@@ -1,6 +1,9 @@
 //! `a(x) = max(x, 0)`, element-wise.
+//!
+//! As in `linear.rs`: [`Relu`] is the textbook layer (keeps its input, returns fresh arrays);
+//! [`relu_in_place`] and [`relu_backward_in_place`] are the same math on buffers the caller owns.
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
 
 use super::Scalar;
 
@@ -21,17 +24,31 @@ impl<T: Scalar> Default for Relu<T> {
 impl<T: Scalar> Relu<T> {
     pub fn forward(&mut self, x: &Array2<T>) -> Array2<T> {
         self.input = x.clone();
-        x.mapv(|v| if v > T::zero() { v } else { T::zero() })
+        let mut out = x.clone();
+        relu_in_place(out.view_mut());
+        out
     }
 
     /// Passes the gradient where the input was > 0, and 0 elsewhere (at 0 too, as burn does).
     pub fn backward(&self, grad_out: &Array2<T>) -> Array2<T> {
         let mut grad = grad_out.clone();
-        grad.zip_mut_with(&self.input, |g, &x| {
-            if x <= T::zero() {
-                *g = T::zero()
-            }
-        });
+        relu_backward_in_place(grad.view_mut(), self.input.view());
         grad
     }
+}
+
+/// `h ← max(h, 0)`, overwriting the pre-activation with the activation.
+pub fn relu_in_place<T: Scalar>(mut h: ArrayViewMut2<T>) {
+    h.mapv_inplace(|v| if v > T::zero() { v } else { T::zero() });
+}
+
+/// `g ← g` where the ReLU's input was > 0, and 0 elsewhere. `seen` may be the ReLU's input or
+/// its output: `max(x, 0) > 0` exactly where `x > 0`, so the in-place forward pass loses nothing
+/// the backward pass needs.
+pub fn relu_backward_in_place<T: Scalar>(g: ArrayViewMut2<T>, seen: ArrayView2<T>) {
+    Zip::from(g).and(seen).for_each(|g, &x| {
+        if x <= T::zero() {
+            *g = T::zero()
+        }
+    });
 }
