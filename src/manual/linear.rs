@@ -3,13 +3,12 @@
 //! Two forms of the same math. [`Linear::forward`] and [`Linear::backward`] are the textbook
 //! layer: it keeps its own copy of the input and returns fresh arrays. The `_into` forms do the
 //! work: they read the input from wherever the caller keeps it and write into buffers the caller
-//! owns, so a training step allocates nothing ([`super::Mlp`] owns the buffers, see
+//! owns, so a training step allocates nothing of its own ([`super::Mlp`] owns the buffers, see
 //! `workspace.rs`). The textbook form calls the `_into` form: there is one implementation.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
-use super::Scalar;
+use super::{Scalar, matmul};
 
 #[derive(Debug, Clone)]
 pub struct Linear<T: Scalar> {
@@ -51,11 +50,15 @@ impl<T: Scalar> Linear<T> {
         grad_in
     }
 
-    /// `out ← x·W + b`. The product is written straight into `out` (`general_mat_mul` with
-    /// β = 0, the same `matrixmultiply` kernel as `x.dot(&W)`), then the bias is added in place.
+    /// `out ← x·W + b`: the product is written straight into `out`, then the bias is added to
+    /// every row in place.
     pub fn forward_into(&self, x: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
-        general_mat_mul(T::one(), &x, &self.weight, T::zero(), &mut out);
-        out += &self.bias;
+        matmul::x_w(x, self.weight.view(), out.view_mut());
+        let b = self.bias.as_slice().expect("bias is contiguous");
+        match out.as_slice_mut() {
+            Some(out) => out.chunks_exact_mut(b.len()).for_each(|row| add(row, b)),
+            None => out += &self.bias,
+        }
     }
 
     /// The backward pass at input `x` (what the forward pass saw) for `g = ∂L/∂f`: stores
@@ -67,14 +70,23 @@ impl<T: Scalar> Linear<T> {
         g: ArrayView2<T>,
         grad_in: Option<ArrayViewMut2<T>>,
     ) {
-        general_mat_mul(T::one(), &x.t(), &g, T::zero(), &mut self.grad_weight);
+        matmul::xt_g(x, g, self.grad_weight.view_mut());
         // Row by row, in order: the same sums as `g.sum_axis(Axis(0))`, without the allocation.
         self.grad_bias.fill(T::zero());
-        for row in g.rows() {
-            self.grad_bias += &row;
+        let gb = self.grad_bias.as_slice_mut().expect("contiguous");
+        match g.as_slice() {
+            Some(g) => g.chunks_exact(gb.len()).for_each(|row| add(gb, row)),
+            None => g.rows().into_iter().for_each(|row| {
+                gb.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
+            }),
         }
-        if let Some(mut grad_in) = grad_in {
-            general_mat_mul(T::one(), &g, &self.weight.t(), T::zero(), &mut grad_in);
+        if let Some(grad_in) = grad_in {
+            matmul::g_wt(g, self.weight.view(), grad_in);
         }
     }
+}
+
+/// `a ← a + b`, element-wise.
+fn add<T: Scalar>(a: &mut [T], b: &[T]) {
+    a.iter_mut().zip(b).for_each(|(a, &b)| *a += b);
 }

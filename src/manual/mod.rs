@@ -8,6 +8,7 @@
 
 mod linear;
 mod loss;
+mod matmul;
 mod mlp;
 mod relu;
 mod sgd;

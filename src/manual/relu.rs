@@ -39,16 +39,24 @@ impl<T: Scalar> Relu<T> {
 
 /// `h ← max(h, 0)`, overwriting the pre-activation with the activation.
 pub fn relu_in_place<T: Scalar>(mut h: ArrayViewMut2<T>) {
-    h.mapv_inplace(|v| if v > T::zero() { v } else { T::zero() });
+    let relu = |v: &mut T| *v = if *v > T::zero() { *v } else { T::zero() };
+    match h.as_slice_mut() {
+        Some(h) => h.iter_mut().for_each(relu),
+        None => h.iter_mut().for_each(relu),
+    }
 }
 
 /// `g ← g` where the ReLU's input was > 0, and 0 elsewhere. `seen` may be the ReLU's input or
 /// its output: `max(x, 0) > 0` exactly where `x > 0`, so the in-place forward pass loses nothing
 /// the backward pass needs.
-pub fn relu_backward_in_place<T: Scalar>(g: ArrayViewMut2<T>, seen: ArrayView2<T>) {
-    Zip::from(g).and(seen).for_each(|g, &x| {
+pub fn relu_backward_in_place<T: Scalar>(mut g: ArrayViewMut2<T>, seen: ArrayView2<T>) {
+    let mask = |g: &mut T, &x: &T| {
         if x <= T::zero() {
             *g = T::zero()
         }
-    });
+    };
+    match (g.as_slice_mut(), seen.as_slice()) {
+        (Some(g), Some(seen)) => g.iter_mut().zip(seen).for_each(|(g, x)| mask(g, x)),
+        _ => Zip::from(g).and(seen).for_each(mask),
+    }
 }

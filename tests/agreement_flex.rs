@@ -1,0 +1,77 @@
+//! tests/agreement.rs with the burn twin on burn-flex instead of burn-ndarray: for every shipped
+//! config, in both precisions, the hand-written twin and the burn twin agree within the same
+//! tolerances at every step, and the trained net is actually good.
+
+use std::path::{Path, PathBuf};
+
+use mlp2d::compare::{Lockstep, initial_params, layer_sizes, prepare, train_lockstep_on};
+use mlp2d::config::{Backend, Config, Precision};
+
+fn configs() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn check_all(precision: Precision) {
+    let paths = configs();
+    assert!(
+        paths.len() >= 9,
+        "the shipped configs are missing: {paths:?}"
+    );
+    for path in paths {
+        let mut config = Config::load(&path).unwrap();
+        config.compare.precision = precision;
+        let tol = config.compare.tolerances();
+        let prepared = prepare(&config).unwrap();
+        let sizes = layer_sizes(&config, &prepared);
+        let initial = initial_params(&config, &sizes, None).unwrap();
+        let settings = Lockstep {
+            precision,
+            backend: Backend::Flex,
+            tolerances: tol,
+            seed: config.seed,
+        };
+        let run = train_lockstep_on(&prepared, &initial, &config.train, settings, |_| {}).unwrap();
+        let name = format!("{} ({}, flex)", path.display(), precision.name());
+        assert!(run.passed(), "{name}: {}", run.first_disagreement.unwrap());
+        assert!(run.max_grad_rel_err <= tol.grad_tol, "{name}");
+        let last = run.metrics.last().unwrap();
+        let test_acc = last
+            .test_acc_burn
+            .expect("every shipped config holds out a test split");
+        let test_acc_manual = last.test_acc_manual.unwrap();
+        assert!(
+            test_acc >= 0.9 && test_acc_manual >= 0.9,
+            "{name}: test accuracy {test_acc}, {test_acc_manual}"
+        );
+        // In f64 the twins stay within 1e-6 of each other, so they classify every point alike;
+        // in f32 their trajectories may part (see Tolerances::defaults).
+        if precision == Precision::F64 {
+            assert_eq!(
+                test_acc_manual, test_acc,
+                "{name}: the twins classify differently"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_config_agrees_on_flex_in_f64() {
+    check_all(Precision::F64);
+}
+
+/// Fails at the shipped f32 tolerance (1e-2): on burn-flex the worst grad_rel_err in f32 is
+/// 1.1e-2 (xor, layers.2.bias) and 1.02e-2 (grid2), against 1.1e-3 on burn-ndarray. The
+/// tolerance is not loosened; `cargo test --release -- --ignored` shows the failure. This is why
+/// `ndarray` stays the default backend (README, "Speed").
+#[test]
+#[ignore = "burn-flex in f32 exceeds grad_tol 1e-2 on xor and grid2; see README"]
+fn every_config_agrees_on_flex_in_f32() {
+    check_all(Precision::F32);
+}
