@@ -24,6 +24,9 @@ pub struct Config {
     /// The folder of the config file; relative data paths are resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The config file itself, for messages about what it asks for (None: parsed from text).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 fn default_seed() -> u64 {
@@ -269,19 +272,40 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
-        let mut config = Config::parse(&text)
-            .with_context(|| format!("invalid config file {}", path.display()))?;
+        let invalid = || format!("invalid config file {}", path.display());
+        let mut config = Config::parse(&text).with_context(invalid)?;
         config.base_dir = path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
+        config.file = Some(path.to_path_buf());
+        // Checked here rather than when the data is read, so the message names the config.
+        if let Some(csv) = &config.data.path {
+            let resolved = config.base_dir.join(csv);
+            if !resolved.exists() {
+                let shown = format!("{:?}", csv.display().to_string());
+                let e = if csv.is_absolute() {
+                    anyhow::anyhow!("[data] path = {shown} does not exist")
+                } else {
+                    anyhow::anyhow!(
+                        "[data] path = {shown} does not exist (looked for {}, relative to the config file's folder)",
+                        resolved.display()
+                    )
+                };
+                return Err(e).with_context(invalid);
+            }
+        }
         Ok(config)
     }
 
     /// Parses and validates config text (relative paths then resolve against the working folder).
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        // Syntax first, so a broken file is not reported as a missing key.
+        if let Err(e) = text.parse::<toml::Table>() {
+            bail!("{}", describe_toml_error(text, &e, true));
+        }
+        let config: Config = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!(describe_toml_error(text, &e, false)))?;
         config.validate()?;
         Ok(config)
     }
@@ -324,6 +348,11 @@ impl Config {
         Ok(())
     }
 }
+
+/// Far above any toy run, and low enough that a typo of a few extra digits is an error instead
+/// of an allocation that aborts the process (or, for the grid, an overflowing cell count).
+pub const MAX_SAMPLES: usize = 10_000_000;
+pub const MAX_GRID_SIDE: usize = 1000;
 
 impl DataConfig {
     /// The keys each kind accepts, besides `kind`, `test_fraction` and `shuffle`.
@@ -418,6 +447,16 @@ impl DataConfig {
             if v == Some(0) {
                 bail!("[data] {key} must be at least 1");
             }
+            if let Some(v) = v
+                && v > MAX_GRID_SIDE
+            {
+                bail!("[data] {key} = {v} is too large: at most {MAX_GRID_SIDE}");
+            }
+        }
+        if let Some(n) = self.samples
+            && n > MAX_SAMPLES
+        {
+            bail!("[data] samples = {n} is too large: at most {MAX_SAMPLES}");
         }
         if self.kind == DataKind::Csv && self.path.is_none() {
             bail!("[data] kind = \"csv\" needs `path` (the CSV file)");
@@ -458,5 +497,142 @@ impl DataConfig {
             DataKind::Spiral | DataKind::GaussianQuantiles => Some(self.classes.unwrap_or(3)),
             DataKind::Iris | DataKind::Csv => None,
         }
+    }
+}
+
+/// One line for a TOML or serde error: where (line, key or table), what, and for a misspelt
+/// key or value the closest valid one. serde's own text lists the valid ones but no location.
+fn describe_toml_error(text: &str, e: &toml::de::Error, syntax: bool) -> String {
+    let message = e.message().trim().replace('\n', ": ");
+    let span = e.span().unwrap_or(0..0);
+    let before = text.get(..span.start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    if syntax {
+        return format!("line {line}, column {column}: this is not valid TOML: {message}");
+    }
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    // The key whose value the span points into, as in `epochs = "ten"`.
+    let key = line_text
+        .split_once('=')
+        .filter(|(k, _)| k.len() < span.start - line_start)
+        .map(|(k, _)| k.trim().to_owned());
+    let quoted = backticked(&message);
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (given, valid) = quoted.split_first().unwrap_or((&"", &[]));
+        let expected = rest.split_once(", ").map_or("", |(_, e)| e);
+        let expected = expected
+            .strip_prefix("expected one of ")
+            .or_else(|| expected.strip_prefix("expected "))
+            .unwrap_or(expected);
+        return format!(
+            "line {line}: unknown key `{given}`{} (valid keys here: {expected})",
+            did_you_mean(given, valid)
+        );
+    }
+    if message.starts_with("unknown variant ") {
+        let (given, valid) = quoted.split_first().unwrap_or((&"", &[]));
+        let expected = message.split_once(", ").map_or("", |(_, e)| e);
+        let what = match &key {
+            Some(k) => format!("`{k}` = \"{given}\""),
+            None => format!("\"{given}\""),
+        };
+        return format!(
+            "line {line}: {what} is not a known value{} ({expected})",
+            did_you_mean(given, valid)
+        );
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        let field = field.trim_matches('`');
+        let spanned = text.get(span.clone()).unwrap_or("").trim_start();
+        if let Some(header) = spanned.strip_prefix('[') {
+            let table = header.split(']').next().unwrap_or("").trim();
+            return format!("line {line}: the [{table}] table is missing the key `{field}`");
+        }
+        if let Some(k) = key.filter(|_| spanned.starts_with('{')) {
+            return format!("line {line}: the table `{k}` is missing the key `{field}`");
+        }
+        return match field {
+            "data" => "the [data] table is missing (it says which data to train on)".to_owned(),
+            _ => format!("the key `{field}` is missing at the top level"),
+        };
+    }
+    let message = message
+        .replace("expected usize", "expected a whole number >= 0")
+        .replace("expected u64", "expected a whole number >= 0")
+        .replace("expected f64", "expected a number");
+    match key {
+        Some(k) => format!("line {line}, key `{k}`: {message}"),
+        None => format!("line {line}: {message}"),
+    }
+}
+
+/// The words in backticks, in order: serde names the given key or value first, then the valid ones.
+fn backticked(message: &str) -> Vec<&str> {
+    message.split('`').skip(1).step_by(2).collect()
+}
+
+/// `, did you mean `x`?` for the valid word closest to `given`, if one is close enough to be
+/// a likely typo; else nothing.
+fn did_you_mean(given: &str, valid: &[&str]) -> String {
+    let given_lower = given.to_lowercase();
+    let limit = (given.chars().count() / 3).max(2);
+    valid
+        .iter()
+        .map(|v| (edit_distance(&given_lower, &v.to_lowercase()), *v))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, v)| format!(", did you mean `{v}`?"))
+        .unwrap_or_default()
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`; the swap
+/// counts once because it is the commonest typo (`nosie`).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // d[i][j]: distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_a_swap_once() {
+        assert_eq!(edit_distance("nosie", "noise"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("epoch", "epochs"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn suggests_only_close_words() {
+        assert_eq!(
+            did_you_mean("nosie", &["kind", "noise", "samples"]),
+            ", did you mean `noise`?"
+        );
+        assert_eq!(did_you_mean("colour", &["kind", "noise"]), "");
     }
 }
