@@ -16,7 +16,7 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::burn_mlp::BurnTwin;
-use crate::config::{Backend, Config, Precision, Tolerances, TrainConfig};
+use crate::config::{Backend, Config, DataKind, Precision, Tolerances, TrainConfig};
 use crate::data::{self, Dataset, Normaliser};
 use crate::manual::{self, Scalar, Sgd};
 use crate::params::{Params, tensor_name};
@@ -61,7 +61,15 @@ pub struct Prepared {
 
 /// Loads the config's data, splits it and normalises both splits.
 pub fn prepare(config: &Config) -> Result<Prepared> {
-    let raw = data::load(&config.data, config.seed, &config.base_dir)?;
+    let raw = data::load(&config.data, config.seed, &config.base_dir).map_err(|e| {
+        // A generator's complaint is about the config's numbers; a CSV's names its own file.
+        match (&config.file, config.data.kind) {
+            (Some(file), kind) if kind != DataKind::Csv => {
+                e.context(format!("config file {}", file.display()))
+            }
+            _ => e,
+        }
+    })?;
     let split = data::split(&raw, config.data.test_fraction, config.seed);
     let normaliser = Normaliser::fit(&split.train.x);
     let mut warnings = Vec::new();
@@ -204,7 +212,8 @@ fn accuracy(predicted: &[usize], y: &[usize]) -> f64 {
     right as f64 / y.len().max(1) as f64
 }
 
-/// A run whose loss or gradients became NaN or infinite: the error [`train_lockstep`] returns
+/// A run whose loss or gradients became NaN or infinite, or whose loss grew more than
+/// [`LOSS_BLOWUP`] times: the error [`train_lockstep`] returns
 /// then (inside an `anyhow::Error`; `downcast_ref::<Diverged>()` finds it), with the epochs
 /// completed before the step that diverged. Its message names the step, the twin and the tensor.
 #[derive(Debug)]
@@ -229,9 +238,16 @@ fn diverged(epoch: usize, step: usize, twin: &str, what: &str) -> String {
     )
 }
 
-fn check_finite(
+/// How far a step's loss may rise above the initial loss (or 1, if that is smaller) before the
+/// run counts as diverged. f64 reaches 1e308 before it overflows, so an overshooting run can
+/// climb for a long while, or stall with every ReLU dead, without ever becoming NaN; healthy
+/// runs, even from N(0, 1) on deep nets, stay far below this.
+pub const LOSS_BLOWUP: f64 = 1e3;
+
+/// A loss that is NaN, infinite or [`LOSS_BLOWUP`] times too large, as the message to stop with.
+fn check_loss(
     loss: f64,
-    grads: &Params,
+    initial_loss: f64,
     epoch: usize,
     step: usize,
     twin: &str,
@@ -239,6 +255,25 @@ fn check_finite(
     if !loss.is_finite() {
         return Err(diverged(epoch, step, twin, "loss"));
     }
+    if loss > LOSS_BLOWUP * initial_loss.max(1.0) {
+        return Err(format!(
+            "training diverged at epoch {epoch}, step {step}: the {twin} twin's loss grew from \
+             {initial_loss:.4} to {loss:.3e}; try a smaller learning_rate or init = \"he\""
+        ));
+    }
+    Ok(())
+}
+
+/// The first sign of divergence in one twin's step, as the message to stop with.
+fn check_sane(
+    loss: f64,
+    grads: &Params,
+    initial_loss: f64,
+    epoch: usize,
+    step: usize,
+    twin: &str,
+) -> Result<(), String> {
+    check_loss(loss, initial_loss, epoch, step, twin)?;
     for (i, l) in grads.layers.iter().enumerate() {
         if !l.weight.iter().all(|v| v.is_finite()) {
             return Err(diverged(
@@ -306,6 +341,12 @@ pub fn train_lockstep_on(
         seed,
     } = settings;
     let initial = initial.rounded(precision);
+    if !initial.all_finite() {
+        bail!(
+            "the initial parameters hold values too large for {}",
+            precision.name()
+        );
+    }
     let mut manual = manual_net(&initial, precision);
     let mut burn = BurnTwin::with_backend(&initial, precision, backend)?;
     let (x, y) = (&prepared.train.x, &prepared.train.y);
@@ -329,6 +370,7 @@ pub fn train_lockstep_on(
         final_manual: initial.clone(),
         final_burn: initial.clone(),
     };
+    let initial_loss = result.initial_loss_burn;
     let (mut seconds_manual, mut seconds_burn) = (0.0, 0.0);
     let stop = |result: &mut RunResult,
                 manual: &dyn ManualNet,
@@ -359,20 +401,22 @@ pub fn train_lockstep_on(
             let t = Instant::now();
             let (loss_b, grads_b) = burn.train_step(&xb, &yb, lr);
             seconds_burn += t.elapsed().as_secs_f64();
-            if let Err(m) = check_finite(loss_b, &grads_b, epoch, step, "burn") {
+            if let Err(m) = check_sane(loss_b, &grads_b, initial_loss, epoch, step, "burn") {
                 return Err(stop(&mut result, manual.as_ref(), &burn, m));
             }
 
             let t = Instant::now();
             let (loss_m, grads_m) = manual.train_step(&xb, &yb, lr);
             seconds_manual += t.elapsed().as_secs_f64();
-            if let Err(m) = check_finite(loss_m, &grads_m, epoch, step, "hand-written") {
+            if let Err(m) = check_sane(loss_m, &grads_m, initial_loss, epoch, step, "hand-written")
+            {
                 return Err(stop(&mut result, manual.as_ref(), &burn, m));
             }
 
             // The hand-written math at burn's own parameters: no drift can hide in this one.
             let (loss_c, grads_c) = manual_net(&burn_params, precision).loss_and_grads(&xb, &yb);
-            if let Err(m) = check_finite(loss_c, &grads_c, epoch, step, "hand-written") {
+            if let Err(m) = check_sane(loss_c, &grads_c, initial_loss, epoch, step, "hand-written")
+            {
                 return Err(stop(&mut result, manual.as_ref(), &burn, m));
             }
 
@@ -421,6 +465,15 @@ pub fn train_lockstep_on(
             grad_rel_err: epoch_grad_err,
             drift: epoch_drift,
         };
+        // The last step's update is only seen here, in the loss on the whole split.
+        for (twin, loss) in [
+            ("burn", metrics.loss_burn),
+            ("hand-written", metrics.loss_manual),
+        ] {
+            if let Err(m) = check_loss(loss, initial_loss, epoch, result.steps, twin) {
+                return Err(stop(&mut result, manual.as_ref(), &burn, m));
+            }
+        }
         on_epoch(&metrics);
         result.metrics.push(metrics);
     }
@@ -429,14 +482,48 @@ pub fn train_lockstep_on(
     Ok(result)
 }
 
+/// Far above any toy net; the twins hold several copies of every parameter, so a typo of a few
+/// extra digits in `hidden` would otherwise abort on allocation.
+pub const MAX_PARAMETERS: usize = 10_000_000;
+
 /// Initial parameters: from a file when given, else drawn from the seed.
 pub fn initial_params(
     config: &Config,
     sizes: &[usize],
     init_file: Option<&Path>,
 ) -> Result<Params> {
-    match init_file {
-        Some(path) => Params::load(path, sizes),
-        None => Ok(Params::init(sizes, config.model.init, config.seed)),
+    let count: u128 = sizes
+        .windows(2)
+        .map(|w| (w[0] as u128 + 1) * w[1] as u128)
+        .sum();
+    if count > MAX_PARAMETERS as u128 {
+        let file = config
+            .file
+            .as_ref()
+            .map(|f| format!("config file {}: ", f.display()))
+            .unwrap_or_default();
+        bail!(
+            "{file}[model] hidden = {:?} makes a network of {count} parameters (layer sizes {sizes:?}), more than the {MAX_PARAMETERS} allowed",
+            config.model.hidden
+        );
     }
+    let Some(path) = init_file else {
+        return Ok(Params::init(sizes, config.model.init, config.seed));
+    };
+    let params = Params::load(path, sizes)?;
+    // An f64 file may hold values beyond f32; found later, it would look like a divergence.
+    let precision = config.compare.precision;
+    let rounded = params.rounded(precision);
+    if let Some((name, _)) = rounded
+        .named()
+        .into_iter()
+        .find(|(_, v)| v.iter().any(|x| !x.is_finite()))
+    {
+        bail!(
+            "bad parameter file {}: tensor `{name}` holds values beyond the {} range: use precision = \"f64\"",
+            path.display(),
+            precision.name()
+        );
+    }
+    Ok(params)
 }

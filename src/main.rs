@@ -119,7 +119,7 @@ struct CompareArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Override the config's epochs.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     epochs: Option<usize>,
     /// Override the config's precision.
     #[arg(long, value_parser = ["f32", "f64"])]
