@@ -527,7 +527,8 @@ fn describe_toml_error(text: &str, e: &toml::de::Error, syntax: bool) -> String 
             .or_else(|| expected.strip_prefix("expected "))
             .unwrap_or(expected);
         return format!(
-            "line {line}: unknown key `{given}`{} (valid keys here: {expected})",
+            "line {line}: unknown key `{given}` {}{} (valid keys there: {expected})",
+            table_at(text, line),
             did_you_mean(given, valid)
         );
     }
@@ -565,6 +566,25 @@ fn describe_toml_error(text: &str, e: &toml::de::Error, syntax: bool) -> String 
     match key {
         Some(k) => format!("line {line}, key `{k}`: {message}"),
         None => format!("line {line}: {message}"),
+    }
+}
+
+/// `in [name]` for the table that line `line` (from 1) belongs to, or `at the top level`.
+/// A header line `[a.b]` is itself a key of its parent table (`[a]`, or the top level).
+fn table_at(text: &str, line: usize) -> String {
+    let header = |l: &str| {
+        l.trim()
+            .strip_prefix('[')
+            .and_then(|l| l.split(']').next())
+            .map(|t| t.trim().to_owned())
+    };
+    let table = match text.lines().nth(line.saturating_sub(1)).and_then(header) {
+        Some(own) => own.rsplit_once('.').map(|(parent, _)| parent.to_owned()),
+        None => text.lines().take(line).filter_map(header).last(),
+    };
+    match table {
+        Some(t) => format!("in [{t}]"),
+        None => "at the top level".to_owned(),
     }
 }
 

@@ -228,7 +228,8 @@ fn grads(args: GradsArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| mlp2d::gradcheck::default_numeric_tol(precision == Precision::F32));
     let prepared = prepare(&config)?;
     let sizes = layer_sizes(&config, &prepared);
-    let params = mlp2d::params::Params::load(&args.params, &sizes)?;
+    // The same checks as `compare --init`: network size, and values beyond f32 in an f32 run.
+    let params = mlp2d::compare::initial_params(&config, &sizes, Some(&args.params))?;
     let run = mlp2d::gradcheck::run(
         &prepared,
         &params,

@@ -132,23 +132,30 @@ fn config_not_toml() {
 fn config_unknown_key_suggests_the_closest() {
     assert_config_error(
         &format!("{MOONS}nosie = 0.1\n"),
-        &["line 5", "unknown key `nosie`", "did you mean `noise`?"],
+        &[
+            "line 5",
+            "unknown key `nosie` in [data]",
+            "did you mean `noise`?",
+        ],
     );
     assert_config_error(
         &format!("{MOONS}[train]\nlerning_rate = 0.1\n"),
         &[
-            "unknown key `lerning_rate`",
+            "unknown key `lerning_rate` in [train]",
             "did you mean `learning_rate`?",
         ],
     );
     assert_config_error(
         &format!("{MOONS}[modle]\nhidden = [4]\n"),
-        &["unknown key `modle`", "did you mean `model`?"],
+        &[
+            "unknown key `modle` at the top level",
+            "did you mean `model`?",
+        ],
     );
     // Nothing close: no guess, but the valid keys.
     assert_config_error(
         &format!("{MOONS}colour = 3\n"),
-        &["unknown key `colour` (valid keys here: `kind`, `samples`"],
+        &["unknown key `colour` in [data] (valid keys there: `kind`, `samples`"],
     );
 }
 
@@ -550,6 +557,27 @@ fn init_file_beyond_f32() {
         &out,
         &[
             &file,
+            "tensor `layers.0.weight` holds values beyond the f32 range",
+        ],
+    );
+}
+
+#[test]
+fn grads_params_beyond_f32() {
+    // `grads --params` runs the same checks as `compare --init`.
+    let bytes = safetensors_file_with(GOOD, |n| (n == "layers.0.weight").then_some(1e300));
+    let dir = Dir::new();
+    let params = dir.write("p.safetensors", &bytes);
+    let config = dir.write("config.toml", &format!("{MOONS}{NET}"));
+    let out = run(mlp2d()
+        .args(["grads", "--precision", "f32", "--config"])
+        .arg(config)
+        .arg("--params")
+        .arg(&params));
+    assert_bad_input(
+        &out,
+        &[
+            &params.display().to_string(),
             "tensor `layers.0.weight` holds values beyond the f32 range",
         ],
     );

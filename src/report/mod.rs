@@ -66,7 +66,8 @@ pub struct Summary {
     pub initial_loss_manual: Option<f64>,
     #[serde(default)]
     pub initial_loss_burn: Option<f64>,
-    /// Set when the run diverged (NaN or infinite loss or gradient): the message naming the step.
+    /// Set when the run diverged (NaN or infinite loss or gradient, or a loss 1000 times its
+    /// start): the message naming the step.
     /// The other numbers then describe the epochs completed before it.
     #[serde(default)]
     pub diverged: Option<String>,
