@@ -568,7 +568,7 @@ fn grads_params_beyond_f32() {
     let bytes = safetensors_file_with(GOOD, |n| (n == "layers.0.weight").then_some(1e300));
     let dir = Dir::new();
     let params = dir.write("p.safetensors", &bytes);
-    let config = dir.write("config.toml", &format!("{MOONS}{NET}"));
+    let config = dir.write("config.toml", format!("{MOONS}{NET}"));
     let out = run(mlp2d()
         .args(["grads", "--precision", "f32", "--config"])
         .arg(config)
