@@ -1,11 +1,11 @@
 //! The regression check the project exists for: for every shipped config, in both precisions,
 //! the hand-written twin and the burn twin agree within the config's tolerances at every step,
-//! and the trained net is actually good.
+//! and the trained net is actually good. On the default backend (burn-flex) and on burn-ndarray.
 
 use std::path::{Path, PathBuf};
 
-use mlp2d::compare::{initial_params, layer_sizes, prepare, train_lockstep};
-use mlp2d::config::{Config, Precision};
+use mlp2d::compare::{Lockstep, initial_params, layer_sizes, prepare, train_lockstep_on};
+use mlp2d::config::{Backend, Config, Precision};
 
 fn configs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
@@ -18,7 +18,7 @@ fn configs() -> Vec<PathBuf> {
     paths
 }
 
-fn check_all(precision: Precision) {
+fn check_all(precision: Precision, backend: Backend) {
     let paths = configs();
     assert!(
         paths.len() >= 9,
@@ -31,17 +31,19 @@ fn check_all(precision: Precision) {
         let prepared = prepare(&config).unwrap();
         let sizes = layer_sizes(&config, &prepared);
         let initial = initial_params(&config, &sizes, None).unwrap();
-        let run = train_lockstep(
-            &prepared,
-            &initial,
-            &config.train,
+        let settings = Lockstep {
             precision,
-            tol,
-            config.seed,
-            |_| {},
-        )
-        .unwrap();
-        let name = format!("{} ({})", path.display(), precision.name());
+            backend,
+            tolerances: tol,
+            seed: config.seed,
+        };
+        let run = train_lockstep_on(&prepared, &initial, &config.train, settings, |_| {}).unwrap();
+        let name = format!(
+            "{} ({}, {})",
+            path.display(),
+            precision.name(),
+            backend.name()
+        );
         assert!(run.passed(), "{name}: {}", run.first_disagreement.unwrap());
         assert!(run.max_grad_rel_err <= tol.grad_tol, "{name}");
         let last = run.metrics.last().unwrap();
@@ -66,10 +68,28 @@ fn check_all(precision: Precision) {
 
 #[test]
 fn every_config_agrees_in_f64() {
-    check_all(Precision::F64);
+    check_all(Precision::F64, Backend::Flex);
 }
 
 #[test]
 fn every_config_agrees_in_f32() {
-    check_all(Precision::F32);
+    check_all(Precision::F32, Backend::Flex);
+}
+
+#[test]
+fn every_config_agrees_on_ndarray_in_f64() {
+    check_all(Precision::F64, Backend::Ndarray);
+}
+
+/// Fails at the shipped f32 tolerance (1e-2): with burn-ndarray the worst grad_rel_err in f32 is
+/// 3.3e-2 (grid2) and 1.2e-1 (grid4), all in `layers.2.bias`, against 3.3e-3 on burn-flex.
+/// burn-ndarray multiplies with `matrixmultiply`, the hand-written twin and burn-flex with
+/// `gemm`: in f32 their products round differently, and the last bias gradient, a sum of
+/// `softmax − onehot` terms that nearly cancel once the net is confident, shows that rounding
+/// as a large relative error. The tolerance is not loosened; `cargo test --release -- --ignored`
+/// shows the failure. This is why `flex` is the default backend (README, "Speed").
+#[test]
+#[ignore = "burn-ndarray in f32 exceeds grad_tol 1e-2 on grid2 and grid4; see README"]
+fn every_config_agrees_on_ndarray_in_f32() {
+    check_all(Precision::F32, Backend::Ndarray);
 }

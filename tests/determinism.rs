@@ -4,16 +4,21 @@
 use std::path::Path;
 use std::process::Command;
 
-fn run(out: &Path, threads: &str, seed: &str) {
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/spiral.toml");
+fn spiral() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/spiral.toml")
+}
+
+/// One run with `threads` worker threads for both the rayon pool (gemm, burn-flex) and
+/// `matrixmultiply` (burn-ndarray).
+fn run(config: &Path, out: &Path, threads: &str, seed: &str, extra: &[&str]) {
     let status = Command::new(env!("CARGO_BIN_EXE_mlp2d"))
-        .args([
-            "compare", "--quiet", "--epochs", "5", "--seed", seed, "--config",
-        ])
+        .args(["compare", "--quiet", "--seed", seed, "--config"])
         .arg(config)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .env("RAYON_NUM_THREADS", threads)
+        .env("MATMUL_NUM_THREADS", threads)
         .output()
         .unwrap();
     assert_eq!(
@@ -58,9 +63,10 @@ fn the_same_seed_gives_the_same_bytes_whatever_the_threads() {
         dir.path().join("b"),
         dir.path().join("c"),
     );
-    run(&a, "1", "7");
-    run(&b, "2", "7");
-    run(&c, "1", "8");
+    let five = ["--epochs", "5"];
+    run(&spiral(), &a, "1", "7", &five);
+    run(&spiral(), &b, "2", "7", &five);
+    run(&spiral(), &c, "1", "8", &five);
     assert_eq!(metrics_without_time(&a), metrics_without_time(&b));
     for f in FILES {
         assert_eq!(
@@ -75,4 +81,37 @@ fn the_same_seed_gives_the_same_bytes_whatever_the_threads() {
         std::fs::read(a.join(FILES[0])).unwrap(),
         std::fs::read(c.join(FILES[0])).unwrap()
     );
+}
+
+/// 256-wide layers and batches of 256: large enough that the matrix products are split over
+/// the threads (gemm's threshold is 48·48·256 multiply-adds). The split must not change a bit.
+#[test]
+fn wide_layers_split_over_threads_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("wide.toml");
+    std::fs::write(
+        &config,
+        "name = \"wide\"\nseed = 3\n[data]\nkind = \"moons\"\nsamples = 1280\nnoise = 0.1\n\
+         [model]\nhidden = [256, 256]\ninit = \"he\"\n\
+         [train]\nepochs = 2\nbatch_size = 256\nlearning_rate = 0.05\n",
+    )
+    .unwrap();
+    for backend in ["flex", "ndarray"] {
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let extra = ["--backend", backend];
+        run(&config, &a, "1", "7", &extra);
+        run(&config, &b, "2", "7", &extra);
+        assert_eq!(
+            metrics_without_time(&a),
+            metrics_without_time(&b),
+            "{backend}"
+        );
+        for f in FILES {
+            assert_eq!(
+                std::fs::read(a.join(f)).unwrap(),
+                std::fs::read(b.join(f)).unwrap(),
+                "{backend}: {f}"
+            );
+        }
+    }
 }

@@ -1,31 +1,73 @@
 //! The three matrix products a dense layer needs, written into a caller's buffer:
 //! `x·W` (forward), `xᵀ·g` (∂L/∂W) and `g·Wᵀ` (∂L/∂x).
 //!
-//! All three go through ndarray's `general_mat_mul` (β = 0), i.e. `matrixmultiply`'s packed
-//! SIMD kernels, the same as `x.dot(&W)` gives. With ndarray's `matrixmultiply-threading`,
-//! products of at least 2¹⁵ in `m·k + k·n` (the 256-wide layers) are split over the cores;
-//! smaller ones stay on one thread. Measured (results/bench.md): threading takes the
-//! [256,256]/256 step from 2.2 to 1.6 ms in f32. Plain loops for small products, compiled for
-//! AVX2, were tried and were 1.5–3× slower than `matrixmultiply` at every size timed here.
-//! `matrixmultiply` does allocate a packing buffer inside each product: the one allocation left
-//! in a training step, and not ours to remove.
+//! All three go through the `gemm` crate (the kernels behind `faer` and `candle`): it reads the
+//! operands through their strides, so a transpose is a view, not a copy; it picks AVX-512 or
+//! AVX2 kernels at run time; it packs into a per-thread buffer it keeps, so a product allocates
+//! nothing; and it splits large products over the cores (rayon) while small ones stay on one
+//! thread. The split is over rows and columns of the result, never over the summed index, so
+//! every entry is summed in the same order whatever the thread count. Measured against ndarray's
+//! `general_mat_mul` (`matrixmultiply`) in results/bench.md.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Scalar;
 
+/// `out ← a·b` (`a: [m, k]`, `b: [k, n]`, `out: [m, n]`), any strides.
+fn product<T: Scalar>(a: ArrayView2<T>, b: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    assert_eq!(b.nrows(), k, "inner sizes differ");
+    assert_eq!(out.dim(), (m, n), "the output has the wrong shape");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        out.fill(T::zero());
+        return;
+    }
+    let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
+    let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
+    let (o_rs, o_cs) = (out.strides()[0], out.strides()[1]);
+    // SAFETY: the pointers and strides are those of live ndarray views whose shapes were checked
+    // above to be [m, k], [k, n] and [m, n]; `out` is borrowed mutably, so it overlaps neither
+    // input. `read_dst = false`: `out` is overwritten (alpha unused), beta = 1.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            o_cs,
+            o_rs,
+            false,
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
+        );
+    }
+}
+
 /// `out ← x·w` (`x: [n, k]`, `w: [k, m]`).
-pub fn x_w<T: Scalar>(x: ArrayView2<T>, w: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
-    general_mat_mul(T::one(), &x, &w, T::zero(), &mut out);
+pub fn x_w<T: Scalar>(x: ArrayView2<T>, w: ArrayView2<T>, out: ArrayViewMut2<T>) {
+    product(x, w, out);
 }
 
 /// `out ← xᵀ·g` (`x: [n, k]`, `g: [n, m]`, `out: [k, m]`).
-pub fn xt_g<T: Scalar>(x: ArrayView2<T>, g: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
-    general_mat_mul(T::one(), &x.t(), &g, T::zero(), &mut out);
+pub fn xt_g<T: Scalar>(x: ArrayView2<T>, g: ArrayView2<T>, out: ArrayViewMut2<T>) {
+    product(x.t(), g, out);
 }
 
 /// `out ← g·wᵀ` (`g: [n, m]`, `w: [k, m]`, `out: [n, k]`).
-pub fn g_wt<T: Scalar>(g: ArrayView2<T>, w: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
-    general_mat_mul(T::one(), &g, &w.t(), T::zero(), &mut out);
+pub fn g_wt<T: Scalar>(g: ArrayView2<T>, w: ArrayView2<T>, out: ArrayViewMut2<T>) {
+    product(g, w.t(), out);
 }

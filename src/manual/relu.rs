@@ -50,11 +50,8 @@ pub fn relu_in_place<T: Scalar>(mut h: ArrayViewMut2<T>) {
 /// its output: `max(x, 0) > 0` exactly where `x > 0`, so the in-place forward pass loses nothing
 /// the backward pass needs.
 pub fn relu_backward_in_place<T: Scalar>(mut g: ArrayViewMut2<T>, seen: ArrayView2<T>) {
-    let mask = |g: &mut T, &x: &T| {
-        if x <= T::zero() {
-            *g = T::zero()
-        }
-    };
+    // A select, not a conditional store, so the loop vectorises.
+    let mask = |g: &mut T, &x: &T| *g = if x > T::zero() { *g } else { T::zero() };
     match (g.as_slice_mut(), seen.as_slice()) {
         (Some(g), Some(seen)) => g.iter_mut().zip(seen).for_each(|(g, x)| mask(g, x)),
         _ => Zip::from(g).and(seen).for_each(mask),
