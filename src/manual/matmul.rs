@@ -1,13 +1,15 @@
 //! The three matrix products a dense layer needs, written into a caller's buffer:
 //! `x·W` (forward), `xᵀ·g` (∂L/∂W) and `g·Wᵀ` (∂L/∂x).
 //!
-//! All three go through the `gemm` crate (the kernels behind `faer` and `candle`): it reads the
-//! operands through their strides, so a transpose is a view, not a copy; it picks AVX-512 or
-//! AVX2 kernels at run time; it packs into a per-thread buffer it keeps, so a product allocates
-//! nothing; and it splits large products over the cores (rayon) while small ones stay on one
-//! thread. The split is over rows and columns of the result, never over the summed index, so
-//! every entry is summed in the same order whatever the thread count. Measured against ndarray's
-//! `general_mat_mul` (`matrixmultiply`) in results/bench.md.
+//! All three go through the `gemm` crate (the kernels behind `faer` and `candle`, and burn-flex's
+//! matrix product): it reads the operands through their strides, so a transpose is a view, not a
+//! copy; it picks AVX-512 or AVX2 kernels at run time; and it splits large products over the
+//! cores (rayon) while small ones stay on one thread (see [`parallelism`]). The split is over rows and columns of the
+//! result, never over the summed index, so every entry is summed in the same order whatever the
+//! thread count (tests/determinism.rs). For some shapes `gemm` allocates a packing buffer inside
+//! the call, as `matrixmultiply` did: the only allocation left in a training step, and not ours.
+//! Measured against ndarray's `general_mat_mul` (`matrixmultiply`) in results/bench.md: the same
+//! at [16,16]/32, 1.45× faster at [64,64]/64, 1.3–1.6× at [256,256]/256.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -52,8 +54,21 @@ fn product<T: Scalar>(a: ArrayView2<T>, b: ArrayView2<T>, mut out: ArrayViewMut2
             false,
             false,
             false,
-            gemm::Parallelism::Rayon(0),
+            parallelism::<T>(m, n, k),
         );
+    }
+}
+
+/// Both cores for products of at least 256³ multiply-adds in f64 (the same bytes of work:
+/// 256·256·512 in f32), one below. Waking the second core costs more than it saves on smaller
+/// products: measured at [256,256]/256, one thread takes 630 µs a step in f32 against 730 µs
+/// with two, while in f64 two threads win, 1160 against 1255 µs (results/bench.md).
+fn parallelism<T>(m: usize, n: usize, k: usize) -> gemm::Parallelism {
+    let work = (m as u128) * (n as u128) * (k as u128) * std::mem::size_of::<T>() as u128;
+    if work >= 1 << 27 {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
     }
 }
 
