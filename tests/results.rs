@@ -246,6 +246,11 @@ fn compare_all_runs_a_folder_records_divergence_and_reports() {
     assert!(!out.join("deep-normal/final_burn.safetensors").exists());
     let he = read_summary(&out.join("deep-he")).unwrap();
     assert_eq!(he.verdict(), "PASS");
+    assert_eq!(
+        he.backend.as_deref(),
+        Some("flex"),
+        "the default backend is recorded"
+    );
     assert!(he.initial_loss_burn.unwrap() < 5.0);
 
     // The report: a row per run, pictures linked, the init comparison and its chart.
@@ -262,6 +267,7 @@ fn compare_all_runs_a_folder_records_divergence_and_reports() {
     assert_eq!(w, 1000);
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4);
+    assert!(csv.starts_with("name,data,samples,classes,sizes,init,precision,backend,"));
     assert!(
         csv.lines()
             .any(|l| l.starts_with("deep-normal,") && l.ends_with(",DIVERGED"))

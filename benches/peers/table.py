@@ -12,7 +12,7 @@ for path in sys.argv[1:]:
 
 
 def name(r):
-    return r["twin"] if r["twin"] != "burn" else f"burn-{r['backend']}"
+    return r["twin"]
 
 
 def key(r):

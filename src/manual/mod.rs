@@ -8,7 +8,7 @@
 
 mod linear;
 mod loss;
-mod matmul;
+pub(crate) mod matmul;
 mod mlp;
 mod relu;
 mod sgd;

@@ -31,6 +31,10 @@ pub struct Summary {
     pub sizes: Vec<usize>,
     pub init: String,
     pub precision: String,
+    /// The burn twin's backend (`ndarray` or `flex`); absent in summaries written before it was
+    /// recorded.
+    #[serde(default)]
+    pub backend: Option<String>,
     pub seed: u64,
     pub epochs: usize,
     pub batch_size: usize,
@@ -122,6 +126,7 @@ impl Summary {
             sizes: sizes.to_vec(),
             init: format!("{:?}", config.model.init).to_lowercase(),
             precision: config.compare.precision.name().to_owned(),
+            backend: Some(config.compare.backend.name().to_owned()),
             seed: config.seed,
             epochs: config.train.epochs,
             batch_size: config.train.batch_size,
@@ -225,8 +230,10 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  final loss    hand-written {:.6}   burn {:.6}",
-            self.final_loss_manual, self.final_loss_burn
+            "  final loss    hand-written {:.6}   burn ({}) {:.6}",
+            self.final_loss_manual,
+            self.backend.as_deref().unwrap_or("backend n/a"),
+            self.final_loss_burn
         );
         let test = |a: Option<f64>| a.map(pct).unwrap_or_else(|| "n/a".to_owned());
         let _ = writeln!(

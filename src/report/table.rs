@@ -185,7 +185,7 @@ fn relative(base: &Path, target: &Path) -> String {
     }
 }
 
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 21] = [
     "run",
     "data",
     "samples",
@@ -193,6 +193,7 @@ const COLUMNS: [&str; 20] = [
     "net",
     "init",
     "precision",
+    "burn backend",
     "epochs",
     "final loss hand-written",
     "final loss burn",
@@ -208,7 +209,7 @@ const COLUMNS: [&str; 20] = [
     "result",
 ];
 
-fn row(s: &Summary) -> [String; 20] {
+fn row(s: &Summary) -> [String; 21] {
     [
         s.name.clone(),
         s.data.clone(),
@@ -217,6 +218,7 @@ fn row(s: &Summary) -> [String; 20] {
         format!("{:?}", s.sizes),
         s.init.clone(),
         s.precision.clone(),
+        backend(s).to_owned(),
         s.epochs.to_string(),
         num(s.final_loss_manual),
         num(s.final_loss_burn),
@@ -236,10 +238,15 @@ fn row(s: &Summary) -> [String; 20] {
     ]
 }
 
+/// The burn twin's backend, or `n/a` for summaries written before it was recorded.
+fn backend(s: &Summary) -> &str {
+    s.backend.as_deref().unwrap_or("n/a")
+}
+
 /// `summary.csv`: one row per run, numbers in full.
 pub fn summary_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "name,data,samples,classes,sizes,init,precision,epochs,steps,initial_loss_manual,\
+        "name,data,samples,classes,sizes,init,precision,backend,epochs,steps,initial_loss_manual,\
          initial_loss_burn,final_loss_manual,final_loss_burn,train_accuracy,test_accuracy,\
          train_accuracy_manual,test_accuracy_manual,max_grad_rel_err,max_drift,seconds_manual,\
          seconds_burn,steps_per_second_manual,steps_per_second_burn,boundary_cells_differ,\
@@ -256,7 +263,7 @@ pub fn summary_csv(runs: &[Run]) -> String {
             .join("-");
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:.1},{:.1},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:.1},{:.1},{},{},{}",
             s.name,
             s.data,
             s.samples,
@@ -264,6 +271,7 @@ pub fn summary_csv(runs: &[Run]) -> String {
             sizes,
             s.init,
             s.precision,
+            s.backend.as_deref().unwrap_or_default(),
             s.epochs,
             s.steps,
             opt(s.initial_loss_manual),
@@ -297,12 +305,13 @@ fn init_groups(runs: &[Run]) -> Vec<Vec<&Run>> {
     for r in runs {
         let s = &r.summary;
         let key = format!(
-            "{}|{}|{}|{:?}|{}|{}|{}|{}",
+            "{}|{}|{}|{:?}|{}|{}|{}|{}|{}",
             s.data,
             s.samples,
             s.seed,
             s.sizes,
             s.precision,
+            backend(s),
             s.epochs,
             s.batch_size,
             s.learning_rate
