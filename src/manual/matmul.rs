@@ -9,7 +9,7 @@
 //! thread count (tests/determinism.rs). For some shapes `gemm` allocates a packing buffer inside
 //! the call, as `matrixmultiply` did: the only allocation left in a training step, and not ours.
 //! Measured against ndarray's `general_mat_mul` (`matrixmultiply`) in results/bench.md: the same
-//! at [16,16]/32, 1.45× faster at [64,64]/64, 1.3–1.6× at [256,256]/256.
+//! at [16,16]/32, 1.45–1.6× faster at [64,64]/64, 1.6–1.7× at [256,256]/256.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
