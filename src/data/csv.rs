@@ -19,11 +19,17 @@ const MAX_LISTED: usize = 10;
 /// Reads a data set; rows keep the file's order. Every problem is one sentence naming the file
 /// and, where it applies, the line and column.
 pub fn read_csv(path: &Path) -> Result<Dataset> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow!("cannot read data file {}: {e}", path.display()))?;
+    parse_csv(&text, path)
+}
+
+/// [`read_csv`] on text already in memory; `path` only names it in errors. (Also the entry point
+/// of the fuzz target, `fuzz/`.)
+pub fn parse_csv(text: &str, path: &Path) -> Result<Dataset> {
     let file = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read data file {file}: {e}"))?;
     // A byte-order mark (spreadsheet exports) is not part of the first column's name.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // `lines` also strips the `\r` of `\r\n`; blank lines (e.g. trailing ones) carry no row.
     let mut lines = text
         .lines()

@@ -16,7 +16,7 @@ mod shapes;
 mod sklearn;
 mod split;
 
-pub use csv::{read_csv, write_csv};
+pub use csv::{parse_csv, read_csv, write_csv};
 pub use iris::iris;
 pub use shapes::{blobs, grid, spiral, xor};
 pub use sklearn::{circles, gaussian_quantiles, linspace, moons};
