@@ -9,6 +9,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mlp2d::bench::{BurnStep, CASES, ManualStep};
 use mlp2d::config::{Backend, Precision};
 
+// The same allocator as the `mlp2d` binary, so the numbers match `mlp2d bench`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn steps(c: &mut Criterion) {
     for case in &CASES {
         let mut group = c.benchmark_group(format!("step {}", case.label()));

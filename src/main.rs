@@ -11,6 +11,9 @@ use mlp2d::config::{Backend, Config, Precision};
 use mlp2d::report::table::{find_runs, write_report};
 use mlp2d::run::{CompareOptions, Overrides};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "mlp2d",

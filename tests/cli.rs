@@ -678,8 +678,10 @@ fn healthy_run_writes_every_file() {
 fn impossible_tolerance_fails_with_status_1() {
     let dir = Dir::new();
     let config = format!(
-        "{MOONS}[model]\nhidden = [16, 16]\n[compare]\nprecision = \"f32\"\ngrad_tol = 0.0\ndrift_tol = 0.0\n"
+        "{MOONS}[model]\nhidden = [16, 16]\n[compare]\nprecision = \"f32\"\nbackend = \"ndarray\"\ngrad_tol = 0.0\ndrift_tol = 0.0\n"
     );
+    // On burn-flex the twins agree bit for bit (README, "Agreement, measured"), so no tolerance
+    // can fail; burn-ndarray multiplies with other kernels and differs in the last bits.
     let out = dir.compare(&config, &["--epochs", "2", "-q"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
