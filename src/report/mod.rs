@@ -246,11 +246,16 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  agreement     max grad_rel_err {:.2e} (tol {})   max drift {:.2e} (tol {})",
-            self.max_grad_rel_err,
+            "  agreement     max grad_rel_err {} (tol {})   max drift {} (tol {}){}",
+            err_text(self.max_grad_rel_err),
             tol_text(self.grad_tol),
-            self.max_drift,
-            tol_text(self.drift_tol)
+            err_text(self.max_drift),
+            tol_text(self.drift_tol),
+            if self.max_grad_rel_err == 0.0 && self.max_drift == 0.0 {
+                "   bit for bit"
+            } else {
+                ""
+            }
         );
         let _ = writeln!(
             s,
@@ -267,6 +272,15 @@ impl Summary {
             }
         );
         s
+    }
+}
+
+/// A relative error for the summary: `0` when exact, else two digits.
+fn err_text(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{v:.2e}")
     }
 }
 

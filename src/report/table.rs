@@ -137,7 +137,9 @@ fn pct(v: f64) -> String {
 }
 
 fn sci(v: f64) -> String {
-    if v.is_finite() {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if v.is_finite() {
         format!("{v:.1e}")
     } else {
         num(v)
