@@ -82,12 +82,12 @@ fn every_config_agrees_on_ndarray_in_f64() {
 }
 
 /// Fails at the shipped f32 tolerance (1e-2): with burn-ndarray the worst grad_rel_err in f32 is
-/// 3.3e-2 (grid2) and 1.2e-1 (grid4), all in `layers.2.bias`, against 3.3e-3 on burn-flex.
-/// burn-ndarray multiplies with `matrixmultiply`, the hand-written twin and burn-flex with
-/// `gemm`: in f32 their products round differently, and the last bias gradient, a sum of
+/// 3.3e-2 (grid2) and 1.2e-1 (grid4), in the last layer's bias, against exactly 0 on burn-flex
+/// (bit for bit). burn-ndarray multiplies with `matrixmultiply`, the hand-written twin and
+/// burn-flex with `gemm`: in f32 their products round differently, and the last bias gradient, a sum of
 /// `softmax − onehot` terms that nearly cancel once the net is confident, shows that rounding
 /// as a large relative error. The tolerance is not loosened; `cargo test --release -- --ignored`
-/// shows the failure. This is why `flex` is the default backend (README, "Speed").
+/// shows the failure. This is why `flex` is the default backend (README, "Agreement, measured").
 #[test]
 #[ignore = "burn-ndarray in f32 exceeds grad_tol 1e-2 on grid2 and grid4; see README"]
 fn every_config_agrees_on_ndarray_in_f32() {
