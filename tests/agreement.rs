@@ -46,6 +46,16 @@ fn check_all(precision: Precision, backend: Backend) {
         );
         assert!(run.passed(), "{name}: {}", run.first_disagreement.unwrap());
         assert!(run.max_grad_rel_err <= tol.grad_tol, "{name}");
+        // README, "Agreement, measured": on burn-flex the twins round alike at every operation,
+        // so they agree bit for bit. A change that reorders an operation on either side breaks
+        // this knowingly: then the README's claim goes too.
+        if backend == Backend::Flex {
+            assert_eq!(
+                (run.max_grad_rel_err, run.max_drift),
+                (0.0, 0.0),
+                "{name}: the twins no longer agree bit for bit"
+            );
+        }
         let last = run.metrics.last().unwrap();
         let test_acc = last
             .test_acc_burn
