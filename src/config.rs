@@ -191,8 +191,8 @@ pub enum Backend {
     /// burn-ndarray (deprecated in burn 0.22).
     Ndarray,
     /// burn-flex, burn 0.22's pure-Rust CPU backend: the default, faster than burn-ndarray and,
-    /// multiplying with the same `gemm` kernels as the hand-written twin, closer to it in f32
-    /// (README, "Speed").
+    /// multiplying with the same `gemm` kernels as the hand-written twin, in agreement with it
+    /// bit for bit (README, "Agreement, measured").
     #[default]
     Flex,
 }

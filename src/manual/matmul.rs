@@ -4,9 +4,9 @@
 //! All three go through the `gemm` crate (the kernels behind `faer` and `candle`, and burn-flex's
 //! matrix product): it reads the operands through their strides, so a transpose is a view, not a
 //! copy; it picks AVX-512 or AVX2 kernels at run time; and it splits large products over the
-//! cores (rayon) while small ones stay on one thread (see [`parallelism`]). The split is over rows and columns of the
-//! result, never over the summed index, so every entry is summed in the same order whatever the
-//! thread count (tests/determinism.rs). For some shapes `gemm` allocates a packing buffer inside
+//! cores (rayon) while small ones stay on one thread (see [`parallelism`]). The split is over
+//! rows and columns of the result, never over the summed index, so every entry is summed in the
+//! same order whatever the thread count (tests/determinism.rs). For some shapes `gemm` allocates a packing buffer inside
 //! the call, as `matrixmultiply` did: the only allocation left in a training step, and not ours.
 //! Measured against ndarray's `general_mat_mul` (`matrixmultiply`) in results/bench.md: the same
 //! at [16,16]/32, 1.45–1.6× faster at [64,64]/64, 1.6–1.7× at [256,256]/256.
