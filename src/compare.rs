@@ -1,11 +1,14 @@
 //! The lockstep harness: both twins start from the same parameters, see the same batches, take
 //! their own SGD steps, and every step the harness measures how far apart they are.
 //!
-//! Two measures, each over the loss and every parameter gradient, as the relative error
-//! `max|a − b| / max(max|a|, max|b|)`:
-//! - `drift`: the hand-written twin's own loss and gradients against burn's, as they train apart;
-//! - `grad_rel_err`: the hand-written loss and gradients evaluated at burn's current parameters,
-//!   against burn's; this isolates implementation error from accumulated drift.
+//! The gate is `err_bound` ([`crate::agreement`]): the hand-written loss, gradients and update
+//! evaluated at burn's current parameters, against burn's, in units of what rounding (and ReLU
+//! kinks) can explain. Two more measures are reported, as the relative error
+//! `max|a − b| / max(max|a|, max|b|)` over the loss and every gradient:
+//! - `grad_rel_err`: the same comparison at burn's parameters, without the rounding scale;
+//! - `drift`: the hand-written twin's own loss and gradients against burn's, as they train apart.
+//!
+//! Either is a gate too when the config sets `grad_tol` or `drift_tol`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -15,6 +18,7 @@ use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
+use crate::agreement;
 use crate::burn_mlp::BurnTwin;
 use crate::config::{Backend, Config, DataKind, Precision, Tolerances, TrainConfig};
 use crate::data::{self, Dataset, Normaliser};
@@ -108,6 +112,11 @@ pub trait ManualNet {
     fn loss(&mut self, x: &Array2<f64>, y: &[usize]) -> f64;
     fn predict(&mut self, x: &Array2<f64>) -> Vec<usize>;
     fn params(&self) -> Params;
+    /// Overwrites the parameters in place (no new net, no new buffers).
+    fn set_params(&mut self, params: &Params);
+    /// One SGD step with the given gradient instead of the last backward pass's; returns the
+    /// new parameters.
+    fn update(&mut self, grads: &Params, learning_rate: f64) -> Params;
 }
 
 impl<T: Scalar> ManualNet for manual::Mlp<T> {
@@ -127,6 +136,14 @@ impl<T: Scalar> ManualNet for manual::Mlp<T> {
         manual::Mlp::predict(self, &x.mapv(T::of_f64))
     }
     fn params(&self) -> Params {
+        manual::Mlp::params(self)
+    }
+    fn set_params(&mut self, params: &Params) {
+        manual::Mlp::set_params(self, params);
+    }
+    fn update(&mut self, grads: &Params, learning_rate: f64) -> Params {
+        self.set_grads(grads);
+        Sgd { learning_rate }.step(self);
         manual::Mlp::params(self)
     }
 }
@@ -154,12 +171,16 @@ pub struct EpochMetrics {
     /// Largest value so far.
     pub max_grad_rel_err: f64,
     pub max_drift: f64,
+    pub max_err_bound: f64,
     /// Training time so far (steps only, not the checks).
     pub seconds_manual: f64,
     pub seconds_burn: f64,
     /// Largest value within this epoch's steps.
     pub grad_rel_err: f64,
     pub drift: f64,
+    pub err_bound: f64,
+    /// ReLU units (row × unit) within rounding of their kink, summed over the epoch's steps.
+    pub ambiguous_units: usize,
 }
 
 /// The first step at which the twins disagreed beyond tolerance.
@@ -168,7 +189,7 @@ pub struct Disagreement {
     pub epoch: usize,
     /// Global step index, from 0.
     pub step: usize,
-    /// `grad_rel_err` or `drift`.
+    /// `err_bound`, `grad_rel_err` or `drift`.
     pub measure: &'static str,
     /// `loss` or `grad layers.{i}.weight|bias`.
     pub tensor: String,
@@ -180,7 +201,7 @@ impl std::fmt::Display for Disagreement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the twins disagree at epoch {}, step {}: {} of {} is {:.3e}, tolerance {:.1e}",
+            "the twins disagree at epoch {}, step {}: {} of {} is {:.3e}, limit {:.1e}",
             self.epoch, self.step, self.measure, self.tensor, self.value, self.tolerance
         )
     }
@@ -196,6 +217,14 @@ pub struct RunResult {
     pub steps: usize,
     pub max_grad_rel_err: f64,
     pub max_drift: f64,
+    /// The worst `err_bound` of any step ([`crate::agreement`]), and where: `loss`,
+    /// `grad layers.{i}.…` or `update layers.{i}.…`, with the step.
+    pub max_err_bound: f64,
+    pub max_err_bound_at: String,
+    /// Ambiguous ReLU units, summed over every step.
+    pub ambiguous_units: usize,
+    /// Every step agreed bit for bit (loss, gradients, update, and no drift).
+    pub bit_identical: bool,
     pub first_disagreement: Option<Disagreement>,
     pub final_manual: Params,
     pub final_burn: Params,
@@ -295,30 +324,9 @@ fn check_sane(
     Ok(())
 }
 
-/// Trains both twins in lockstep from `initial` and measures their agreement every step, with
-/// the burn twin on the default backend. `on_epoch` sees each epoch's metrics as they come (for
-/// progress output).
-pub fn train_lockstep(
-    prepared: &Prepared,
-    initial: &Params,
-    train: &TrainConfig,
-    precision: Precision,
-    tolerances: Tolerances,
-    seed: u64,
-    on_epoch: impl FnMut(&EpochMetrics),
-) -> Result<RunResult> {
-    let settings = Lockstep {
-        precision,
-        backend: Backend::default(),
-        tolerances,
-        seed,
-    };
-    train_lockstep_on(prepared, initial, train, settings, on_epoch)
-}
-
 /// How a lockstep run is checked, and where the burn twin runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Lockstep {
+pub struct Settings {
     pub precision: Precision,
     pub backend: Backend,
     pub tolerances: Tolerances,
@@ -326,130 +334,278 @@ pub struct Lockstep {
     pub seed: u64,
 }
 
-/// [`train_lockstep`] with the burn twin on a chosen backend.
-pub fn train_lockstep_on(
-    prepared: &Prepared,
-    initial: &Params,
-    train: &TrainConfig,
-    settings: Lockstep,
-    mut on_epoch: impl FnMut(&EpochMetrics),
-) -> Result<RunResult> {
-    let Lockstep {
-        precision,
-        backend,
-        tolerances,
-        seed,
-    } = settings;
-    let initial = initial.rounded(precision);
-    if !initial.all_finite() {
-        bail!(
-            "the initial parameters hold values too large for {}",
-            precision.name()
-        );
+impl Settings {
+    /// A config's precision, backend, limits and seed.
+    pub fn of(config: &Config) -> Settings {
+        Settings {
+            precision: config.compare.precision,
+            backend: config.compare.backend,
+            tolerances: config.compare.tolerances(),
+            seed: config.seed,
+        }
     }
-    let mut manual = manual_net(&initial, precision);
-    let mut burn = BurnTwin::with_backend(&initial, precision, backend)?;
-    let (x, y) = (&prepared.train.x, &prepared.train.y);
-    let n = x.nrows();
-    if n == 0 {
-        bail!("the training split is empty");
-    }
-    let batch_size = train.batch_size.min(n);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut batch_rng = rng(seed, Stream::Batches);
-    let lr = train.learning_rate;
+}
 
-    let mut result = RunResult {
-        initial_loss_manual: manual.loss(x, y),
-        initial_loss_burn: burn.loss(x, y),
-        metrics: Vec::new(),
-        steps: 0,
-        max_grad_rel_err: 0.0,
-        max_drift: 0.0,
-        first_disagreement: None,
-        final_manual: initial.clone(),
-        final_burn: initial.clone(),
-    };
-    let initial_loss = result.initial_loss_burn;
-    let (mut seconds_manual, mut seconds_burn) = (0.0, 0.0);
-    let stop = |result: &mut RunResult,
-                manual: &dyn ManualNet,
-                burn: &BurnTwin,
-                message: String|
-     -> anyhow::Error {
-        result.final_manual = manual.params();
-        result.final_burn = burn.params();
+/// What one lockstep step measured.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub epoch: usize,
+    /// Global step index, from 0.
+    pub step: usize,
+    pub loss_burn: f64,
+    pub loss_manual: f64,
+    pub grad_rel_err: f64,
+    pub drift: f64,
+    /// The worst of the gradient and the update `err_bound`.
+    pub err_bound: f64,
+    pub ambiguous_units: usize,
+    /// Probe and burn agreed bit for bit on the loss, every gradient and the update, and the
+    /// hand-written twin's own loss and gradients equalled burn's.
+    pub bit_identical: bool,
+}
+
+/// The harness: both twins, the probe, the batch order and everything measured so far.
+///
+/// Each step the burn twin and the hand-written twin take their own SGD step on the same batch;
+/// the probe, one more hand-written net, is set to burn's parameters first, so its loss,
+/// gradients and update are judged against burn's at the same point ([`crate::agreement`]).
+pub struct Lockstep<'a> {
+    prepared: &'a Prepared,
+    train: TrainConfig,
+    settings: Settings,
+    manual: Box<dyn ManualNet>,
+    probe: Box<dyn ManualNet>,
+    burn: BurnTwin,
+    /// Burn's parameters before the next step.
+    burn_params: Params,
+    order: Vec<usize>,
+    batch_rng: rand_chacha::ChaCha8Rng,
+    epoch: usize,
+    /// Sums and maxima so far; the final parameters are filled in by [`Lockstep::finish`].
+    result: RunResult,
+    seconds_manual: f64,
+    seconds_burn: f64,
+}
+
+impl<'a> Lockstep<'a> {
+    /// Both twins at `initial` (rounded to the run's precision), ready for the first epoch.
+    pub fn new(
+        prepared: &'a Prepared,
+        initial: &Params,
+        train: &TrainConfig,
+        settings: Settings,
+    ) -> Result<Self> {
+        let precision = settings.precision;
+        let initial = initial.rounded(precision);
+        if !initial.all_finite() {
+            bail!(
+                "the initial parameters hold values too large for {}",
+                precision.name()
+            );
+        }
+        let (x, y) = (&prepared.train.x, &prepared.train.y);
+        if x.nrows() == 0 {
+            bail!("the training split is empty");
+        }
+        let mut manual = manual_net(&initial, precision);
+        let burn = BurnTwin::with_backend(&initial, precision, settings.backend)?;
+        let result = RunResult {
+            initial_loss_manual: manual.loss(x, y),
+            initial_loss_burn: burn.loss(x, y),
+            metrics: Vec::new(),
+            steps: 0,
+            max_grad_rel_err: 0.0,
+            max_drift: 0.0,
+            max_err_bound: 0.0,
+            max_err_bound_at: String::new(),
+            ambiguous_units: 0,
+            bit_identical: true,
+            first_disagreement: None,
+            final_manual: initial.clone(),
+            final_burn: initial.clone(),
+        };
+        Ok(Lockstep {
+            prepared,
+            train: train.clone(),
+            settings,
+            probe: manual_net(&initial, precision),
+            manual,
+            burn,
+            burn_params: initial,
+            order: (0..x.nrows()).collect(),
+            batch_rng: rng(settings.seed, Stream::Batches),
+            epoch: 0,
+            result,
+            seconds_manual: 0.0,
+            seconds_burn: 0.0,
+        })
+    }
+
+    /// The run so far.
+    pub fn result(&self) -> &RunResult {
+        &self.result
+    }
+
+    /// The burn twin's current parameters.
+    pub fn burn_params(&self) -> &Params {
+        &self.burn_params
+    }
+
+    /// The hand-written twin's current parameters.
+    pub fn manual_params(&self) -> Params {
+        self.manual.params()
+    }
+
+    /// Stops with a divergence: the result so far, with the current parameters.
+    fn diverged(&mut self, message: String) -> anyhow::Error {
+        self.result.final_manual = self.manual.params();
+        self.result.final_burn = self.burn_params.clone();
         anyhow::Error::new(Diverged {
             message,
-            partial: Box::new(result.clone()),
+            partial: Box::new(self.result.clone()),
         })
-    };
-    for epoch in 1..=train.epochs {
-        if train.shuffle {
-            order.shuffle(&mut batch_rng);
+    }
+
+    /// One step on the training rows `batch`: both twins step, the probe is judged at burn's
+    /// parameters, and the first disagreement is recorded.
+    pub fn step(&mut self, batch: &[usize]) -> Result<StepReport> {
+        let Settings {
+            precision,
+            tolerances,
+            ..
+        } = self.settings;
+        let (epoch, step) = (self.epoch.max(1), self.result.steps);
+        if crate::interrupt::requested() {
+            return Err(crate::interrupt::Interrupted { epoch, step }.into());
         }
-        let (mut epoch_grad_err, mut epoch_drift) = (0.0f64, 0.0f64);
+        let (x, y) = (&self.prepared.train.x, &self.prepared.train.y);
+        let xb = x.select(Axis(0), batch);
+        let yb: Vec<usize> = batch.iter().map(|&i| y[i]).collect();
+        let lr = self.train.learning_rate;
+        let initial_loss = self.result.initial_loss_burn;
+
+        let t = Instant::now();
+        let (loss_b, grads_b) = self.burn.train_step(&xb, &yb, lr);
+        self.seconds_burn += t.elapsed().as_secs_f64();
+        if let Err(m) = check_sane(loss_b, &grads_b, initial_loss, epoch, step, "burn") {
+            return Err(self.diverged(m));
+        }
+        let t = Instant::now();
+        let (loss_m, grads_m) = self.manual.train_step(&xb, &yb, lr);
+        self.seconds_manual += t.elapsed().as_secs_f64();
+        if let Err(m) = check_sane(loss_m, &grads_m, initial_loss, epoch, step, "hand-written") {
+            return Err(self.diverged(m));
+        }
+
+        // The hand-written math at burn's own parameters: no drift can hide in this one.
+        let before = std::mem::replace(&mut self.burn_params, self.burn.params());
+        self.probe.set_params(&before);
+        let (loss_c, grads_c) = self.probe.loss_and_grads(&xb, &yb);
+        if let Err(m) = check_sane(loss_c, &grads_c, initial_loss, epoch, step, "hand-written") {
+            return Err(self.diverged(m));
+        }
+        // The hand-written update from burn's point with burn's gradient.
+        let updated = self.probe.update(&grads_b, lr);
+
+        let xb_seen = xb.mapv(|v| agreement::round_to(v, precision));
+        let scales = agreement::gradient_scales(&before, &xb_seen, &yb, precision);
+        let update_scales = agreement::update_scales(&before, &grads_b, lr);
+        let (grad_bound, grad_at) =
+            agreement::judge_grads((loss_c, &grads_c), (loss_b, &grads_b), &scales, precision);
+        let (update_bound, update_at) = agreement::judge(
+            "update",
+            &updated,
+            &self.burn_params,
+            &update_scales,
+            precision,
+        );
+        let (err_bound, bound_at) = if update_bound > grad_bound || update_bound.is_nan() {
+            (update_bound, update_at)
+        } else {
+            (grad_bound, grad_at)
+        };
+        let (grad_rel_err, grad_rel_at) = worst(loss_c, &grads_c, loss_b, &grads_b);
+        let (drift, drift_at) = worst(loss_m, &grads_m, loss_b, &grads_b);
+        let bit_identical = grad_rel_err == 0.0 && drift == 0.0 && updated == self.burn_params;
+
+        let r = &mut self.result;
+        r.max_grad_rel_err = r.max_grad_rel_err.max(grad_rel_err);
+        r.max_drift = r.max_drift.max(drift);
+        if err_bound > r.max_err_bound || (err_bound.is_nan() && !r.max_err_bound.is_nan()) {
+            r.max_err_bound = err_bound;
+            r.max_err_bound_at = format!("{bound_at}, step {step}");
+        }
+        r.ambiguous_units += scales.ambiguous_units;
+        r.bit_identical &= bit_identical;
+        if r.first_disagreement.is_none() {
+            let limit = tolerances.err_bound_limit;
+            // NaN fails too.
+            let failed = if err_bound.is_nan() || err_bound > limit {
+                Some(("err_bound", bound_at, err_bound, limit))
+            } else if grad_rel_err > tolerances.grad_tol {
+                Some((
+                    "grad_rel_err",
+                    grad_rel_at,
+                    grad_rel_err,
+                    tolerances.grad_tol,
+                ))
+            } else if drift > tolerances.drift_tol {
+                Some(("drift", drift_at, drift, tolerances.drift_tol))
+            } else {
+                None
+            };
+            if let Some((measure, tensor, value, tolerance)) = failed {
+                r.first_disagreement = Some(Disagreement {
+                    epoch,
+                    step,
+                    measure,
+                    tensor,
+                    value,
+                    tolerance,
+                });
+            }
+        }
+        r.steps += 1;
+        Ok(StepReport {
+            epoch,
+            step,
+            loss_burn: loss_b,
+            loss_manual: loss_m,
+            grad_rel_err,
+            drift,
+            err_bound,
+            ambiguous_units: scales.ambiguous_units,
+            bit_identical,
+        })
+    }
+
+    /// One epoch: a (shuffled) pass over the training rows in batches, then the losses and
+    /// accuracies of both twins on both splits.
+    pub fn epoch(&mut self) -> Result<EpochMetrics> {
+        self.epoch += 1;
+        let epoch = self.epoch;
+        if self.train.shuffle {
+            self.order.shuffle(&mut self.batch_rng);
+        }
+        let batch_size = self.train.batch_size.min(self.order.len());
+        let order = std::mem::take(&mut self.order);
+        let mut within = EpochWorst::default();
         for batch in order.chunks(batch_size) {
-            let step = result.steps;
-            if crate::interrupt::requested() {
-                return Err(crate::interrupt::Interrupted { epoch, step }.into());
-            }
-            let xb = x.select(Axis(0), batch);
-            let yb: Vec<usize> = batch.iter().map(|&i| y[i]).collect();
-
-            let burn_params = burn.params();
-            let t = Instant::now();
-            let (loss_b, grads_b) = burn.train_step(&xb, &yb, lr);
-            seconds_burn += t.elapsed().as_secs_f64();
-            if let Err(m) = check_sane(loss_b, &grads_b, initial_loss, epoch, step, "burn") {
-                return Err(stop(&mut result, manual.as_ref(), &burn, m));
-            }
-
-            let t = Instant::now();
-            let (loss_m, grads_m) = manual.train_step(&xb, &yb, lr);
-            seconds_manual += t.elapsed().as_secs_f64();
-            if let Err(m) = check_sane(loss_m, &grads_m, initial_loss, epoch, step, "hand-written")
-            {
-                return Err(stop(&mut result, manual.as_ref(), &burn, m));
-            }
-
-            // The hand-written math at burn's own parameters: no drift can hide in this one.
-            let (loss_c, grads_c) = manual_net(&burn_params, precision).loss_and_grads(&xb, &yb);
-            if let Err(m) = check_sane(loss_c, &grads_c, initial_loss, epoch, step, "hand-written")
-            {
-                return Err(stop(&mut result, manual.as_ref(), &burn, m));
-            }
-
-            let (grad_err, grad_at) = worst(loss_c, &grads_c, loss_b, &grads_b);
-            let (drift, drift_at) = worst(loss_m, &grads_m, loss_b, &grads_b);
-            result.max_grad_rel_err = result.max_grad_rel_err.max(grad_err);
-            result.max_drift = result.max_drift.max(drift);
-            epoch_grad_err = epoch_grad_err.max(grad_err);
-            epoch_drift = epoch_drift.max(drift);
-            if result.first_disagreement.is_none() {
-                let failed = if grad_err > tolerances.grad_tol {
-                    Some(("grad_rel_err", grad_at, grad_err, tolerances.grad_tol))
-                } else if drift > tolerances.drift_tol {
-                    Some(("drift", drift_at, drift, tolerances.drift_tol))
-                } else {
-                    None
-                };
-                if let Some((measure, tensor, value, tolerance)) = failed {
-                    result.first_disagreement = Some(Disagreement {
-                        epoch,
-                        step,
-                        measure,
-                        tensor,
-                        value,
-                        tolerance,
-                    });
+            match self.step(batch) {
+                Ok(s) => within.add(&s),
+                Err(e) => {
+                    self.order = order;
+                    return Err(e);
                 }
             }
-            result.steps += 1;
         }
+        self.order = order;
 
-        let test = &prepared.test;
+        let (x, y) = (&self.prepared.train.x, &self.prepared.train.y);
+        let test = &self.prepared.test;
         let has_test = test.x.nrows() > 0;
+        let (manual, burn) = (&mut self.manual, &self.burn);
+        let r = &self.result;
         let metrics = EpochMetrics {
             epoch,
             loss_manual: manual.loss(x, y),
@@ -458,28 +614,75 @@ pub fn train_lockstep_on(
             train_acc_burn: accuracy(&burn.predict(x), y),
             test_acc_manual: has_test.then(|| accuracy(&manual.predict(&test.x), &test.y)),
             test_acc_burn: has_test.then(|| accuracy(&burn.predict(&test.x), &test.y)),
-            max_grad_rel_err: result.max_grad_rel_err,
-            max_drift: result.max_drift,
-            seconds_manual,
-            seconds_burn,
-            grad_rel_err: epoch_grad_err,
-            drift: epoch_drift,
+            max_grad_rel_err: r.max_grad_rel_err,
+            max_drift: r.max_drift,
+            max_err_bound: r.max_err_bound,
+            seconds_manual: self.seconds_manual,
+            seconds_burn: self.seconds_burn,
+            grad_rel_err: within.grad_rel_err,
+            drift: within.drift,
+            err_bound: within.err_bound,
+            ambiguous_units: within.ambiguous_units,
         };
         // The last step's update is only seen here, in the loss on the whole split.
+        let initial_loss = r.initial_loss_burn;
         for (twin, loss) in [
             ("burn", metrics.loss_burn),
             ("hand-written", metrics.loss_manual),
         ] {
-            if let Err(m) = check_loss(loss, initial_loss, epoch, result.steps, twin) {
-                return Err(stop(&mut result, manual.as_ref(), &burn, m));
+            if let Err(m) = check_loss(loss, initial_loss, epoch, r.steps, twin) {
+                return Err(self.diverged(m));
             }
         }
-        on_epoch(&metrics);
-        result.metrics.push(metrics);
+        self.result.metrics.push(metrics.clone());
+        Ok(metrics)
     }
-    result.final_manual = manual.params();
-    result.final_burn = burn.params();
-    Ok(result)
+
+    /// The run with both twins' final parameters.
+    pub fn finish(mut self) -> RunResult {
+        self.result.final_manual = self.manual.params();
+        self.result.final_burn = self.burn_params;
+        self.result
+    }
+}
+
+/// The worst of each measure within one epoch.
+#[derive(Debug, Default)]
+struct EpochWorst {
+    grad_rel_err: f64,
+    drift: f64,
+    err_bound: f64,
+    ambiguous_units: usize,
+}
+
+impl EpochWorst {
+    fn add(&mut self, s: &StepReport) {
+        self.grad_rel_err = self.grad_rel_err.max(s.grad_rel_err);
+        self.drift = self.drift.max(s.drift);
+        self.err_bound = if s.err_bound.is_nan() {
+            f64::NAN
+        } else {
+            self.err_bound.max(s.err_bound)
+        };
+        self.ambiguous_units += s.ambiguous_units;
+    }
+}
+
+/// Trains both twins in lockstep from `initial` for the configured epochs and measures their
+/// agreement every step. `on_epoch` sees each epoch's metrics as they come (for progress output).
+pub fn train_lockstep(
+    prepared: &Prepared,
+    initial: &Params,
+    train: &TrainConfig,
+    settings: Settings,
+    mut on_epoch: impl FnMut(&EpochMetrics),
+) -> Result<RunResult> {
+    let mut lockstep = Lockstep::new(prepared, initial, train, settings)?;
+    for _ in 0..train.epochs {
+        let metrics = lockstep.epoch()?;
+        on_epoch(&metrics);
+    }
+    Ok(lockstep.finish())
 }
 
 /// Far above any toy net; the twins hold several copies of every parameter, so a typo of a few

@@ -11,9 +11,10 @@ use ndarray::{Array1, Array2, Axis};
 
 use anyhow::Result;
 
+use crate::agreement::{self, Scales};
 use crate::burn_mlp::BurnTwin;
 use crate::compare::{Prepared, manual_net, rel_err};
-use crate::config::{Precision, Tolerances};
+use crate::config::{Backend, Precision};
 use crate::params::{Params, Tensor, tensor_name, tensors_to_safetensors};
 
 /// One source of gradients: its loss and every parameter gradient.
@@ -144,13 +145,24 @@ pub fn kink_mask(params: &Params, x: &Array2<f64>, h: f64) -> Vec<(Array2<bool>,
         .collect()
 }
 
-/// One row of the table: a tensor (or the loss) and the three pairwise relative errors.
+/// How the two twins' columns are judged against each other: `err_bound` (agreement.rs) at the
+/// point the columns were computed at.
+#[derive(Debug, Clone, Copy)]
+pub struct TwinJudge<'a> {
+    pub scales: &'a Scales,
+    pub precision: Precision,
+    pub limit: f64,
+}
+
+/// One row of the table: a tensor (or the loss), the twins' `err_bound` and the relative errors
+/// against the numeric column.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub name: String,
     pub shape: Vec<usize>,
     /// L2 norm of the burn twin's gradient (of the loss value for the loss row).
     pub norm: f64,
+    /// `err_bound` of the hand-written column against burn's.
     pub manual_burn: f64,
     /// Over the entries not flagged as near a kink.
     pub manual_numeric: f64,
@@ -162,6 +174,7 @@ pub struct Row {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub rows: Vec<Row>,
+    /// `err_bound_limit`.
     pub twin_tol: f64,
     pub numeric_tol: f64,
 }
@@ -170,8 +183,13 @@ impl Report {
     /// The first row and pair beyond tolerance, if any.
     pub fn failure(&self) -> Option<String> {
         for r in &self.rows {
+            if r.manual_burn.is_nan() || r.manual_burn > self.twin_tol {
+                return Some(format!(
+                    "{} disagrees: manual–burn err_bound {:.3e} exceeds the limit {}",
+                    r.name, r.manual_burn, self.twin_tol
+                ));
+            }
             let checks = [
-                ("manual–burn", r.manual_burn, self.twin_tol),
                 ("manual–numeric", r.manual_numeric, self.numeric_tol),
                 ("burn–numeric", r.burn_numeric, self.numeric_tol),
             ];
@@ -197,7 +215,13 @@ impl Report {
         let _ = writeln!(
             s,
             "{:<18} {:>9} {:>11} {:>12} {:>14} {:>13} {:>10}",
-            "tensor", "shape", "norm", "manual–burn", "manual–numeric", "burn–numeric", "near kink"
+            "tensor",
+            "shape",
+            "norm",
+            "err_bound m–b",
+            "manual–numeric",
+            "burn–numeric",
+            "near kink"
         );
         for r in &self.rows {
             let shape = r
@@ -214,7 +238,7 @@ impl Report {
         }
         let _ = write!(
             s,
-            "tolerances: manual–burn {:.0e}, against numeric {:.0e} (entries near a ReLU kink left out)",
+            "limits: manual–burn err_bound {} (units of the rounding bound), against numeric {:.0e} relative (entries near a ReLU kink left out)",
             self.twin_tol, self.numeric_tol
         );
         s
@@ -239,14 +263,17 @@ pub fn three_way(
     burn: &Column,
     numeric: &Column,
     kinks: &[(Array2<bool>, Array1<bool>)],
-    twin_tol: f64,
+    twins: TwinJudge,
     numeric_tol: f64,
 ) -> Report {
+    let bound = |a: &[f64], b: &[f64], s: &[f64]| {
+        agreement::err_bound(a.iter(), b.iter(), s.iter(), twins.precision)
+    };
     let mut rows = vec![Row {
         name: "loss".to_owned(),
         shape: vec![1],
         norm: burn.loss.abs(),
-        manual_burn: rel_err(&[manual.loss], &[burn.loss]),
+        manual_burn: bound(&[manual.loss], &[burn.loss], &[twins.scales.loss]),
         manual_numeric: rel_err(&[manual.loss], &[numeric.loss]),
         burn_numeric: rel_err(&[burn.loss], &[numeric.loss]),
         near_kink: 0,
@@ -267,6 +294,14 @@ pub fn three_way(
                 wk.iter().copied().collect()
             };
             let (m, b, n) = (pick(manual, bias), pick(burn, bias), pick(numeric, bias));
+            let scale = {
+                let l = &twins.scales.grads.layers[i];
+                if bias {
+                    l.bias.to_vec()
+                } else {
+                    l.weight.iter().copied().collect()
+                }
+            };
             let layer = &burn.grads.layers[i];
             rows.push(Row {
                 name: tensor_name(i, bias),
@@ -276,7 +311,7 @@ pub fn three_way(
                     layer.weight.shape().to_vec()
                 },
                 norm: b.iter().map(|v| v * v).sum::<f64>().sqrt(),
-                manual_burn: rel_err(&m, &b),
+                manual_burn: bound(&m, &b, &scale),
                 manual_numeric: masked_rel_err(&m, &n, &skip),
                 burn_numeric: masked_rel_err(&b, &n, &skip),
                 near_kink: skip.iter().filter(|s| **s).count(),
@@ -285,7 +320,7 @@ pub fn three_way(
     }
     Report {
         rows,
-        twin_tol,
+        twin_tol: twins.limit,
         numeric_tol,
     }
 }
@@ -298,6 +333,8 @@ pub struct GradsRun {
     pub numeric: Column,
     pub report: Report,
     pub precision: Precision,
+    /// The rounding scales at the parameters, on the training split.
+    pub scales: Scales,
 }
 
 /// The three columns on the whole (normalised) training split, at `params` rounded to the
@@ -305,34 +342,48 @@ pub struct GradsRun {
 pub fn run(
     prepared: &Prepared,
     params: &Params,
-    precision: Precision,
-    tolerances: Tolerances,
+    twins: Twins,
     h: f64,
     numeric_tol: f64,
 ) -> Result<GradsRun> {
+    let Twins {
+        precision,
+        backend,
+        limit,
+    } = twins;
     let params = params.rounded(precision);
     let (x, y) = (&prepared.train.x, &prepared.train.y);
     let (loss, grads) = manual_net(&params, precision).loss_and_grads(x, y);
     let manual = Column { loss, grads };
-    let (loss, grads) = BurnTwin::new(&params, precision)?.loss_and_grads(x, y);
+    let (loss, grads) = BurnTwin::with_backend(&params, precision, backend)?.loss_and_grads(x, y);
     let burn = Column { loss, grads };
     let numeric = numeric(&params, x, y, h);
     let kinks = kink_mask(&params, x, h);
-    let report = three_way(
-        &manual,
-        &burn,
-        &numeric,
-        &kinks,
-        tolerances.grad_tol,
-        numeric_tol,
-    );
+    let x_seen = x.mapv(|v| agreement::round_to(v, precision));
+    let scales = agreement::gradient_scales(&params, &x_seen, y, precision);
+    let judge = TwinJudge {
+        scales: &scales,
+        precision,
+        limit,
+    };
+    let report = three_way(&manual, &burn, &numeric, &kinks, judge, numeric_tol);
     Ok(GradsRun {
         manual,
         burn,
         numeric,
         report,
         precision,
+        scales,
     })
+}
+
+/// Where and how the twins of `grads` run.
+#[derive(Debug, Clone, Copy)]
+pub struct Twins {
+    pub precision: Precision,
+    pub backend: Backend,
+    /// `err_bound_limit`.
+    pub limit: f64,
 }
 
 impl GradsRun {

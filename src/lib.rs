@@ -1,13 +1,17 @@
 //! mlp2d: one small MLP written twice, by hand and with burn's autodiff, trained in lockstep.
 
+pub mod agreement;
 pub mod bench;
 pub mod burn_mlp;
+pub mod check;
 pub mod compare;
 pub mod config;
 pub mod data;
 pub mod gradcheck;
 pub mod interrupt;
 pub mod manual;
+#[cfg(test)]
+mod mutation_tests;
 pub mod output;
 pub mod params;
 pub mod plot;
@@ -15,3 +19,4 @@ pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod sweep;

@@ -39,10 +39,39 @@ enum Command {
     ///
     /// Exit status: 0 when all three agree, 1 when not, 2 for bad input.
     Grads(GradsArgs),
-    /// Write the config's raw data set (before normalisation) as CSV, readable by kind = "csv".
+    /// Write the config's data set as CSV (raw, or normalised as the twins see it), readable by
+    /// kind = "csv".
     Data(DataArgs),
     /// Time one training step of each twin for a few net sizes, in f32 and f64 (a few seconds).
     Bench(BenchArgs),
+    /// Train random problems (data, depth, widths, batch, learning rate, init, precision,
+    /// backend) a few hundred steps each under the agreement gate; write DIR/sweep.csv.
+    ///
+    /// Exit status: 0 when every run passes, 1 when any fails (its config is left as
+    /// DIR/run-R.toml), 2 for bad input.
+    Sweep(SweepArgs),
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// How many problems (run indices 0..N).
+    #[arg(long, default_value_t = 100)]
+    runs: usize,
+    /// The sweep's seed: run R of seed S is the same problem everywhere.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Run only the runs R with R mod N = K - 1, e.g. 2/3 (for a batch scheduler's array job).
+    #[arg(long, value_name = "K/N", default_value = "1/1")]
+    shard: mlp2d::sweep::Shard,
+    /// Output folder.
+    #[arg(long, default_value = "sweep")]
+    out: PathBuf,
+    /// Worker threads [default: the number of cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -80,8 +109,16 @@ struct GradsArgs {
     #[arg(long)]
     numeric_tol: Option<f64>,
     /// Override the config's precision.
-    #[arg(long, value_parser = ["f32", "f64"])]
-    precision: Option<String>,
+    #[arg(long, value_enum)]
+    precision: Option<Precision>,
+    /// Override the config's burn backend.
+    #[arg(long, value_enum)]
+    backend: Option<Backend>,
+    /// Judge the gradients in this safetensors file (`layers.{i}.weight`, `layers.{i}.bias`,
+    /// optionally `loss`; f32 or f64) against the twins at --params on the training rows
+    /// (`mlp2d data --normalised --split train` writes them). Exit 0 when they agree, 1 when not.
+    #[arg(long, value_name = "G.safetensors")]
+    check: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -95,6 +132,10 @@ struct DataArgs {
     /// Which rows: every row in generated order, or the training or test split.
     #[arg(long, value_parser = ["all", "train", "test"], default_value = "all")]
     split: String,
+    /// Write the rows z-score normalised with the training split's mean and standard deviation:
+    /// with `--split train`, exactly the rows `mlp2d grads` evaluates on, in its order.
+    #[arg(long)]
+    normalised: bool,
     /// Override the config's seed.
     #[arg(long)]
     seed: Option<u64>,
@@ -125,11 +166,11 @@ struct CompareArgs {
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     epochs: Option<usize>,
     /// Override the config's precision.
-    #[arg(long, value_parser = ["f32", "f64"])]
-    precision: Option<String>,
+    #[arg(long, value_enum)]
+    precision: Option<Precision>,
     /// Override the config's burn backend.
-    #[arg(long, value_parser = ["ndarray", "flex"])]
-    backend: Option<String>,
+    #[arg(long, value_enum)]
+    backend: Option<Backend>,
     /// Print only the final summary (no progress bar).
     #[arg(long, short)]
     quiet: bool,
@@ -153,6 +194,7 @@ fn main() -> ExitCode {
         Command::Grads(args) => grads(args),
         Command::Data(args) => data(args),
         Command::Bench(args) => bench(args),
+        Command::Sweep(args) => sweep(args),
     };
     match outcome {
         // A signal that came while results were being written: they are complete, but the
@@ -179,11 +221,8 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         overrides: Overrides {
             seed: args.seed,
             epochs: args.epochs,
-            precision: args.precision.map(|p| match p.as_str() {
-                "f32" => Precision::F32,
-                _ => Precision::F64,
-            }),
-            backend: args.backend.as_deref().and_then(Backend::from_name),
+            precision: args.precision,
+            backend: args.backend,
         },
         init: args.init,
         quiet: args.quiet,
@@ -211,19 +250,19 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn precision_arg(p: Option<&str>, config: &mut Config) {
-    match p {
-        Some("f32") => config.compare.precision = Precision::F32,
-        Some("f64") => config.compare.precision = Precision::F64,
-        _ => {}
-    }
-}
-
 fn grads(args: GradsArgs) -> Result<ExitCode> {
     let mut config = Config::load(&args.config)?;
-    precision_arg(args.precision.as_deref(), &mut config);
+    if let Some(p) = args.precision {
+        config.compare.precision = p;
+    }
+    if let Some(b) = args.backend {
+        config.compare.backend = b;
+    }
     if !(args.h.is_finite() && args.h > 0.0) {
         anyhow::bail!("--h must be a positive number, got {}", args.h);
+    }
+    if let Some(out) = &args.out {
+        mlp2d::output::check_parent(out)?;
     }
     let precision = config.compare.precision;
     let numeric_tol = args
@@ -233,24 +272,30 @@ fn grads(args: GradsArgs) -> Result<ExitCode> {
     let sizes = layer_sizes(&config, &prepared);
     // The same checks as `compare --init`: network size, and values beyond f32 in an f32 run.
     let params = mlp2d::compare::initial_params(&config, &sizes, Some(&args.params))?;
-    let run = mlp2d::gradcheck::run(
-        &prepared,
-        &params,
+    let given = match &args.check {
+        Some(path) => Some(mlp2d::check::load(path, &sizes)?),
+        None => None,
+    };
+    let twins = mlp2d::gradcheck::Twins {
         precision,
-        config.compare.tolerances(),
-        args.h,
-        numeric_tol,
-    )?;
+        backend: config.compare.backend,
+        limit: config.compare.tolerances().err_bound_limit,
+    };
+    let run = mlp2d::gradcheck::run(&prepared, &params, twins, args.h, numeric_tol)?;
     if let Some(out) = &args.out {
         mlp2d::output::write_atomic(out, &run.to_safetensors()?)?;
     }
     println!(
-        "{}: {} training rows, net {sizes:?}, twins in {}, numeric in f64 (h = {:e})",
+        "{}: {} training rows, net {sizes:?}, twins in {} (burn on {}), numeric in f64 (h = {:e})",
         config.name,
         prepared.train.x.nrows(),
         precision.name(),
+        config.compare.backend.name(),
         args.h
     );
+    if let Some(given) = given {
+        return check(&config, &prepared, &params, &run, &given);
+    }
     println!("{}", run.report.table());
     Ok(match run.report.failure() {
         None => {
@@ -264,20 +309,84 @@ fn grads(args: GradsArgs) -> Result<ExitCode> {
     })
 }
 
+/// `grads --check`: the file's gradients against the twins' columns of `run`.
+fn check(
+    config: &Config,
+    prepared: &mlp2d::compare::Prepared,
+    params: &mlp2d::params::Params,
+    run: &mlp2d::gradcheck::GradsRun,
+    given: &mlp2d::check::Given,
+) -> Result<ExitCode> {
+    use mlp2d::agreement;
+    // Judged in the coarser of the twins' and the file's precision.
+    let precision = match (config.compare.precision, given.precision) {
+        (Precision::F64, Precision::F64) => Precision::F64,
+        _ => Precision::F32,
+    };
+    let (x, y) = (&prepared.train.x, &prepared.train.y);
+    let params = params.rounded(config.compare.precision);
+    let x_seen = x.mapv(|v| agreement::round_to(v, config.compare.precision));
+    let scales = agreement::gradient_scales(&params, &x_seen, y, precision);
+    let scales_no_kinks = agreement::gradient_scales_no_kinks(&params, &x_seen, y, precision);
+    let limit = config
+        .compare
+        .err_bound_limit
+        .unwrap_or_else(|| agreement::err_bound_limit(precision));
+    let checked = mlp2d::check::check(
+        given,
+        &mlp2d::check::Reference {
+            burn_loss: run.burn.loss,
+            burn: &run.burn.grads,
+            manual_loss: run.manual.loss,
+            manual: &run.manual.grads,
+            scales: &scales,
+            scales_no_kinks: &scales_no_kinks,
+            precision,
+            limit,
+            rows: x.nrows(),
+            learning_rate: config.train.learning_rate,
+        },
+    );
+    println!("{}", checked.table());
+    if let Some(d) = &checked.diagnosis {
+        println!("diagnosis: {d}");
+    }
+    Ok(if checked.passed() {
+        println!("PASS: the gradients agree with both twins");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("error: the gradients disagree with the twins");
+        ExitCode::from(1)
+    })
+}
+
 fn data(args: DataArgs) -> Result<ExitCode> {
     let mut config = Config::load(&args.config)?;
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    let raw = mlp2d::data::load(&config.data, config.seed, &config.base_dir)?;
-    let rows = match args.split.as_str() {
-        "all" => raw,
-        which => {
-            let split = mlp2d::data::split(&raw, config.data.test_fraction, config.seed);
-            if which == "train" {
-                split.train
-            } else {
-                split.test
+    mlp2d::output::check_parent(&args.out)?;
+    let rows = if args.normalised {
+        let prepared = prepare(&config)?;
+        match args.split.as_str() {
+            "train" => prepared.train,
+            "test" => prepared.test,
+            _ => mlp2d::data::Dataset {
+                x: prepared.normaliser.apply(&prepared.raw.x),
+                ..prepared.raw
+            },
+        }
+    } else {
+        let raw = mlp2d::data::load(&config.data, config.seed, &config.base_dir)?;
+        match args.split.as_str() {
+            "all" => raw,
+            which => {
+                let split = mlp2d::data::split(&raw, config.data.test_fraction, config.seed);
+                if which == "train" {
+                    split.train
+                } else {
+                    split.test
+                }
             }
         }
     };
@@ -330,4 +439,35 @@ fn bench(args: BenchArgs) -> Result<ExitCode> {
         print!("{}", table(&rows, &peak));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sweep(args: SweepArgs) -> Result<ExitCode> {
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let opts = mlp2d::sweep::SweepOptions {
+        runs: args.runs,
+        seed: args.seed,
+        shard: args.shard,
+        out: args.out,
+        threads,
+        quiet: args.quiet,
+    };
+    let rows = mlp2d::sweep::sweep(&opts)?;
+    print!("{}", mlp2d::report::sweep::summary_table(&rows));
+    println!("rows in {}", opts.out.join("sweep.csv").display());
+    let failed: Vec<_> = rows.iter().filter(|r| r.verdict == "FAIL").collect();
+    for r in &failed {
+        eprintln!(
+            "error: run {} failed: {} (config: {})",
+            r.run,
+            r.detail,
+            opts.out.join(format!("run-{}.toml", r.run)).display()
+        );
+    }
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

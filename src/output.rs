@@ -51,3 +51,23 @@ fn remove_stale_temporaries(dir: &Path) {
         }
     }
 }
+
+/// Fails early, naming the file, when `path` cannot be written because its folder is missing or
+/// it is itself a folder: before the work that produces it.
+pub fn check_parent(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        anyhow::bail!("{} is a folder: give a file name", path.display());
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}

@@ -44,8 +44,8 @@ impl EpochProgress {
             return;
         }
         self.bar.set_message(format!(
-            "loss {:.5} / {:.5} (hand-written / burn)  worst grad_rel_err {:.1e}  drift {:.1e}",
-            m.loss_manual, m.loss_burn, m.max_grad_rel_err, m.max_drift
+            "loss {:.5} / {:.5} (hand-written / burn)  worst err_bound {:.3}  drift {:.1e}",
+            m.loss_manual, m.loss_burn, m.max_err_bound, m.max_drift
         ));
         self.bar.set_position(m.epoch as u64);
     }
@@ -62,4 +62,20 @@ impl Drop for EpochProgress {
             self.bar.finish_and_clear();
         }
     }
+}
+
+/// A bar over `count` items (runs of a sweep), labelled `name`; hidden like [`EpochProgress`].
+pub fn count_bar(name: &str, count: usize, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(count as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:.bold} [{bar:24.cyan/blue}] {pos}/{len}  ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(name.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }

@@ -8,8 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::compare::{
-    Diverged, Lockstep, Prepared, RunResult, initial_params, layer_sizes, prepare,
-    train_lockstep_on,
+    Diverged, Prepared, RunResult, Settings, initial_params, layer_sizes, prepare, train_lockstep,
 };
 use crate::config::{Backend, Config, Precision};
 use crate::interrupt::Interrupted;
@@ -103,13 +102,8 @@ fn run_loaded(
     prepare_dir(out)?;
 
     let progress = EpochProgress::new(&config.name, config.train.epochs, opts.quiet);
-    let settings = Lockstep {
-        precision: config.compare.precision,
-        backend: config.compare.backend,
-        tolerances: config.compare.tolerances(),
-        seed: config.seed,
-    };
-    let outcome = train_lockstep_on(&prepared, &initial, &config.train, settings, |m| {
+    let settings = Settings::of(config);
+    let outcome = train_lockstep(&prepared, &initial, &config.train, settings, |m| {
         progress.update(m)
     });
     progress.finish();
@@ -279,7 +273,9 @@ fn write_loss_png(dir: &Path, summary: &Summary, run: &RunResult, note: Option<&
         &run.metrics,
         Some((run.initial_loss_manual, run.initial_loss_burn)),
         summary.epochs,
-        summary.grad_tol,
+        crate::plot::AgreementLine {
+            limit: summary.err_bound_limit,
+        },
         &format!(
             "{}, lr {}, batch {}",
             title(summary),

@@ -675,13 +675,13 @@ fn healthy_run_writes_every_file() {
 }
 
 #[test]
-fn impossible_tolerance_fails_with_status_1() {
+fn impossible_limit_fails_with_status_1() {
     let dir = Dir::new();
     let config = format!(
-        "{MOONS}[model]\nhidden = [16, 16]\n[compare]\nprecision = \"f32\"\nbackend = \"ndarray\"\ngrad_tol = 0.0\ndrift_tol = 0.0\n"
+        "{MOONS}[model]\nhidden = [16, 16]\n[compare]\nprecision = \"f32\"\nbackend = \"ndarray\"\nerr_bound_limit = 0.0\n"
     );
-    // On burn-flex the twins agree bit for bit (README, "Agreement, measured"), so no tolerance
-    // can fail; burn-ndarray multiplies with other kernels and differs in the last bits.
+    // burn-ndarray multiplies with other kernels than the hand-written twin and differs in the
+    // last bits, so a limit of 0 fails (on burn-flex the twins often agree bit for bit).
     let out = dir.compare(&config, &["--epochs", "2", "-q"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -696,7 +696,9 @@ fn impossible_tolerance_fails_with_status_1() {
     let summary = std::fs::read_to_string(dir.path("out").join("summary.json")).unwrap();
     let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(summary["passed"], serde_json::Value::Bool(false));
-    assert!(summary["max_grad_rel_err"].as_f64().unwrap() > 0.0);
+    assert!(summary["max_err_bound"].as_f64().unwrap() > 0.0);
+    assert_eq!(summary["err_bound_limit"].as_f64(), Some(0.0));
+    assert_eq!(summary["bit_identical"], serde_json::Value::Bool(false));
 }
 
 #[test]

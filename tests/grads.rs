@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mlp2d::compare::{prepare, rel_err};
-use mlp2d::config::{Config, Precision};
+use mlp2d::config::{Backend, Config, Precision};
 use mlp2d::gradcheck::{self, Column, default_numeric_tol, kink_mask, numeric, three_way};
 use mlp2d::manual::{Linear, Relu, softmax_cross_entropy};
 use mlp2d::params::{LayerParams, Params};
@@ -122,10 +122,19 @@ fn the_three_way_check_catches_a_broken_backward() {
     let config = Config::load(&fixture("config.toml")).unwrap();
     let prepared = prepare(&config).unwrap();
     let params = Params::load(&fixture("params.safetensors"), &SIZES).unwrap();
-    let tol = config.compare.tolerances();
+    let twins = gradcheck::Twins {
+        precision: Precision::F64,
+        backend: Backend::Flex,
+        limit: config.compare.tolerances().err_bound_limit,
+    };
     let (x, y) = (&prepared.train.x, &prepared.train.y);
 
-    let good = gradcheck::run(&prepared, &params, Precision::F64, tol, 1e-6, 1e-6).unwrap();
+    let good = gradcheck::run(&prepared, &params, twins, 1e-6, 1e-6).unwrap();
+    let judge = gradcheck::TwinJudge {
+        scales: &good.scales,
+        precision: Precision::F64,
+        limit: twins.limit,
+    };
     assert!(good.report.passed(), "{}", good.report.table());
 
     let broken = broken_gradients(&params, x, y);
@@ -136,7 +145,7 @@ fn the_three_way_check_catches_a_broken_backward() {
         &good.burn,
         &num,
         &kinks,
-        tol.grad_tol,
+        judge,
         default_numeric_tol(false),
     );
     let failure = report
@@ -159,7 +168,7 @@ fn the_three_way_check_catches_a_broken_backward() {
     // A flipped sign in one gradient is caught too.
     let mut flipped = good.manual.clone();
     flipped.grads.layers[1].weight.mapv_inplace(|v| -v);
-    let report = three_way(&flipped, &good.burn, &num, &kinks, tol.grad_tol, 1e-6);
+    let report = three_way(&flipped, &good.burn, &num, &kinks, judge, 1e-6);
     assert!(report.failure().unwrap().starts_with("layers.1.weight"));
 }
 

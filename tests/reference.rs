@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use mlp2d::burn_mlp::BurnTwin;
-use mlp2d::compare::{Prepared, manual_net, rel_err, train_lockstep};
-use mlp2d::config::{Precision, Tolerances, TrainConfig};
+use mlp2d::compare::{Prepared, Settings, manual_net, rel_err, train_lockstep};
+use mlp2d::config::{Backend, Precision, Tolerances, TrainConfig};
 use mlp2d::data::{Dataset, Normaliser, read_csv};
 use mlp2d::params::Params;
 
@@ -131,8 +131,13 @@ fn the_harness_reproduces_the_reference_trajectory() {
         learning_rate: 0.05,
         shuffle: false,
     };
-    let tol = Tolerances::defaults(Precision::F64);
-    let run = train_lockstep(&prepared, &params, &train, Precision::F64, tol, 0, |_| {}).unwrap();
+    let settings = Settings {
+        precision: Precision::F64,
+        backend: Backend::default(),
+        tolerances: Tolerances::defaults(Precision::F64),
+        seed: 0,
+    };
+    let run = train_lockstep(&prepared, &params, &train, settings, |_| {}).unwrap();
     assert_eq!(run.steps, 12);
     assert!(run.passed(), "{:?}", run.first_disagreement);
     let want_final = load("expected_final.safetensors", &SIZES);

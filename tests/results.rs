@@ -102,12 +102,18 @@ fn a_run_leaves_both_pictures_and_the_new_metrics() {
         "epoch,loss_manual,loss_burn,train_acc_manual,train_acc_burn,test_acc_manual,test_acc_burn,\
          max_grad_rel_err,max_drift,seconds_manual,seconds_burn,"
     ));
-    assert!(header.ends_with(",grad_rel_err,drift"));
+    assert!(header.ends_with(",grad_rel_err,drift,max_err_bound,err_bound,ambiguous_units"));
     let metrics = read_metrics_csv(&out.join("metrics.csv")).unwrap();
     assert_eq!(metrics.len(), 5);
     assert_eq!(metrics_csv(&metrics), csv);
     for (i, m) in metrics.iter().enumerate() {
         assert!(m.grad_rel_err <= m.max_grad_rel_err);
+        assert!(m.err_bound <= m.max_err_bound);
+        let max = metrics[..=i]
+            .iter()
+            .map(|m| m.err_bound)
+            .fold(0.0, f64::max);
+        assert_eq!(m.max_err_bound, max);
         // The running maximum is the maximum of the per-epoch values.
         let max = metrics[..=i]
             .iter()
@@ -140,9 +146,7 @@ fn the_twins_paint_the_same_boundary_in_f64() {
             &prepared,
             &initial,
             &config.train,
-            config.compare.precision,
-            config.compare.tolerances(),
-            config.seed,
+            mlp2d::compare::Settings::of(&config),
             |_| {},
         )
         .unwrap();

@@ -6,8 +6,9 @@
 //! owns, so a training step allocates nothing of its own ([`super::Mlp`] owns the buffers, see
 //! `workspace.rs`). The textbook form calls the `_into` form: there is one implementation.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
+use super::mutant::Mutant;
 use super::{Scalar, matmul};
 
 #[derive(Debug, Clone)]
@@ -71,6 +72,9 @@ impl<T: Scalar> Linear<T> {
         grad_in: Option<ArrayViewMut2<T>>,
     ) {
         matmul::xt_g(x, g, self.grad_weight.view_mut());
+        if let Some(m) = super::mutant::active() {
+            return self.backward_mutated(m, x, g, grad_in);
+        }
         // Row by row, in order: the same sums as `g.sum_axis(Axis(0))`, without the allocation.
         self.grad_bias.fill(T::zero());
         let gb = self.grad_bias.as_slice_mut().expect("contiguous");
@@ -82,6 +86,32 @@ impl<T: Scalar> Linear<T> {
         }
         if let Some(grad_in) = grad_in {
             matmul::g_wt(g, self.weight.view(), grad_in);
+        }
+    }
+}
+
+impl<T: Scalar> Linear<T> {
+    /// The rest of [`Linear::backward_into`] with a mistake of the mutation tests (when the
+    /// mutant is not about this layer, the right math, written plainly).
+    fn backward_mutated(
+        &mut self,
+        m: Mutant,
+        _x: ArrayView2<T>,
+        g: ArrayView2<T>,
+        grad_in: Option<ArrayViewMut2<T>>,
+    ) {
+        let (n, c_out) = g.dim();
+        self.grad_bias = match m {
+            // Σ along row j of g (for j < n), not down column j.
+            Mutant::BiasWrongAxis => Array1::from_shape_fn(c_out, |j| g.row(j % n).sum()),
+            _ => g.sum_axis(Axis(0)),
+        };
+        if let Some(grad_in) = grad_in {
+            if m == Mutant::NotTransposed && self.weight.is_square() {
+                matmul::g_wt(g, self.weight.t(), grad_in);
+            } else {
+                matmul::g_wt(g, self.weight.view(), grad_in);
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use super::mutant::Mutant;
 use super::relu::{relu_backward_in_place, relu_in_place};
 use super::workspace::{Workspace, rows, rows_mut};
 use super::{Linear, Scalar, softmax_cross_entropy_into};
@@ -12,7 +13,7 @@ pub struct Mlp<T: Scalar> {
     pub layers: Vec<Linear<T>>,
     /// Activations and their gradients, reused by every step (one ReLU after every layer but
     /// the last, applied in place to the layer's output).
-    work: Workspace<T>,
+    pub(super) work: Workspace<T>,
 }
 
 impl<T: Scalar> Mlp<T> {
@@ -42,6 +43,45 @@ impl<T: Scalar> Mlp<T> {
         }
     }
 
+    /// Overwrites the parameters with plain values (rounded to `T`), keeping every buffer.
+    pub fn set_params(&mut self, params: &Params) {
+        assert_eq!(
+            params.sizes(),
+            self.sizes(),
+            "the parameters have another shape"
+        );
+        for (layer, p) in self.layers.iter_mut().zip(&params.layers) {
+            layer
+                .weight
+                .zip_mut_with(&p.weight, |w, &v| *w = T::of_f64(v));
+            layer.bias.zip_mut_with(&p.bias, |b, &v| *b = T::of_f64(v));
+        }
+    }
+
+    /// Overwrites the stored gradients (what [`super::Sgd::step`] applies) with plain values.
+    pub fn set_grads(&mut self, grads: &Params) {
+        assert_eq!(
+            grads.sizes(),
+            self.sizes(),
+            "the gradients have another shape"
+        );
+        for (layer, g) in self.layers.iter_mut().zip(&grads.layers) {
+            layer
+                .grad_weight
+                .zip_mut_with(&g.weight, |w, &v| *w = T::of_f64(v));
+            layer
+                .grad_bias
+                .zip_mut_with(&g.bias, |b, &v| *b = T::of_f64(v));
+        }
+    }
+
+    /// Layer sizes `[c_0, …, c_n]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self.layers.iter().map(|l| l.weight.nrows()).collect();
+        sizes.extend(self.layers.last().map(|l| l.weight.ncols()));
+        sizes
+    }
+
     /// The gradients of the last backward pass, under the same layout as the parameters.
     pub fn grads(&self) -> Params {
         Params {
@@ -59,6 +99,9 @@ impl<T: Scalar> Mlp<T> {
     /// Forward pass of a batch into the workspace; the logits are the last layer's output.
     /// Each layer's output stays in the workspace for [`Mlp::backward_pass`].
     fn forward_pass(&mut self, x: ArrayView2<T>) {
+        if super::mutant::active() == Some(Mutant::StaleCache) {
+            self.work.previous_outputs = self.work.outputs.clone();
+        }
         let n = x.nrows();
         let last = self.layers.len() - 1;
         self.work
@@ -83,18 +126,37 @@ impl<T: Scalar> Mlp<T> {
     /// gradients on the way; between layers, the ReLU zeroes the gradient where it was off.
     fn backward_pass(&mut self, x: ArrayView2<T>) {
         let n = x.nrows();
-        let Workspace { outputs, grads, .. } = &mut self.work;
+        let mutant = super::mutant::active();
+        let Workspace {
+            outputs,
+            grads,
+            previous_outputs,
+            ..
+        } = &mut self.work;
+        let stale = mutant == Some(Mutant::StaleCache)
+            && previous_outputs.len() == outputs.len()
+            && previous_outputs.iter().all(|p| p.nrows() >= n);
+        let cache: &[Array2<T>] = if stale { previous_outputs } else { outputs };
         for i in (0..self.layers.len()).rev() {
             let (before, from_here) = grads.split_at_mut(i);
             let g = rows(&from_here[0], n);
             if i == 0 {
                 self.layers[0].backward_into(x.view(), g, None);
             } else {
-                let input = rows(&outputs[i - 1], n);
+                let input = rows(&cache[i - 1], n);
                 let mut grad_in = rows_mut(&mut before[i - 1], n);
                 self.layers[i].backward_into(input, g, Some(grad_in.view_mut()));
-                relu_backward_in_place(grad_in, input);
+                let mask = match mutant {
+                    Some(Mutant::WrongReluMask) => other_of_same_width(cache, i - 1, n),
+                    _ => input,
+                };
+                relu_backward_in_place(grad_in, mask);
             }
+        }
+        if let Some(Mutant::Scaled { layer, eps }) = mutant {
+            let factor = T::of_f64(1.0 + eps);
+            self.layers[layer].grad_weight *= factor;
+            self.layers[layer].grad_bias *= factor;
         }
     }
 
@@ -143,4 +205,16 @@ impl<T: Scalar> Mlp<T> {
             })
             .collect()
     }
+}
+
+/// For the wrong-mask mutant: the output of the next hidden layer of the same width as hidden
+/// layer `i` (itself if there is none). The logits are never a hidden layer.
+fn other_of_same_width<T: Scalar>(cache: &[Array2<T>], i: usize, n: usize) -> ArrayView2<'_, T> {
+    let hidden = cache.len() - 1;
+    let width = cache[i].ncols();
+    let other = (1..hidden)
+        .map(|d| (i + d) % hidden)
+        .find(|&j| cache[j].ncols() == width)
+        .unwrap_or(i);
+    rows(&cache[other], n)
 }

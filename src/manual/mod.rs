@@ -10,6 +10,7 @@ mod linear;
 mod loss;
 pub(crate) mod matmul;
 mod mlp;
+pub mod mutant;
 mod relu;
 mod sgd;
 mod workspace;

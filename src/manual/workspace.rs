@@ -9,7 +9,7 @@
 //! block, the arrays being row-major). A larger batch grows them once: the only allocation,
 //! on the first step (or the first full-data pass for `loss` and `predict`).
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
 
 use super::Scalar;
 
@@ -18,6 +18,10 @@ pub struct Workspace<T: Scalar> {
     capacity: usize,
     pub outputs: Vec<Array2<T>>,
     pub grads: Vec<Array2<T>>,
+    /// Only for the mutation tests (`mutant.rs`), empty otherwise: the previous forward pass's
+    /// outputs and the previous step's gradients.
+    pub previous_outputs: Vec<Array2<T>>,
+    pub previous_grads: Vec<(Array2<T>, Array1<T>)>,
 }
 
 impl<T: Scalar> Workspace<T> {

@@ -126,15 +126,22 @@ fn solid(c: RGBColor, w: u32) -> ShapeStyle {
     c.stroke_width(w)
 }
 
+/// What the agreement panel draws the curve against.
+#[derive(Debug, Clone, Copy)]
+pub struct AgreementLine {
+    /// `err_bound_limit`.
+    pub limit: f64,
+}
+
 /// `loss.png`: training loss of both twins per epoch (log scale; epoch 0 is the initial loss),
-/// train and test accuracy of both twins, and the per-epoch worst `grad_rel_err` and `drift`
-/// against the tolerance (log scale). Solid lines: hand-written twin; dashed: burn twin. The
+/// train and test accuracy of both twins, and the per-epoch worst `err_bound` against its limit
+/// (log scale). Solid lines: hand-written twin; dashed: burn twin. The
 /// epoch axis spans the `epochs` planned; `note` (e.g. why the run stopped) goes under the title.
 pub fn loss_png(
     metrics: &[EpochMetrics],
     initial_loss: Option<(f64, f64)>,
     epochs: usize,
-    grad_tol: Option<f64>,
+    agreement: AgreementLine,
     title: &str,
     note: Option<&str>,
 ) -> Result<Vec<u8>> {
@@ -154,8 +161,7 @@ pub fn loss_png(
         let panels = body.split_evenly((3, 1));
         let last_epoch = metrics.last().map_or(1, |m| m.epoch).max(epochs).max(1) as f64;
         let x = 0.0..last_epoch;
-        let (blue, orange, green, purple, red) =
-            (PALETTE[0], PALETTE[1], PALETTE[4], PALETTE[6], PALETTE[2]);
+        let (blue, orange, green, red) = (PALETTE[0], PALETTE[1], PALETTE[4], PALETTE[2]);
 
         // Loss.
         let epochs = || metrics.iter().map(|m| m.epoch as f64);
@@ -269,44 +275,44 @@ pub fn loss_png(
             legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         }
 
-        // Agreement.
-        let g = log_points(epochs().zip(metrics.iter().map(|m| m.grad_rel_err)));
-        let d = log_points(epochs().zip(metrics.iter().map(|m| m.drift)));
-        let tol: Vec<f64> = grad_tol.into_iter().filter(|t| t.is_finite()).collect();
-        let y = log_range(g.iter().chain(&d).map(|p| p.1).chain(tol.iter().copied()));
-        // Room above the curves and the tolerance line for the legend.
+        // Agreement, in units of the rounding bound; an exact 0 (bit for bit) sits on the floor.
+        let e = log_points(epochs().zip(metrics.iter().map(|m| m.err_bound)));
+        let exact = metrics.iter().all(|m| m.err_bound == 0.0);
+        let ambiguous: usize = metrics.iter().map(|m| m.ambiguous_units).sum();
+        let y = log_range(e.iter().map(|p| p.1).chain([agreement.limit]));
+        // Room above the curve and the limit line for the legend.
         let y = y.start..y.end * 1e3;
         let mut chart = log_chart(
             &panels[2],
-            "agreement: worst relative error within each epoch",
+            "agreement: worst err_bound within each epoch (units of the rounding bound)",
             x.clone(),
             y,
-            "relative error (log scale)",
+            "err_bound (log scale)",
         )?;
-        markers(&mut chart, &g, green.filled())?;
-        markers(&mut chart, &d, purple.stroke_width(1))?;
+        markers(&mut chart, &e, green.filled())?;
+        let label = if exact {
+            "err_bound: 0 at every step (bit for bit), drawn on the floor".to_owned()
+        } else {
+            format!(
+                "err_bound (hand-written vs burn at burn's parameters; {ambiguous} ambiguous ReLU units)"
+            )
+        };
         chart
-            .draw_series(LineSeries::new(g, solid(green, 2)))
+            .draw_series(LineSeries::new(e, solid(green, 2)))
             .map_err(plot_err)?
-            .label("grad_rel_err (at burn's parameters)")
+            .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], solid(green, 2)));
+        let t = agreement.limit;
         chart
-            .draw_series(LineSeries::new(d, solid(purple, 2)))
+            .draw_series(DashedLineSeries::new(
+                [(0.0, t), (last_epoch, t)],
+                8,
+                5,
+                solid(red, 2),
+            ))
             .map_err(plot_err)?
-            .label("drift (each twin's own trajectory)")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], solid(purple, 2)));
-        if let Some(&t) = tol.first() {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(0.0, t), (last_epoch, t)],
-                    8,
-                    5,
-                    solid(red, 2),
-                ))
-                .map_err(plot_err)?
-                .label(format!("grad_tol {t:.0e}"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], solid(red, 2)));
-        }
+            .label(format!("err_bound_limit {t}: above it, FAIL"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], solid(red, 2)));
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })

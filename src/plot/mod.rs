@@ -18,7 +18,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 pub use boundary::{BoundaryStats, RASTER, boundary_png, dataset_png};
-pub use curves::{InitCurve, init_png, loss_png};
+pub use curves::{AgreementLine, InitCurve, init_png, loss_png};
 pub use plane::Plane;
 
 use crate::data::Dataset;

@@ -1,6 +1,7 @@
 //! What a run leaves behind: `metrics.csv`, `summary.json`, parameter files, and the short text
 //! summary printed at the end; and (`table`) the results table over many runs.
 
+pub mod sweep;
 pub mod table;
 
 use std::fmt::Write as _;
@@ -55,7 +56,22 @@ pub struct Summary {
     pub max_grad_rel_err: f64,
     #[serde(deserialize_with = "nan_if_null")]
     pub max_drift: f64,
-    /// None: measured, not checked.
+    /// The worst `err_bound` of any step: the disagreement in units of what rounding and ReLU
+    /// kinks can explain (`agreement.rs`), and the gate on it.
+    #[serde(default, deserialize_with = "nan_if_null")]
+    pub max_err_bound: f64,
+    /// Where it was: `loss`, `grad …` or `update …`, and the step.
+    #[serde(default)]
+    pub max_err_bound_at: String,
+    #[serde(default, deserialize_with = "nan_if_null")]
+    pub err_bound_limit: f64,
+    /// ReLU units (row × unit, summed over steps) within rounding of their kink.
+    #[serde(default)]
+    pub ambiguous_units: usize,
+    /// Every step agreed bit for bit: a reported fact, not a gate.
+    #[serde(default)]
+    pub bit_identical: bool,
+    /// Extra gates on the relative errors; None: measured, not checked.
     pub grad_tol: Option<f64>,
     pub drift_tol: Option<f64>,
     #[serde(deserialize_with = "nan_if_null")]
@@ -140,6 +156,11 @@ impl Summary {
             test_accuracy_manual: last.and_then(|m| m.test_acc_manual),
             max_grad_rel_err: run.max_grad_rel_err,
             max_drift: run.max_drift,
+            max_err_bound: run.max_err_bound,
+            max_err_bound_at: run.max_err_bound_at.clone(),
+            err_bound_limit: tol.err_bound_limit,
+            ambiguous_units: run.ambiguous_units,
+            bit_identical: run.bit_identical && run.steps > 0,
             grad_tol: tol.grad_tol.is_finite().then_some(tol.grad_tol),
             drift_tol: tol.drift_tol.is_finite().then_some(tol.drift_tol),
             seconds_manual: get(|m| m.seconds_manual),
@@ -246,16 +267,23 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  agreement     max grad_rel_err {} (tol {})   max drift {} (tol {}){}",
+            "  agreement     max err_bound {} (limit {}){}   ambiguous ReLU units {}",
+            bound_text(self.max_err_bound),
+            bound_text(self.err_bound_limit),
+            if self.bit_identical {
+                "   bit for bit"
+            } else {
+                ""
+            },
+            self.ambiguous_units
+        );
+        let _ = writeln!(
+            s,
+            "  reported      max grad_rel_err {} ({})   max drift {} ({})",
             err_text(self.max_grad_rel_err),
             tol_text(self.grad_tol),
             err_text(self.max_drift),
             tol_text(self.drift_tol),
-            if self.max_grad_rel_err == 0.0 && self.max_drift == 0.0 {
-                "   bit for bit"
-            } else {
-                ""
-            }
         );
         let _ = writeln!(
             s,
@@ -285,21 +313,33 @@ fn err_text(v: f64) -> String {
 }
 
 fn tol_text(tol: Option<f64>) -> String {
-    tol.map(|t| format!("{t:.0e}"))
-        .unwrap_or_else(|| "not checked".to_owned())
+    tol.map(|t| format!("tol {t:.0e}"))
+        .unwrap_or_else(|| "not gated".to_owned())
+}
+
+/// An `err_bound` (in units of the rounding bound): `0` when exact, else three digits.
+pub fn bound_text(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if v.is_finite() && (1e-3..1e4).contains(&v) {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    }
 }
 
 /// The metrics table, one row per epoch; an empty cell where there is no test split.
 pub fn metrics_csv(metrics: &[EpochMetrics]) -> String {
     let mut s = String::from(
         "epoch,loss_manual,loss_burn,train_acc_manual,train_acc_burn,test_acc_manual,test_acc_burn,\
-         max_grad_rel_err,max_drift,seconds_manual,seconds_burn,grad_rel_err,drift\n",
+         max_grad_rel_err,max_drift,seconds_manual,seconds_burn,grad_rel_err,drift,\
+         max_err_bound,err_bound,ambiguous_units\n",
     );
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for m in metrics {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:e},{:e}",
+            "{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:e},{:e},{:e},{:e},{}",
             m.epoch,
             m.loss_manual,
             m.loss_burn,
@@ -312,7 +352,10 @@ pub fn metrics_csv(metrics: &[EpochMetrics]) -> String {
             m.seconds_manual,
             m.seconds_burn,
             m.grad_rel_err,
-            m.drift
+            m.drift,
+            m.max_err_bound,
+            m.err_bound,
+            m.ambiguous_units
         );
     }
     s

@@ -109,6 +109,12 @@ pub fn read_metrics_csv(path: &Path) -> Result<Vec<EpochMetrics>> {
             seconds_burn: num("seconds_burn")?,
             grad_rel_err: num("grad_rel_err")?,
             drift: num("drift")?,
+            max_err_bound: num("max_err_bound")?,
+            err_bound: num("err_bound")?,
+            ambiguous_units: num("ambiguous_units")
+                .ok()
+                .filter(|v| v.is_finite())
+                .unwrap_or(0.0) as usize,
         });
     }
     Ok(out)
@@ -187,7 +193,7 @@ fn relative(base: &Path, target: &Path) -> String {
     }
 }
 
-const COLUMNS: [&str; 21] = [
+const COLUMNS: [&str; 24] = [
     "run",
     "data",
     "samples",
@@ -201,6 +207,9 @@ const COLUMNS: [&str; 21] = [
     "final loss burn",
     "train acc.",
     "test acc.",
+    "worst err_bound",
+    "limit",
+    "ambiguous units",
     "worst grad_rel_err",
     "worst drift",
     "s hand-written",
@@ -211,7 +220,7 @@ const COLUMNS: [&str; 21] = [
     "result",
 ];
 
-fn row(s: &Summary) -> [String; 21] {
+fn row(s: &Summary) -> [String; 24] {
     [
         s.name.clone(),
         s.data.clone(),
@@ -226,6 +235,13 @@ fn row(s: &Summary) -> [String; 21] {
         num(s.final_loss_burn),
         pct(s.train_accuracy),
         s.test_accuracy.map_or_else(|| "n/a".to_owned(), pct),
+        if s.bit_identical {
+            "0 (bit for bit)".to_owned()
+        } else {
+            super::bound_text(s.max_err_bound)
+        },
+        super::bound_text(s.err_bound_limit),
+        s.ambiguous_units.to_string(),
         sci(s.max_grad_rel_err),
         sci(s.max_drift),
         format!("{:.2}", s.seconds_manual),
@@ -250,7 +266,8 @@ pub fn summary_csv(runs: &[Run]) -> String {
     let mut out = String::from(
         "name,data,samples,classes,sizes,init,precision,backend,epochs,steps,initial_loss_manual,\
          initial_loss_burn,final_loss_manual,final_loss_burn,train_accuracy,test_accuracy,\
-         train_accuracy_manual,test_accuracy_manual,max_grad_rel_err,max_drift,seconds_manual,\
+         train_accuracy_manual,test_accuracy_manual,max_err_bound,err_bound_limit,ambiguous_units,\
+         bit_identical,max_grad_rel_err,max_drift,seconds_manual,\
          seconds_burn,steps_per_second_manual,steps_per_second_burn,boundary_cells_differ,\
          boundary_cells,result\n",
     );
@@ -265,7 +282,7 @@ pub fn summary_csv(runs: &[Run]) -> String {
             .join("-");
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:.1},{:.1},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:e},{},{},{},{:e},{:e},{:.6},{:.6},{:.1},{:.1},{},{},{}",
             s.name,
             s.data,
             s.samples,
@@ -284,6 +301,10 @@ pub fn summary_csv(runs: &[Run]) -> String {
             opt(s.test_accuracy),
             s.train_accuracy_manual,
             opt(s.test_accuracy_manual),
+            s.max_err_bound,
+            s.err_bound_limit,
+            s.ambiguous_units,
+            s.bit_identical,
             s.max_grad_rel_err,
             s.max_drift,
             s.seconds_manual,

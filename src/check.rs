@@ -1,0 +1,340 @@
+//! `mlp2d grads --check G.safetensors`: anyone's gradients judged against the twins' at the same
+//! parameters and rows, with the gate's measure (`err_bound`, agreement.rs), and the classic
+//! mistake named when the numbers fit one.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use ndarray::{Array1, Array2};
+use safetensors::{Dtype, SafeTensors};
+
+use crate::agreement::{self, Scales};
+use crate::config::Precision;
+use crate::params::{LayerParams, Params, tensor_name};
+
+/// Gradients from a file: `layers.{i}.weight`, `layers.{i}.bias` and optionally `loss`.
+#[derive(Debug, Clone)]
+pub struct Given {
+    pub loss: Option<f64>,
+    pub grads: Params,
+    /// Weight tensors stored as `[c_out, c_in]` (read transposed back; a mistake in itself).
+    pub transposed: Vec<usize>,
+    /// The coarsest dtype in the file.
+    pub precision: Precision,
+}
+
+/// Reads a gradient file for a network of layer sizes `sizes`.
+pub fn load(path: &Path, sizes: &[usize]) -> Result<Given> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read gradient file {}", path.display()))?;
+    parse(&bytes, sizes).with_context(|| format!("bad gradient file {}", path.display()))
+}
+
+fn parse(bytes: &[u8], sizes: &[usize]) -> Result<Given> {
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| anyhow::anyhow!("not a safetensors file ({e})"))?;
+    let tensors: HashMap<String, _> = file.tensors().into_iter().collect();
+    let mut precision = Precision::F64;
+    let mut values = |name: &str| -> Result<Option<(Vec<usize>, Vec<f64>)>> {
+        let Some(view) = tensors.get(name) else {
+            return Ok(None);
+        };
+        let v: Vec<f64> = match view.dtype() {
+            Dtype::F32 => {
+                precision = Precision::F32;
+                view.data()
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
+                    .collect()
+            }
+            Dtype::F64 => view
+                .data()
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect(),
+            other => bail!("tensor `{name}` has dtype {other:?}, expected F32 or F64"),
+        };
+        if v.iter().any(|x| !x.is_finite()) {
+            bail!("tensor `{name}` holds NaN or infinite values");
+        }
+        Ok(Some((view.shape().to_vec(), v)))
+    };
+    let loss = match values("loss")? {
+        None => None,
+        Some((shape, v)) if v.len() == 1 && shape.len() <= 1 => Some(v[0]),
+        Some((shape, _)) => bail!("tensor `loss` has shape {shape:?}, expected [] or [1]"),
+    };
+    let mut layers = Vec::new();
+    let mut transposed = Vec::new();
+    for (i, w) in sizes.windows(2).enumerate() {
+        let (c_in, c_out) = (w[0], w[1]);
+        let name = tensor_name(i, false);
+        let (shape, v) = values(&name)?.with_context(|| {
+            format!("tensor `{name}` is missing (the gradient of a [{c_in}, {c_out}] weight)")
+        })?;
+        let weight = if shape == [c_in, c_out] {
+            Array2::from_shape_vec((c_in, c_out), v)?
+        } else if shape == [c_out, c_in] {
+            transposed.push(i);
+            Array2::from_shape_vec((c_out, c_in), v)?.reversed_axes()
+        } else {
+            bail!(
+                "tensor `{name}` has shape {shape:?}, expected [{c_in}, {c_out}] for layer sizes {sizes:?}"
+            );
+        };
+        let name = tensor_name(i, true);
+        let (shape, v) = values(&name)?
+            .with_context(|| format!("tensor `{name}` is missing (shape [{c_out}])"))?;
+        if shape != [c_out] {
+            bail!("tensor `{name}` has shape {shape:?}, expected [{c_out}]");
+        }
+        layers.push(LayerParams {
+            weight: weight.as_standard_layout().into_owned(),
+            bias: Array1::from_vec(v),
+        });
+    }
+    Ok(Given {
+        loss,
+        grads: Params { layers },
+        transposed,
+        precision,
+    })
+}
+
+/// One tensor's verdict.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// Against the burn twin and the hand-written twin.
+    pub err_bound_burn: f64,
+    pub err_bound_manual: f64,
+    pub agrees: bool,
+    /// Agrees only thanks to the allowance for ReLU units at their kink.
+    pub only_kinks: bool,
+    /// The mistake these numbers fit, if any.
+    pub mistake: Option<String>,
+}
+
+/// The whole check.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub rows: Vec<Row>,
+    pub limit: f64,
+    pub precision: Precision,
+    /// One sentence on what is wrong overall, when a pattern fits.
+    pub diagnosis: Option<String>,
+}
+
+impl Checked {
+    pub fn passed(&self) -> bool {
+        self.rows.iter().all(|r| r.agrees)
+    }
+
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<18} {:>9} {:>13} {:>13}  verdict",
+            "tensor", "shape", "err_bound/burn", "/hand-written"
+        );
+        for r in &self.rows {
+            let shape = r
+                .shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("×");
+            let verdict = match (&r.mistake, r.agrees, r.only_kinks) {
+                (_, true, true) => "agrees (differs only at ReLU units on their kink)".to_owned(),
+                (_, true, false) => "agrees".to_owned(),
+                (Some(m), false, _) => format!("DIFFERS: {m}"),
+                (None, false, _) => "DIFFERS".to_owned(),
+            };
+            let _ = writeln!(
+                s,
+                "{:<18} {:>9} {:>13} {:>13}  {verdict}",
+                r.name,
+                shape,
+                crate::report::bound_text(r.err_bound_burn),
+                crate::report::bound_text(r.err_bound_manual),
+            );
+        }
+        let _ = write!(
+            s,
+            "err_bound: the difference in units of what {} rounding and ReLU kinks can explain; limit {}",
+            self.precision.name(),
+            self.limit
+        );
+        s
+    }
+}
+
+/// What the twins computed at the same parameters on the same rows.
+pub struct Reference<'a> {
+    pub burn_loss: f64,
+    pub burn: &'a Params,
+    pub manual_loss: f64,
+    pub manual: &'a Params,
+    /// Rounding scales at the coarser of the run's and the file's precision, with and without
+    /// the kink allowance.
+    pub scales: &'a Scales,
+    pub scales_no_kinks: &'a Scales,
+    pub precision: Precision,
+    pub limit: f64,
+    /// Rows the gradient is a mean over, and the config's learning rate: the factors a classic
+    /// mistake multiplies by.
+    pub rows: usize,
+    pub learning_rate: f64,
+}
+
+/// Judges `given` against the twins, tensor by tensor.
+pub fn check(given: &Given, r: &Reference) -> Checked {
+    let p = r.precision;
+    let bound =
+        |a: &[f64], b: &[f64], s: &[f64]| agreement::err_bound(a.iter(), b.iter(), s.iter(), p);
+    let mut rows = Vec::new();
+    if let Some(loss) = given.loss {
+        let eb = bound(&[loss], &[r.burn_loss], &[r.scales.loss]);
+        let em = bound(&[loss], &[r.manual_loss], &[r.scales.loss]);
+        rows.push(Row {
+            name: "loss".to_owned(),
+            shape: vec![1],
+            err_bound_burn: eb,
+            err_bound_manual: em,
+            agrees: eb <= r.limit && em <= r.limit,
+            only_kinks: false,
+            mistake: None,
+        });
+    }
+    let factors = [
+        (r.rows as f64, "off by the batch size: a sum over the rows where the loss takes their mean (divide by N)".to_owned()),
+        (1.0 / r.rows as f64, "divided by the batch size once too often".to_owned()),
+        (-1.0, "the sign is flipped: this is −∂L/∂θ, the descent direction".to_owned()),
+        (r.learning_rate, format!("a factor of the learning rate {}: the update step λ·g, not the gradient", r.learning_rate)),
+        (-r.learning_rate, format!("minus the learning rate {} times the gradient: the parameter change θ' − θ, not the gradient", r.learning_rate)),
+        (1.0 / r.learning_rate, format!("divided by the learning rate {}", r.learning_rate)),
+    ];
+    for (i, ((g, b), m)) in given
+        .grads
+        .layers
+        .iter()
+        .zip(&r.burn.layers)
+        .zip(&r.manual.layers)
+        .enumerate()
+    {
+        let s = &r.scales.grads.layers[i];
+        let s0 = &r.scales_no_kinks.grads.layers[i];
+        let tensors = [
+            (
+                false,
+                flat2(&g.weight),
+                flat2(&b.weight),
+                flat2(&m.weight),
+                flat2(&s.weight),
+                flat2(&s0.weight),
+            ),
+            (
+                true,
+                g.bias.to_vec(),
+                b.bias.to_vec(),
+                m.bias.to_vec(),
+                s.bias.to_vec(),
+                s0.bias.to_vec(),
+            ),
+        ];
+        for (is_bias, gv, bv, mv, sv, s0v) in tensors {
+            let eb = bound(&gv, &bv, &sv);
+            let em = bound(&gv, &mv, &sv);
+            let agrees = eb <= r.limit && em <= r.limit;
+            let only_kinks = agrees && bound(&gv, &bv, &s0v) > r.limit;
+            let mut mistake = None;
+            if !is_bias && given.transposed.contains(&i) {
+                mistake = Some(
+                    "stored as [c_out, c_in]: the gradient of x·W is xᵀ·g, [c_in, c_out]"
+                        .to_owned(),
+                );
+            } else if !agrees {
+                for (c, what) in &factors {
+                    let scaled: Vec<f64> = gv.iter().map(|v| v / c).collect();
+                    if bound(&scaled, &bv, &sv) <= r.limit {
+                        mistake = Some(what.clone());
+                        break;
+                    }
+                }
+                if mistake.is_none() && !is_bias && g.weight.is_square() {
+                    let t = flat2(&g.weight.t().to_owned());
+                    if bound(&t, &bv, &sv) <= r.limit {
+                        mistake = Some(
+                            "transposed: W where Wᵀ belongs (or the other way round)".to_owned(),
+                        );
+                    }
+                }
+            }
+            rows.push(Row {
+                name: tensor_name(i, is_bias),
+                shape: if is_bias {
+                    vec![b.bias.len()]
+                } else {
+                    b.weight.shape().to_vec()
+                },
+                err_bound_burn: eb,
+                err_bound_manual: em,
+                agrees: agrees && (is_bias || !given.transposed.contains(&i)),
+                only_kinks,
+                mistake,
+            });
+        }
+    }
+    let diagnosis = diagnose(&rows, given.grads.layers.len());
+    Checked {
+        rows,
+        limit: r.limit,
+        precision: p,
+        diagnosis,
+    }
+}
+
+fn flat2(a: &Array2<f64>) -> Vec<f64> {
+    a.iter().copied().collect()
+}
+
+/// The overall pattern: every tensor off by the same mistake, or one layer alone wrong.
+fn diagnose(rows: &[Row], layers: usize) -> Option<String> {
+    let tensors: Vec<&Row> = rows.iter().filter(|r| r.name != "loss").collect();
+    let failing: Vec<&Row> = tensors.iter().copied().filter(|r| !r.agrees).collect();
+    if failing.is_empty() {
+        if tensors.iter().any(|r| r.only_kinks) {
+            return Some(
+                "every tensor agrees; some differ only through ReLU units whose input is within rounding of 0, which either side may count as on or off"
+                    .to_owned(),
+            );
+        }
+        return None;
+    }
+    if let Some(first) = &failing[0].mistake
+        && failing.len() == tensors.len()
+        && failing.iter().all(|r| r.mistake.as_ref() == Some(first))
+    {
+        return Some(format!("every gradient is {first}"));
+    }
+    let layer_of = |r: &Row| {
+        r.name
+            .split('.')
+            .nth(1)
+            .and_then(|i| i.parse::<usize>().ok())
+    };
+    let wrong_layers: std::collections::BTreeSet<usize> =
+        failing.iter().filter_map(|r| layer_of(r)).collect();
+    if wrong_layers.len() == 1 && layers > 1 {
+        let i = *wrong_layers.iter().next().expect("one layer");
+        let names: Vec<&str> = failing.iter().map(|r| r.name.as_str()).collect();
+        return Some(format!(
+            "only layer {i} is wrong ({}): every other layer agrees, so what flows into it and out of it is right and the mistake is in its own ∂L/∂W or ∂L/∂b",
+            names.join(", ")
+        ));
+    }
+    None
+}

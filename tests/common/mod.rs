@@ -1,0 +1,27 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `mlp2d` binary built for these tests.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mlp2d"))
+}
+
+/// A file of the moons64 reference case (tests/fixtures/moons64).
+pub fn moons64(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/moons64")
+        .join(name)
+}
+
+/// Runs `mlp2d` with `args`; returns the exit code, stdout and stderr.
+pub fn run(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let out: Output = bin().args(args).output().expect("the binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
