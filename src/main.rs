@@ -32,7 +32,8 @@ enum Command {
     /// Exit status: 0 when they agree, 1 when they do not, 2 for bad input or a diverged run
     /// (with --all: the worst of the runs).
     Compare(CompareArgs),
-    /// Write the results table (Markdown, and summary.csv beside it) from finished runs.
+    /// Write the results table (Markdown, and summary.csv beside it) from finished runs; or,
+    /// given sweep folders (shards), merge their sweep.csv into one and summarise it.
     Report(ReportArgs),
     /// Loss and every gradient three ways (hand-written, burn, finite differences) at given
     /// parameters, on the config's whole training split.
@@ -69,6 +70,9 @@ struct SweepArgs {
     /// Worker threads [default: the number of cores].
     #[arg(long)]
     threads: Option<usize>,
+    /// Override the gate's err_bound_limit (for experiments: the failing runs' configs keep it).
+    #[arg(long)]
+    err_bound_limit: Option<f64>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -178,11 +182,13 @@ struct CompareArgs {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// Run folders (with a summary.json), or folders of run folders [default: results].
+    /// Run folders (with a summary.json), folders of run folders, or sweep folders (with a
+    /// sweep.csv) [default: results].
     dirs: Vec<PathBuf>,
-    /// The Markdown file to write; summary.csv (and init.png) go beside it.
-    #[arg(long, default_value = "results/README.md")]
-    out: PathBuf,
+    /// The Markdown file to write; summary.csv (and init.png) or the merged sweep.csv go beside
+    /// it [default: results/README.md; for sweeps sweep/README.md].
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -244,9 +250,23 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
     } else {
         args.dirs
     };
+    use mlp2d::report::sweep;
+    if dirs.iter().all(|d| sweep::is_sweep(d)) {
+        let out = args.out.unwrap_or_else(|| PathBuf::from("sweep/README.md"));
+        let rows = sweep::merge(&dirs)?;
+        sweep::write_sweep_report(&rows, &out)?;
+        print!("{}", sweep::summary_table(&rows));
+        let n = rows.len();
+        println!("{n} {}: report in {}", plural(n, "run"), out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results/README.md"));
     let runs = find_runs(&dirs)?;
-    write_report(&runs, &args.out)?;
-    println!("{} runs: report in {}", runs.len(), args.out.display());
+    write_report(&runs, &out)?;
+    let n = runs.len();
+    println!("{n} {}: report in {}", plural(n, "run"), out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -452,7 +472,13 @@ fn sweep(args: SweepArgs) -> Result<ExitCode> {
         out: args.out,
         threads,
         quiet: args.quiet,
+        limit: args.err_bound_limit,
     };
+    if let Some(l) = opts.limit
+        && (l.is_nan() || l < 0.0)
+    {
+        anyhow::bail!("--err-bound-limit must be a number >= 0, got {l}");
+    }
     let rows = mlp2d::sweep::sweep(&opts)?;
     print!("{}", mlp2d::report::sweep::summary_table(&rows));
     println!("rows in {}", opts.out.join("sweep.csv").display());
@@ -470,4 +496,13 @@ fn sweep(args: SweepArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `word` or `words`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
 }

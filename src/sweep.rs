@@ -103,8 +103,9 @@ fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
     (rng.gen_range(lo.ln()..=hi.ln())).exp()
 }
 
-/// The config of run `run` of a sweep with seed `seed`.
-pub fn problem(seed: u64, run: usize) -> Config {
+/// The config of run `run` of a sweep with seed `seed`, with the gate's limit overridden when
+/// `limit` is given.
+pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
     let mut rng = run_rng(seed, run);
     let kinds = [
         DataKind::Moons,
@@ -229,6 +230,7 @@ pub fn problem(seed: u64, run: usize) -> Config {
         compare: CompareConfig {
             precision,
             backend,
+            err_bound_limit: limit,
             ..CompareConfig::default()
         },
         base_dir: PathBuf::from("."),
@@ -245,8 +247,8 @@ pub fn config_toml(config: &Config) -> Result<String> {
 }
 
 /// Trains one problem in lockstep and records the verdict.
-pub fn run_one(seed: u64, run: usize) -> Result<(SweepRow, Config)> {
-    let config = problem(seed, run);
+pub fn run_one(seed: u64, run: usize, limit: Option<f64>) -> Result<(SweepRow, Config)> {
+    let config = problem(seed, run, limit);
     config
         .validate()
         .with_context(|| format!("run {run}: the generated config is invalid"))?;
@@ -320,6 +322,8 @@ pub struct SweepOptions {
     pub out: PathBuf,
     pub threads: usize,
     pub quiet: bool,
+    /// Overrides `err_bound_limit` (for experiments; the default is the gate's).
+    pub limit: Option<f64>,
 }
 
 /// Runs the shard's problems on `threads` workers; writes `out/sweep.csv` (rows in run order)
@@ -343,7 +347,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&run) = todo.get(i) else { return };
-                    match run_one(opts.seed, run) {
+                    match run_one(opts.seed, run, opts.limit) {
                         Ok(done) => rows.lock().expect("no worker panics").push(done),
                         Err(e) => errors
                             .lock()
@@ -384,6 +388,11 @@ pub fn rows_csv(rows: &[SweepRow]) -> Result<Vec<u8>> {
         w.serialize(r)?;
     }
     w.into_inner().context("cannot write sweep.csv")
+}
+
+/// True when two rows say the same (NaN equals NaN here).
+pub fn same_row(a: &SweepRow, b: &SweepRow) -> bool {
+    rows_csv(std::slice::from_ref(a)).ok() == rows_csv(std::slice::from_ref(b)).ok()
 }
 
 /// Reads a `sweep.csv`.

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use super::bound_text;
-use crate::sweep::{SweepRow, read_rows};
+use crate::output::write_atomic;
+use crate::sweep::{SweepRow, read_rows, rows_csv, same_row};
 
 /// A Markdown table: one line per precision and backend, then the total.
 pub fn summary_table(rows: &[SweepRow]) -> String {
@@ -82,7 +83,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Vec<SweepRow>> {
         for row in read_rows(&dir.join("sweep.csv"))? {
             let key = (row.seed, row.run);
             if let Some((other, from)) = by_run.get(&key) {
-                if *other != row {
+                if !same_row(other, &row) {
                     bail!(
                         "run {} of seed {} differs between {} and {}",
                         row.run,
@@ -97,4 +98,57 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Vec<SweepRow>> {
         }
     }
     Ok(by_run.into_values().map(|(r, _)| r).collect())
+}
+
+/// `mlp2d report` over sweep folders: the merged `sweep.csv` beside `out`, and `out` (Markdown):
+/// the summary table, the failing runs and the closest calls.
+pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::output::prepare_dir(dir)?;
+    write_atomic(&dir.join("sweep.csv"), &rows_csv(rows)?)?;
+    let mut s = String::from("# Sweep: random problems under the agreement gate\n\n");
+    let seeds: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.seed).collect();
+    let _ = writeln!(
+        s,
+        "{} runs (seed {}), each a few hundred lockstep steps; `err_bound` is the disagreement in units of what rounding and ReLU kinks explain (README, \"How agreement is judged\").\n",
+        rows.len(),
+        seeds
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    s += &summary_table(rows);
+    let failed: Vec<&SweepRow> = rows.iter().filter(|r| r.verdict == "FAIL").collect();
+    let _ = writeln!(s, "\n## Failing runs: {}\n", failed.len());
+    for r in &failed {
+        let _ = writeln!(s, "- run {} (seed {}): {}", r.run, r.seed, r.detail);
+    }
+    let mut closest: Vec<&SweepRow> = rows
+        .iter()
+        .filter(|r| r.max_err_bound.is_finite())
+        .collect();
+    closest.sort_by(|a, b| b.max_err_bound.total_cmp(&a.max_err_bound));
+    s += "\n## The ten closest calls\n\n| run | data | hidden | batch | lr | init | precision | backend | worst err_bound | where | ambiguous units |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for r in closest.iter().take(10) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | [{}] | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.run,
+            r.data,
+            r.hidden.replace('-', ", "),
+            r.batch_size,
+            r.learning_rate,
+            r.init,
+            r.precision,
+            r.backend,
+            bound_text(r.max_err_bound),
+            r.max_err_bound_at,
+            r.ambiguous_units
+        );
+    }
+    write_atomic(out, s.as_bytes())
 }

@@ -1,0 +1,145 @@
+//! `mlp2d sweep`: random problems under the gate. A row depends only on (seed, run), so shards
+//! merged by `mlp2d report` equal the unsharded sweep; a failing run leaves a config that
+//! `compare` reproduces. The CI's short sweep is `the_short_sweep_passes`.
+
+mod common;
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use common::run;
+use mlp2d::sweep::read_rows;
+
+fn sweep(out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args: Vec<&OsStr> = ["sweep", "-q", "--out"].iter().map(OsStr::new).collect();
+    args.push(out.as_os_str());
+    args.extend(extra.iter().map(OsStr::new));
+    run(&args)
+}
+
+/// 60 random problems (a few seconds on two cores): every one passes the gate.
+#[test]
+fn the_short_sweep_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let (code, stdout, err) = sweep(&out, &["--runs", "60", "--seed", "11"]);
+    assert_eq!(code, Some(0), "{stdout}\n{err}");
+    let rows = read_rows(&out.join("sweep.csv")).unwrap();
+    assert_eq!(rows.len(), 60);
+    assert_eq!(
+        rows.iter().map(|r| r.run).collect::<Vec<_>>(),
+        (0..60).collect::<Vec<_>>()
+    );
+    for r in &rows {
+        assert!(r.verdict == "PASS" || r.verdict == "DIVERGED", "{r:?}");
+        if r.verdict == "PASS" {
+            assert!(r.max_err_bound <= r.err_bound_limit, "{r:?}");
+        }
+    }
+    // The problems vary: every precision and backend, and more than one data kind and depth.
+    for want in ["f32", "f64"] {
+        assert!(rows.iter().any(|r| r.precision == want));
+    }
+    for want in ["flex", "ndarray"] {
+        assert!(rows.iter().any(|r| r.backend == want));
+    }
+    let kinds: std::collections::HashSet<&str> = rows.iter().map(|r| r.data.as_str()).collect();
+    assert!(kinds.len() >= 4, "{kinds:?}");
+    assert!(stdout.contains("| all | all | 60 |"), "{stdout}");
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    let (code, _, err) = sweep(&whole, &["--runs", "10", "--seed", "5"]);
+    assert_eq!(code, Some(0), "{err}");
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let out = dir.path().join(format!("shard{k}"));
+        // One thread here, two above: the rows must not depend on it.
+        let shard = format!("{k}/3");
+        let (code, _, err) = sweep(
+            &out,
+            &[
+                "--runs",
+                "10",
+                "--seed",
+                "5",
+                "--shard",
+                &shard,
+                "--threads",
+                "1",
+            ],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        let rows = read_rows(&out.join("sweep.csv")).unwrap();
+        assert!(rows.iter().all(|r| r.run % 3 == k - 1), "{rows:?}");
+        shards.push(out);
+    }
+    let merged = dir.path().join("merged/README.md");
+    let mut args: Vec<&OsStr> = vec![OsStr::new("report")];
+    args.extend(shards.iter().map(|s| s.as_os_str()));
+    args.push(OsStr::new("--out"));
+    args.push(merged.as_os_str());
+    let (code, out, err) = run(&args);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("merged/sweep.csv")).unwrap(),
+        std::fs::read_to_string(whole.join("sweep.csv")).unwrap(),
+        "the merged shards differ from the unsharded sweep"
+    );
+    let report = std::fs::read_to_string(&merged).unwrap();
+    assert!(report.contains("| all | all | 10 |"), "{report}");
+}
+
+/// With a limit of 0 every run that is not bit for bit fails: exit 1, and each failing run's
+/// config makes `compare` fail the same way.
+#[test]
+fn a_failing_run_leaves_a_config_that_reproduces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let (code, _, err) = sweep(
+        &out,
+        &["--runs", "6", "--seed", "3", "--err-bound-limit", "0"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let rows = read_rows(&out.join("sweep.csv")).unwrap();
+    let failed: Vec<_> = rows.iter().filter(|r| r.verdict == "FAIL").collect();
+    assert!(!failed.is_empty(), "{rows:?}");
+    assert!(err.contains("error: run "), "{err}");
+    let r = failed[0];
+    let config = out.join(format!("run-{}.toml", r.run));
+    let result = dir.path().join("reproduced");
+    let (code, _, err) = run(&[
+        OsStr::new("compare"),
+        OsStr::new("-q"),
+        OsStr::new("--config"),
+        config.as_os_str(),
+        OsStr::new("--out"),
+        result.as_os_str(),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    let summary = mlp2d::report::table::read_summary(&result).unwrap();
+    assert_eq!(
+        summary.max_err_bound, r.max_err_bound,
+        "compare reproduces the sweep's run"
+    );
+    assert_eq!(summary.steps, r.steps);
+}
+
+#[test]
+fn bad_sweep_arguments_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    for extra in [
+        vec!["--shard", "4/3"],
+        vec!["--shard", "x"],
+        vec!["--runs", "0"],
+        vec!["--err-bound-limit", "-1"],
+    ] {
+        let (code, _, err) = sweep(&out, &extra);
+        assert_eq!(code, Some(2), "{extra:?}: {err}");
+        assert!(err.starts_with("error"), "{err}");
+    }
+}
