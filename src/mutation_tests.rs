@@ -7,7 +7,7 @@
 //! judged".
 
 use crate::compare::{RunResult, Settings, train_lockstep};
-use crate::config::{Backend, Config, Precision};
+use crate::config::{Backend, Config, Init, Precision};
 use crate::manual::mutant::{self, Mutant};
 use crate::params::Params;
 
@@ -27,6 +27,10 @@ const STRUCTURAL: [(Mutant, &str); 7] = [
 /// Moons with two hidden layers of 16: a square layer (for the transpose) and two hidden
 /// layers of one width (for the wrong mask). One epoch of 25 steps.
 fn config(precision: Precision, backend: Backend) -> Config {
+    config_with(precision, backend, Init::He)
+}
+
+fn config_with(precision: Precision, backend: Backend, init: Init) -> Config {
     let mut config = Config::parse(
         r#"
 name = "mutants"
@@ -47,6 +51,7 @@ learning_rate = 0.05
     .unwrap();
     config.compare.precision = precision;
     config.compare.backend = backend;
+    config.model.init = init;
     config
 }
 
@@ -118,8 +123,8 @@ fn mutation_every_structural_mistake_fails_in_the_first_epoch_by_a_wide_margin()
 }
 
 /// The smallest `ε` in a 1-2-5 ladder for which the run fails, scaling `layer`'s gradient.
-fn smallest_caught(p: Precision, b: Backend, layer: usize) -> Option<f64> {
-    let config = config(p, b);
+fn smallest_caught(p: Precision, b: Backend, init: Init, layer: usize) -> Option<f64> {
+    let config = config_with(p, b, init);
     let mut caught = None;
     for exp in 0..14 {
         for mant in [5.0, 2.0, 1.0] {
@@ -137,15 +142,16 @@ fn smallest_caught(p: Precision, b: Backend, layer: usize) -> Option<f64> {
 #[test]
 fn mutation_a_slightly_scaled_gradient_is_caught() {
     let mut table = String::from(
-        "| precision | backend | layer scaled | smallest ε caught |\n|---|---|---|---|\n",
+        "| precision | backend | init | layer scaled | smallest ε caught |\n|---|---|---|---|---|\n",
     );
     for (p, b) in settings() {
-        for layer in [0, 2] {
-            let eps = smallest_caught(p, b, layer);
+        for (init, layer) in [(Init::He, 0), (Init::He, 2), (Init::Normal, 0), (Init::Normal, 2)] {
+            let eps = smallest_caught(p, b, init, layer);
             table += &format!(
-                "| {} | {} | {layer} | {} |\n",
+                "| {} | {} | {} | {layer} | {} |\n",
                 p.name(),
                 b.name(),
+                init.name(),
                 eps.map_or("none".to_owned(), |e| format!("{e:.0e}"))
             );
             // The course's goals: 1e-3 in f32, 1e-10 in f64.
