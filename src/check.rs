@@ -318,7 +318,18 @@ fn diagnose(rows: &[Row], layers: usize) -> Option<String> {
         && failing.len() == tensors.len()
         && failing.iter().all(|r| r.mistake.as_ref() == Some(first))
     {
-        return Some(format!("every gradient is {first}"));
+        return Some(format!("every gradient: {first}"));
+    }
+    if failing.iter().all(|r| {
+        r.name.ends_with(".weight")
+            && r.mistake
+                .as_deref()
+                .is_some_and(|m| m.contains("transposed") || m.contains("[c_out, c_in]"))
+    }) {
+        return Some(
+            "the weight gradients are transposed: ∂L/∂W = xᵀ·g has the weight's shape [c_in, c_out]; gᵀ·x is its transpose"
+                .to_owned(),
+        );
     }
     let layer_of = |r: &Row| {
         r.name
@@ -330,11 +341,22 @@ fn diagnose(rows: &[Row], layers: usize) -> Option<String> {
         failing.iter().filter_map(|r| layer_of(r)).collect();
     if wrong_layers.len() == 1 && layers > 1 {
         let i = *wrong_layers.iter().next().expect("one layer");
-        let names: Vec<&str> = failing.iter().map(|r| r.name.as_str()).collect();
-        return Some(format!(
-            "only layer {i} is wrong ({}): every other layer agrees, so what flows into it and out of it is right and the mistake is in its own ∂L/∂W or ∂L/∂b",
-            names.join(", ")
-        ));
+        let names = failing
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // A wrong gradient flowing into layer i would reach the layers before it too; the first
+        // layer has none to tell.
+        return Some(if i > 0 {
+            format!(
+                "only layer {i} is wrong ({names}): the layers before it agree, so the gradient flowing into it is right and the mistake is in its own ∂L/∂W or ∂L/∂b"
+            )
+        } else {
+            format!(
+                "only the first layer is wrong ({names}): its own ∂L/∂W or ∂L/∂b, or the gradient handed to it (the ReLU mask between layers 0 and 1?)"
+            )
+        });
     }
     None
 }

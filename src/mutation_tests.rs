@@ -145,7 +145,12 @@ fn mutation_a_slightly_scaled_gradient_is_caught() {
         "| precision | backend | init | layer scaled | smallest ε caught |\n|---|---|---|---|---|\n",
     );
     for (p, b) in settings() {
-        for (init, layer) in [(Init::He, 0), (Init::He, 2), (Init::Normal, 0), (Init::Normal, 2)] {
+        for (init, layer) in [
+            (Init::He, 0),
+            (Init::He, 2),
+            (Init::Normal, 0),
+            (Init::Normal, 2),
+        ] {
             let eps = smallest_caught(p, b, init, layer);
             table += &format!(
                 "| {} | {} | {} | {layer} | {} |\n",
