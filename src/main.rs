@@ -192,6 +192,13 @@ struct ReportArgs {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe would panic; a command-line tool
+    // should just stop, as `cat` does.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     mlp2d::interrupt::install();
     let outcome = match cli.command {
@@ -305,13 +312,16 @@ fn grads(args: GradsArgs) -> Result<ExitCode> {
     if let Some(out) = &args.out {
         mlp2d::output::write_atomic(out, &run.to_safetensors()?)?;
     }
+    let numeric = match given {
+        Some(_) => String::new(),
+        None => format!(", numeric in f64 (h = {:e})", args.h),
+    };
     println!(
-        "{}: {} training rows, net {sizes:?}, twins in {} (burn on {}), numeric in f64 (h = {:e})",
+        "{}: {} training rows, net {sizes:?}, twins in {} (burn on {}){numeric}",
         config.name,
         prepared.train.x.nrows(),
         precision.name(),
         config.compare.backend.name(),
-        args.h
     );
     if let Some(given) = given {
         return check(&config, &prepared, &params, &run, &given);

@@ -269,7 +269,7 @@ impl Summary {
             s,
             "  agreement     max err_bound {} (limit {}){}   ambiguous ReLU units {}",
             bound_text(self.max_err_bound),
-            bound_text(self.err_bound_limit),
+            self.err_bound_limit,
             if self.bit_identical {
                 "   bit for bit"
             } else {

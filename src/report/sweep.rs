@@ -47,7 +47,7 @@ fn line(s: &mut String, precision: &str, backend: &str, rows: &[&SweepRow]) {
         }
     };
     let limits: Vec<String> = {
-        let mut l: Vec<String> = rows.iter().map(|r| bound_text(r.err_bound_limit)).collect();
+        let mut l: Vec<String> = rows.iter().map(|r| r.err_bound_limit.to_string()).collect();
         l.dedup();
         l.sort();
         l.dedup();

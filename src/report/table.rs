@@ -240,7 +240,7 @@ fn row(s: &Summary) -> [String; 24] {
         } else {
             super::bound_text(s.max_err_bound)
         },
-        super::bound_text(s.err_bound_limit),
+        s.err_bound_limit.to_string(),
         s.ambiguous_units.to_string(),
         sci(s.max_grad_rel_err),
         sci(s.max_drift),
