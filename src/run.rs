@@ -7,13 +7,15 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::burn_mlp::BurnTwin;
+use crate::compare::manual_net;
 use crate::compare::{
     Diverged, Prepared, RunResult, Settings, initial_params, layer_sizes, prepare, train_lockstep,
 };
 use crate::config::{Backend, Config, Precision};
 use crate::interrupt::Interrupted;
 use crate::output::{prepare_dir, write_atomic};
-use crate::plot::{BoundaryStats, boundary_png, loss_png};
+use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
 use crate::progress::EpochProgress;
 use crate::report::table::{find_runs, write_report};
 use crate::report::{Summary, write_diverged, write_run};
@@ -125,7 +127,7 @@ fn run_loaded(
         }
     };
     let mut summary = Summary::new(config, &prepared, &sizes, &run);
-    if let Some(stats) = write_pictures(out, &summary, &prepared, &run, config.compare.precision) {
+    if let Some(stats) = write_pictures(out, &summary, &prepared, &run, &settings) {
         summary.boundary_cells_differ = Some(stats.differ);
         summary.boundary_cells = Some(stats.cells);
     }
@@ -244,18 +246,23 @@ fn write_pictures(
     summary: &Summary,
     prepared: &Prepared,
     run: &RunResult,
-    precision: Precision,
+    settings: &Settings,
 ) -> Option<BoundaryStats> {
     let accuracy = match summary.test_accuracy {
         Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
         None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
     };
     let boundary = || -> Result<BoundaryStats> {
+        let grid = BoundaryGrid::new(prepared);
+        let by_manual = manual_net(&run.final_manual, settings.precision).predict(&grid.features);
+        let by_burn =
+            BurnTwin::with_backend(&run.final_burn, settings.precision, settings.backend)?
+                .predict(&grid.features);
         let (png, stats) = boundary_png(
             prepared,
-            &run.final_manual,
-            &run.final_burn,
-            precision,
+            &grid,
+            &by_manual,
+            &by_burn,
             &format!("{}, {accuracy}", title(summary)),
         )?;
         write_atomic(&dir.join("boundary.png"), &png)?;

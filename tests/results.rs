@@ -6,10 +6,12 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use mlp2d::burn_mlp::BurnTwin;
+use mlp2d::compare::manual_net;
 use mlp2d::compare::{Diverged, prepare};
 use mlp2d::config::Config;
 use mlp2d::data::Dataset;
-use mlp2d::plot::{RASTER, boundary_png, plot_dataset};
+use mlp2d::plot::{BoundaryGrid, RASTER, boundary_png, plot_dataset};
 use mlp2d::progress::EpochProgress;
 use mlp2d::report::metrics_csv;
 use mlp2d::report::table::{find_runs, read_metrics_csv, read_summary, write_report};
@@ -150,14 +152,13 @@ fn the_twins_paint_the_same_boundary_in_f64() {
             |_| {},
         )
         .unwrap();
-        let (png, stats) = boundary_png(
-            &prepared,
-            &run.final_manual,
-            &run.final_burn,
-            config.compare.precision,
-            kind,
-        )
-        .unwrap();
+        let grid = BoundaryGrid::new(&prepared);
+        let p = config.compare.precision;
+        let by_manual = manual_net(&run.final_manual, p).predict(&grid.features);
+        let by_burn = BurnTwin::with_backend(&run.final_burn, p, config.compare.backend)
+            .unwrap()
+            .predict(&grid.features);
+        let (png, stats) = boundary_png(&prepared, &grid, &by_manual, &by_burn, kind).unwrap();
         assert_eq!(stats.cells, RASTER * RASTER);
         assert_eq!(
             stats.differ, 0,

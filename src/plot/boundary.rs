@@ -1,14 +1,12 @@
 //! Scatter pictures: the decision boundary of the final nets under the data, and raw data sets.
 
 use anyhow::Result;
+use ndarray::Array2;
 use plotters::prelude::*;
 
 use super::{Area, Plane, class_colour, font, plot_err, render, tint};
-use crate::burn_mlp::BurnTwin;
-use crate::compare::{Prepared, manual_net};
-use crate::config::Precision;
+use crate::compare::Prepared;
 use crate::data::{Dataset, Normaliser};
-use crate::params::Params;
 
 /// Cells per side of the boundary raster.
 pub const RASTER: usize = 300;
@@ -77,37 +75,68 @@ fn labelled(plane: &Plane, x: &ndarray::Array2<f64>, y: &[usize]) -> Points {
         .collect()
 }
 
-/// The decision boundary of the final nets over the normalised plane (or, with more than two
-/// features, the plane of the first two principal directions of the normalised training rows),
-/// coloured by the burn twin's predicted class, with the cells where the hand-written twin
-/// predicts otherwise in black, and the training and test points on top.
+/// The raster the boundary picture classifies: the plane it is drawn in, its ranges, and the
+/// feature vector of every cell (row by row from the bottom), for the twins to predict.
+pub struct BoundaryGrid {
+    plane: Plane,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    /// `[RASTER², features]`: what to predict, one row per cell.
+    pub features: Array2<f64>,
+}
+
+impl BoundaryGrid {
+    /// Over the normalised plane (or, with more than two features, the plane of the first two
+    /// principal directions of the normalised training rows), around every point.
+    pub fn new(prepared: &Prepared) -> BoundaryGrid {
+        let plane = Plane::fit(&prepared.train.x, "normalised");
+        let train = labelled(&plane, &prepared.train.x, &prepared.train.y);
+        let test = labelled(&plane, &prepared.test.x, &prepared.test.y);
+        let all = || train.iter().chain(&test);
+        let x_range = padded(all().map(|p| p.0));
+        let y_range = padded(all().map(|p| p.1));
+        let n = RASTER;
+        let centre = |(lo, hi): (f64, f64), i: usize| lo + (i as f64 + 0.5) * (hi - lo) / n as f64;
+        let cells: Vec<(f64, f64)> = (0..n)
+            .flat_map(|j| (0..n).map(move |i| (i, j)))
+            .map(|(i, j)| (centre(x_range, i), centre(y_range, j)))
+            .collect();
+        let features = plane.lift(&cells);
+        BoundaryGrid {
+            plane,
+            x_range,
+            y_range,
+            features,
+        }
+    }
+}
+
+/// The decision boundary of the final nets: `grid`'s cells coloured by the burn twin's
+/// predicted class (`by_burn`), black where the hand-written twin's (`by_manual`) differs, and
+/// the training and test points on top.
 pub fn boundary_png(
     prepared: &Prepared,
-    final_manual: &Params,
-    final_burn: &Params,
-    precision: Precision,
+    grid: &BoundaryGrid,
+    by_manual: &[usize],
+    by_burn: &[usize],
     title: &str,
 ) -> Result<(Vec<u8>, BoundaryStats)> {
-    let plane = Plane::fit(&prepared.train.x, "normalised");
-    let train = labelled(&plane, &prepared.train.x, &prepared.train.y);
-    let test = labelled(&plane, &prepared.test.x, &prepared.test.y);
-    let all = || train.iter().chain(&test);
-    let x_range = padded(all().map(|p| p.0));
-    let y_range = padded(all().map(|p| p.1));
-
     let n = RASTER;
-    let centre = |(lo, hi): (f64, f64), i: usize| lo + (i as f64 + 0.5) * (hi - lo) / n as f64;
-    let cells: Vec<(f64, f64)> = (0..n)
-        .flat_map(|j| (0..n).map(move |i| (i, j)))
-        .map(|(i, j)| (centre(x_range, i), centre(y_range, j)))
-        .collect();
-    let features = plane.lift(&cells);
-    let by_manual = manual_net(final_manual, precision).predict(&features);
-    let by_burn = BurnTwin::new(final_burn, precision)?.predict(&features);
+    assert_eq!(by_manual.len(), n * n, "one prediction per cell");
+    assert_eq!(by_burn.len(), n * n, "one prediction per cell");
+    let BoundaryGrid {
+        plane,
+        x_range,
+        y_range,
+        ..
+    } = grid;
+    let (x_range, y_range) = (*x_range, *y_range);
+    let train = labelled(plane, &prepared.train.x, &prepared.train.y);
+    let test = labelled(plane, &prepared.test.x, &prepared.test.y);
     let mut differ = 0;
     let colours = by_manual
         .iter()
-        .zip(&by_burn)
+        .zip(by_burn)
         .map(|(&m, &b)| {
             if m == b {
                 tint(class_colour(b), 0.32)

@@ -17,7 +17,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-pub use boundary::{BoundaryStats, RASTER, boundary_png, dataset_png};
+pub use boundary::{BoundaryGrid, BoundaryStats, RASTER, boundary_png, dataset_png};
 pub use curves::{AgreementLine, InitCurve, init_png, loss_png};
 pub use plane::Plane;
 
