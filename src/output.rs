@@ -11,13 +11,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".mlp2d-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".mlp2d-").suffix(".tmp");
+    // A temporary file is private (0600) by default; the result should get the mode any new
+    // file gets (0666 less the umask), as it would from `>`.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    // Through the plain file: errors then say what went wrong, not the temporary's name.
+    let file = tmp.as_file_mut();
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
@@ -26,7 +35,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Creates the output folder and proves it is writable, before any training time is spent.
-pub fn prepare_dir(dir: &Path) -> Result<()> {
+/// Returns whether it created the folder (see [`remove_if_empty`]).
+pub fn prepare_dir(dir: &Path) -> Result<bool> {
+    if dir.is_file() {
+        anyhow::bail!("output folder {} is a file", dir.display());
+    }
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     remove_stale_temporaries(dir);
@@ -34,7 +48,15 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
         .prefix(".mlp2d-probe-")
         .tempfile_in(dir)
         .with_context(|| format!("output folder {} is not writable", dir.display()))?;
-    Ok(())
+    Ok(created)
+}
+
+/// Removes a folder [`prepare_dir`] created for a run that then wrote nothing (it diverged, was
+/// stopped, or failed), so no empty result folder is left behind.
+pub fn remove_if_empty(dir: &Path) {
+    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none()) {
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// Temporary files a killed run (SIGKILL, power loss) could not clean up. Only our own

@@ -14,7 +14,8 @@ use crate::compare::{
 };
 use crate::config::{Backend, Config, Precision};
 use crate::interrupt::Interrupted;
-use crate::output::{prepare_dir, write_atomic};
+use crate::output::{prepare_dir, remove_if_empty, write_atomic};
+use crate::params::Params;
 use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
 use crate::progress::EpochProgress;
 use crate::report::table::{find_runs, write_report};
@@ -101,11 +102,35 @@ fn run_loaded(
     }
     let sizes = layer_sizes(config, &prepared);
     let initial = initial_params(config, &sizes, opts.init.as_deref())?;
-    prepare_dir(out)?;
+    let created = prepare_dir(out)?;
+    let outcome = train_and_write(
+        config,
+        &prepared,
+        &sizes,
+        &initial,
+        out,
+        opts,
+        record_divergence,
+    );
+    if outcome.is_err() && created {
+        remove_if_empty(out);
+    }
+    outcome
+}
 
+/// Trains and writes every result file into `out` (which exists).
+fn train_and_write(
+    config: &Config,
+    prepared: &Prepared,
+    sizes: &[usize],
+    initial: &Params,
+    out: &Path,
+    opts: &CompareOptions,
+    record_divergence: bool,
+) -> Result<RunOutput> {
     let progress = EpochProgress::new(&config.name, config.train.epochs, opts.quiet);
     let settings = Settings::of(config);
-    let outcome = train_lockstep(&prepared, &initial, &config.train, settings, |m| {
+    let outcome = train_lockstep(prepared, initial, &config.train, settings, |m| {
         progress.update(m)
     });
     progress.finish();
@@ -115,9 +140,9 @@ fn run_loaded(
             let Some(d) = e.downcast_ref::<Diverged>().filter(|_| record_divergence) else {
                 return Err(e);
             };
-            let summary = Summary::diverged(config, &prepared, &sizes, &d.partial, &d.message);
-            write_loss_png(out, &summary, &d.partial, Some(&d.message));
-            write_diverged(out, &summary, &d.partial, &initial, config)?;
+            let summary = Summary::diverged(config, prepared, sizes, &d.partial, &d.message);
+            write_loss_png(out, &summary, &d.partial, Some(&d.message))?;
+            write_diverged(out, &summary, &d.partial, initial, config)?;
             println!("{}", summary.text());
             println!("  results in    {}", out.display());
             return Ok(RunOutput {
@@ -126,12 +151,11 @@ fn run_loaded(
             });
         }
     };
-    let mut summary = Summary::new(config, &prepared, &sizes, &run);
-    if let Some(stats) = write_pictures(out, &summary, &prepared, &run, &settings) {
-        summary.boundary_cells_differ = Some(stats.differ);
-        summary.boundary_cells = Some(stats.cells);
-    }
-    write_run(out, &summary, &run, &initial, config)?;
+    let mut summary = Summary::new(config, prepared, sizes, &run);
+    let stats = write_pictures(out, &summary, prepared, &run, &settings)?;
+    summary.boundary_cells_differ = Some(stats.differ);
+    summary.boundary_cells = Some(stats.cells);
+    write_run(out, &summary, &run, initial, config)?;
     println!("{}", summary.text());
     println!("  results in    {}", out.display());
     if let Some(d) = &run.first_disagreement {
@@ -234,48 +258,52 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
 
 fn title(summary: &Summary) -> String {
     format!(
-        "{}: {} data, net {:?}, {}, init {}",
-        summary.name, summary.data, summary.sizes, summary.precision, summary.init
+        "{}: {} data, net {:?}, {} on {}, init {}",
+        summary.name,
+        summary.data,
+        summary.sizes,
+        summary.precision,
+        summary.backend.as_deref().unwrap_or("n/a"),
+        summary.init
     )
 }
 
-/// `boundary.png` and `loss.png`. A picture that cannot be made is a warning, not a failed run.
-/// Returns what the boundary picture found, when it was drawn.
+/// `boundary.png` and `loss.png`; returns what the boundary picture found. A result folder
+/// without its pictures is not a result: failing to write one fails the run.
 fn write_pictures(
     dir: &Path,
     summary: &Summary,
     prepared: &Prepared,
     run: &RunResult,
     settings: &Settings,
-) -> Option<BoundaryStats> {
+) -> Result<BoundaryStats> {
     let accuracy = match summary.test_accuracy {
         Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
         None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
     };
-    let boundary = || -> Result<BoundaryStats> {
-        let grid = BoundaryGrid::new(prepared);
-        let by_manual = manual_net(&run.final_manual, settings.precision).predict(&grid.features);
-        let by_burn =
-            BurnTwin::with_backend(&run.final_burn, settings.precision, settings.backend)?
-                .predict(&grid.features);
-        let (png, stats) = boundary_png(
-            prepared,
-            &grid,
-            &by_manual,
-            &by_burn,
-            &format!("{}, {accuracy}", title(summary)),
-        )?;
-        write_atomic(&dir.join("boundary.png"), &png)?;
-        Ok(stats)
-    };
-    let stats = boundary()
-        .map_err(|e| eprintln!("warning: cannot draw boundary.png: {e:#}"))
-        .ok();
-    write_loss_png(dir, summary, run, None);
-    stats
+    let grid = BoundaryGrid::new(prepared);
+    let by_manual = manual_net(&run.final_manual, settings.precision).predict(&grid.features);
+    let by_burn = BurnTwin::with_backend(&run.final_burn, settings.precision, settings.backend)?
+        .predict(&grid.features);
+    let (png, stats) = boundary_png(
+        prepared,
+        &grid,
+        &by_manual,
+        &by_burn,
+        &format!("{}, {accuracy}", title(summary)),
+    )
+    .context("cannot draw boundary.png")?;
+    write_atomic(&dir.join("boundary.png"), &png)?;
+    write_loss_png(dir, summary, run, None)?;
+    Ok(stats)
 }
 
-fn write_loss_png(dir: &Path, summary: &Summary, run: &RunResult, note: Option<&str>) {
+fn write_loss_png(
+    dir: &Path,
+    summary: &Summary,
+    run: &RunResult,
+    note: Option<&str>,
+) -> Result<()> {
     let png = loss_png(
         &run.metrics,
         Some((run.initial_loss_manual, run.initial_loss_burn)),
@@ -284,15 +312,14 @@ fn write_loss_png(dir: &Path, summary: &Summary, run: &RunResult, note: Option<&
             limit: summary.err_bound_limit,
         },
         &format!(
-            "{}, lr {}, batch {}",
+            "{}, lr {}, batch {}: {}",
             title(summary),
             summary.learning_rate,
-            summary.batch_size
+            summary.batch_size,
+            summary.verdict()
         ),
         note,
     )
-    .and_then(|png| write_atomic(&dir.join("loss.png"), &png));
-    if let Err(e) = png {
-        eprintln!("warning: cannot draw loss.png: {e:#}");
-    }
+    .context("cannot draw loss.png")?;
+    write_atomic(&dir.join("loss.png"), &png)
 }

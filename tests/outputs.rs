@@ -1,0 +1,133 @@
+//! Result files as a user meets them: the usual file mode, no empty folder left by a run that
+//! wrote nothing, and a file that cannot be written is an error naming it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+const CONFIG: &str = "name = \"m\"\n[data]\nkind = \"moons\"\nsamples = 200\n[train]\nepochs = 2\n";
+
+fn write_config(dir: &Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("c.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `mlp2d` under `sh` with a umask, or a file-size limit (in 1 KiB blocks, SIGXFSZ ignored so
+/// a write past it fails with EFBIG instead of killing the process).
+fn mlp2d_sh(prefix: &str, args: &str) -> std::process::Output {
+    let bin = env!("CARGO_BIN_EXE_mlp2d");
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!("{prefix}; exec '{bin}' {args}"))
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn result_files_get_the_umask_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), CONFIG);
+    let out = dir.path().join("out");
+    let csv = dir.path().join("data.csv");
+    // An existing file keeps being an ordinary file when overwritten.
+    std::fs::write(&csv, "old").unwrap();
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for args in [
+        format!(
+            "compare -q --config '{}' --out '{}'",
+            config.display(),
+            out.display()
+        ),
+        format!(
+            "data --config '{}' --out '{}'",
+            config.display(),
+            csv.display()
+        ),
+    ] {
+        let o = mlp2d_sh("umask 022", &args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(csv);
+    assert!(files.len() >= 7, "{files:?}");
+    for f in files {
+        let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{}: {mode:o}", f.display());
+    }
+}
+
+#[test]
+fn a_run_that_writes_nothing_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    // Diverges at once: a huge learning rate.
+    let config = write_config(
+        dir.path(),
+        "name = \"d\"\n[data]\nkind = \"moons\"\nsamples = 200\n[model]\nhidden = [64, 64, 64]\n[train]\nepochs = 5\nlearning_rate = 1e6\n",
+    );
+    let out = dir.path().join("out");
+    let o = common::bin()
+        .args(["compare", "-q", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("diverged"), "{err}");
+    assert!(!out.exists(), "an empty result folder was left behind");
+
+    // An existing folder is left in place, with what it held.
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "x").unwrap();
+    let o = common::bin()
+        .args(["compare", "-q", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out.join("keep.txt").exists());
+}
+
+/// A disk that fills up (here: a file-size limit) fails the run, naming the file it could not
+/// write, never a temporary's name, and never with exit 0.
+#[test]
+fn a_file_that_cannot_be_written_fails_the_run_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), CONFIG);
+    let out = dir.path().join("out");
+    let o = mlp2d_sh(
+        "trap '' XFSZ; ulimit -f 40",
+        &format!(
+            "compare -q --config '{}' --out '{}'",
+            config.display(),
+            out.display()
+        ),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains(".png"),
+        "{err}"
+    );
+    assert!(!err.contains(".mlp2d-"), "names a temporary: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        !out.join("summary.json").exists(),
+        "an unfinished run has no summary"
+    );
+}
