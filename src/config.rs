@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Names the run and its default output folder `results/<name>/`.
+    /// Names the run and its default output folder `runs/<name>/`.
     pub name: String,
     /// One seed drives everything random: data, split, initial weights, batch order.
     #[serde(default = "default_seed")]

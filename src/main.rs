@@ -149,15 +149,16 @@ struct DataArgs {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["config", "all"])))]
 struct CompareArgs {
     /// The run's TOML config (see configs/).
-    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    #[arg(long, conflicts_with = "all")]
     config: Option<PathBuf>,
     /// Run every config (*.toml) in this folder, each to <out>/<name>/, then write the report
     /// <out>/README.md and <out>/summary.csv.
     #[arg(long, value_name = "DIR")]
     all: Option<PathBuf>,
-    /// Output folder [default: results/<name>/; with --all the parent folder, default results/].
+    /// Output folder [default: runs/<name>/; with --all the parent folder, default results/].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Initial parameters (safetensors, `layers.{i}.weight` [c_in, c_out] and `layers.{i}.bias`).
@@ -167,7 +168,7 @@ struct CompareArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Override the config's epochs.
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, value_parser = at_least_one)]
     epochs: Option<usize>,
     /// Override the config's precision.
     #[arg(long, value_enum)]
@@ -396,6 +397,16 @@ fn data(args: DataArgs) -> Result<ExitCode> {
         config.seed = seed;
     }
     mlp2d::output::check_parent(&args.out)?;
+    if let Some(png) = &args.plot
+        && !png
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        anyhow::bail!(
+            "--plot {} : the picture is a PNG, so its name must end in .png",
+            png.display()
+        );
+    }
     let rows = if args.normalised {
         let prepared = prepare(&config)?;
         match args.split.as_str() {
@@ -514,5 +525,14 @@ fn plural(n: usize, word: &str) -> String {
         word.to_owned()
     } else {
         format!("{word}s")
+    }
+}
+
+/// A count of 1 or more (`--epochs`).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
     }
 }

@@ -63,8 +63,8 @@ pub struct RunOutput {
     pub dir: PathBuf,
 }
 
-/// Runs one config and writes its result files and pictures to `out` (default
-/// `results/<name>/`), printing the summary. A run that diverges is an error (nothing written)
+/// Runs one config and writes its result files and pictures to `out` (default `runs/<name>/`,
+/// ignored by git: the committed `results/` are regenerated on purpose, by `compare --all`), printing the summary. A run that diverges is an error (nothing written)
 /// unless `record_divergence`, which writes what it has (summary with `diverged`, metrics,
 /// `loss.png`) and returns it.
 pub fn run_config(
@@ -77,7 +77,7 @@ pub fn run_config(
     opts.overrides.apply(&mut config);
     config.validate()?;
     let out = out.map_or_else(
-        || PathBuf::from("results").join(&config.name),
+        || PathBuf::from("runs").join(&config.name),
         Path::to_path_buf,
     );
     run_loaded(&config, &out, opts, record_divergence)
@@ -89,16 +89,17 @@ fn run_loaded(
     opts: &CompareOptions,
     record_divergence: bool,
 ) -> Result<RunOutput> {
-    let prepared = prepare(config)?;
-    for w in &prepared.warnings {
-        eprintln!("warning: {w}");
-    }
+    let mut prepared = prepare(config)?;
     if config.train.batch_size > prepared.train.x.nrows() {
-        eprintln!(
-            "warning: batch_size {} is larger than the training split ({} rows): each step uses the whole split",
+        prepared.warnings.push(format!(
+            "batch_size {} is larger than the training split ({} rows): each step uses the whole split",
             config.train.batch_size,
             prepared.train.x.nrows()
-        );
+        ));
+    }
+    // Printed here and kept in summary.json.
+    for w in &prepared.warnings {
+        eprintln!("warning: {w}");
     }
     let sizes = layer_sizes(config, &prepared);
     let initial = initial_params(config, &sizes, opts.init.as_deref())?;
@@ -230,7 +231,14 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
             // Ctrl-C stops the whole batch, not just the run it arrived in.
             Err(e) if e.is::<Interrupted>() => return Err(e),
             Err(e) => {
-                eprintln!("error: {}: {e:#}", path.display());
+                // Name the config, unless the message does already.
+                let message = format!("{e:#}");
+                let shown = path.display().to_string();
+                if message.contains(&shown) {
+                    eprintln!("error: {message}");
+                } else {
+                    eprintln!("error: {shown}: {message}");
+                }
                 worst = 2;
             }
         }

@@ -131,3 +131,102 @@ fn a_file_that_cannot_be_written_fails_the_run_and_is_named() {
         "an unfinished run has no summary"
     );
 }
+
+fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = common::bin().current_dir(dir).args(args).output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// An ad-hoc run goes to runs/<name>/ (ignored by git), not over the committed results/.
+#[test]
+fn an_ad_hoc_run_goes_to_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), CONFIG);
+    let (code, out, err) = run_in(dir.path(), &["compare", "-q", "--config", "c.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("results in    runs/m"), "{out}");
+    assert!(dir.path().join("runs/m/summary.json").is_file());
+    assert!(!dir.path().join("results").exists());
+}
+
+/// A batch larger than the training split is said on stderr and kept in summary.json.
+#[test]
+fn the_batch_size_warning_is_kept_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &format!("{CONFIG}batch_size = 5000\n"));
+    let (code, _, err) = run_in(dir.path(), &["compare", "-q", "--config", "c.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("warning: batch_size 5000 is larger"), "{err}");
+    let summary = mlp2d::report::table::read_summary(&dir.path().join("runs/m")).unwrap();
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("batch_size 5000")),
+        "{:?}",
+        summary.warnings
+    );
+}
+
+#[test]
+fn usage_messages_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), CONFIG);
+    let (code, _, err) = run_in(dir.path(), &["compare"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--config") && err.contains("--all"), "{err}");
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["compare", "--config", "c.toml", "--epochs", "0"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("must be at least 1"), "{err}");
+    assert!(!err.contains("18446744073709551615"), "{err}");
+    // The picture is a PNG: another extension is refused before anything is written.
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "data", "--config", "c.toml", "--out", "d.csv", "--plot", "x.jpg",
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(".png"), "{err}");
+    assert!(!dir.path().join("x.jpg").exists() && !dir.path().join("d.csv").exists());
+    // An existing folder as --out, and a missing folder, are named as such.
+    let (code, _, err) = run_in(dir.path(), &["data", "--config", "c.toml", "--out", "."]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is a folder"), "{err}");
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["data", "--config", "c.toml", "--out", "no/such/d.csv"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("does not exist") && !err.contains(".mlp2d-"),
+        "{err}"
+    );
+}
+
+/// `compare --all` names a bad config once.
+#[test]
+fn compare_all_names_a_bad_config_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("all")).unwrap();
+    std::fs::write(dir.path().join("all/good.toml"), CONFIG).unwrap();
+    std::fs::write(
+        dir.path().join("all/bad.toml"),
+        "name = \"b\"\n[data]\nkind = \"moonz\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["compare", "-q", "--all", "all", "--out", "out"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    let line = err.lines().find(|l| l.contains("bad.toml")).unwrap();
+    assert_eq!(line.matches("bad.toml").count(), 1, "{line}");
+}

@@ -394,7 +394,7 @@ pub fn init_png(panels: &[(String, Vec<InitCurve>)], title: &str) -> Result<Vec<
                         .draw_series([EmptyElement::at(p)
                             + Cross::new((0, 0), 7, colour.stroke_width(3))
                             + Text::new(
-                                format!("{} {}: NaN in epoch {epoch}", c.shape, c.init),
+                                format!("{} {}: diverged in epoch {epoch}", c.shape, c.init),
                                 (12, -6),
                                 font(13.0).color(&colour),
                             )])

@@ -230,7 +230,12 @@ impl Summary {
                 self.epochs
             );
             if let (Some(m), Some(b)) = (self.initial_loss_manual, self.initial_loss_burn) {
-                let _ = writeln!(s, "  initial loss  hand-written {m:.6}   burn {b:.6}");
+                let _ = writeln!(
+                    s,
+                    "  initial loss  hand-written {}   burn {}",
+                    loss_text(m),
+                    loss_text(b)
+                );
             }
             let _ = write!(s, "  result        DIVERGED: {why}");
             return s;
@@ -251,10 +256,10 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  final loss    hand-written {:.6}   burn ({}) {:.6}",
-            self.final_loss_manual,
+            "  final loss    hand-written {}   burn ({}) {}",
+            loss_text(self.final_loss_manual),
             self.backend.as_deref().unwrap_or("backend n/a"),
-            self.final_loss_burn
+            loss_text(self.final_loss_burn)
         );
         let test = |a: Option<f64>| a.map(pct).unwrap_or_else(|| "n/a".to_owned());
         let _ = writeln!(
@@ -300,6 +305,16 @@ impl Summary {
             }
         );
         s
+    }
+}
+
+/// A loss for the summary: six decimals, or three digits in scientific notation when that would
+/// show only zeros.
+fn loss_text(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.6}")
     }
 }
 
@@ -425,4 +440,16 @@ pub fn write_diverged(
     let json = serde_json::to_string_pretty(summary)? + "\n";
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loss_text;
+
+    #[test]
+    fn a_tiny_loss_shows_its_digits() {
+        assert_eq!(loss_text(3.5e-7), "3.500e-7");
+        assert_eq!(loss_text(0.015923), "0.015923");
+        assert_eq!(loss_text(0.0), "0.000000");
+    }
 }
