@@ -12,10 +12,11 @@ use ndarray::{Array1, Array2, Axis};
 use anyhow::Result;
 
 use crate::agreement::{self, Scales};
-use crate::burn_mlp::BurnTwin;
-use crate::compare::{Prepared, manual_net, rel_err};
 use crate::config::{Backend, Precision};
+use crate::data::Prepared;
+use crate::metrics::rel_err;
 use crate::params::{Params, Tensor, tensor_name, tensors_to_safetensors};
+use crate::twins::{burn_twin, manual_net};
 
 /// One source of gradients: its loss and every parameter gradient.
 #[derive(Debug, Clone)]
@@ -355,7 +356,7 @@ pub fn run(
     let (x, y) = (&prepared.train.x, &prepared.train.y);
     let (loss, grads) = manual_net(&params, precision).loss_and_grads(x, y);
     let manual = Column { loss, grads };
-    let (loss, grads) = BurnTwin::with_backend(&params, precision, backend)?.loss_and_grads(x, y);
+    let (loss, grads) = burn_twin(&params, precision, backend)?.loss_and_grads(x, y);
     let burn = Column { loss, grads };
     let numeric = numeric(&params, x, y, h);
     let kinks = kink_mask(&params, x, h);

@@ -6,9 +6,10 @@
 //! `cargo test --release mutation -- --nocapture` prints the table in README, "How agreement is
 //! judged".
 
-use crate::compare::{RunResult, Settings, train_lockstep};
+use crate::compare::{Settings, train_lockstep};
 use crate::config::{Backend, Config, Init, Precision};
 use crate::manual::mutant::{self, Mutant};
+use crate::metrics::RunResult;
 use crate::params::Params;
 
 const STRUCTURAL: [(Mutant, &str); 7] = [
@@ -56,8 +57,8 @@ learning_rate = 0.05
 }
 
 fn run(config: &Config) -> RunResult {
-    let prepared = crate::compare::prepare(config).unwrap();
-    let sizes = crate::compare::layer_sizes(config, &prepared);
+    let prepared = crate::data::prepare(config).unwrap();
+    let sizes = crate::data::layer_sizes(config, &prepared);
     let initial = Params::init(&sizes, config.model.init, config.seed);
     train_lockstep(
         &prepared,

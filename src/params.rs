@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2};
 use rand_distr::{Distribution, Normal};
 use safetensors::{Dtype, SafeTensors};
 
-use crate::config::{Init, Precision};
+use crate::config::{Config, Init, Precision};
 use crate::rng::{Stream, rng};
 
 /// One layer `f(x) = x·W + b`: `weight` is `[c_in, c_out]`, `bias` is `[c_out]`.
@@ -258,4 +258,50 @@ fn decode(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
             .collect(),
         _ => return None,
     })
+}
+
+/// Far above any toy net; the twins hold several copies of every parameter, so a typo of a few
+/// extra digits in `hidden` would otherwise abort on allocation.
+pub const MAX_PARAMETERS: usize = 10_000_000;
+
+/// Initial parameters: from a file when given, else drawn from the seed.
+pub fn initial_params(
+    config: &Config,
+    sizes: &[usize],
+    init_file: Option<&Path>,
+) -> Result<Params> {
+    let count: u128 = sizes
+        .windows(2)
+        .map(|w| (w[0] as u128 + 1) * w[1] as u128)
+        .sum();
+    if count > MAX_PARAMETERS as u128 {
+        let file = config
+            .file
+            .as_ref()
+            .map(|f| format!("config file {}: ", f.display()))
+            .unwrap_or_default();
+        bail!(
+            "{file}[model] hidden = {:?} makes a network of {count} parameters (layer sizes {sizes:?}), more than the {MAX_PARAMETERS} allowed",
+            config.model.hidden
+        );
+    }
+    let Some(path) = init_file else {
+        return Ok(Params::init(sizes, config.model.init, config.seed));
+    };
+    let params = Params::load(path, sizes)?;
+    // An f64 file may hold values beyond f32; found later, it would look like a divergence.
+    let precision = config.compare.precision;
+    let rounded = params.rounded(precision);
+    if let Some((name, _)) = rounded
+        .named()
+        .into_iter()
+        .find(|(_, v)| v.iter().any(|x| !x.is_finite()))
+    {
+        bail!(
+            "bad parameter file {}: tensor `{name}` holds values beyond the {} range: use precision = \"f64\"",
+            path.display(),
+            precision.name()
+        );
+    }
+    Ok(params)
 }

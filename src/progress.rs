@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::compare::EpochMetrics;
+use crate::metrics::EpochMetrics;
 
 pub struct EpochProgress {
     bar: ProgressBar,

@@ -13,11 +13,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Diverged, RunResult, Settings, layer_sizes, prepare, train_lockstep};
+use crate::compare::{Settings, train_lockstep};
 use crate::config::{
     Backend, CompareConfig, Config, DataConfig, DataKind, GridLayout, Init, ModelConfig, Precision,
     TrainConfig,
 };
+use crate::data::{layer_sizes, prepare};
+use crate::divergence::Diverged;
+use crate::metrics::RunResult;
 use crate::output::{prepare_dir, write_atomic};
 use crate::params::Params;
 

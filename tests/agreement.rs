@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use mlp2d::compare::{Settings, initial_params, layer_sizes, prepare, train_lockstep};
+use mlp2d::compare::{Settings, train_lockstep};
 use mlp2d::config::{Backend, Config, Precision};
+use mlp2d::data::{layer_sizes, prepare};
+use mlp2d::params::initial_params;
 
 fn configs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");

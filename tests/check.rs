@@ -186,7 +186,7 @@ fn data_normalised_writes_the_rows_grads_uses() {
     assert_eq!(code, Some(0), "{err}");
     let parsed = mlp2d::data::read_csv(&out).unwrap();
     let config = mlp2d::config::Config::load(&config).unwrap();
-    let prepared = mlp2d::compare::prepare(&config).unwrap();
+    let prepared = mlp2d::data::prepare(&config).unwrap();
     assert_eq!(parsed.y, prepared.train.y);
     assert_eq!(parsed.x, prepared.train.x, "the CSV keeps every bit");
     // Normalised: mean 0 and standard deviation 1 per feature.

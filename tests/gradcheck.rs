@@ -2,8 +2,8 @@
 //! `∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h`. A probe loss `L = Σ f(x) ⊙ R` with a fixed random `R`
 //! makes `∂L/∂f = R`, so a layer is checked on its own.
 
-use mlp2d::compare::rel_err;
 use mlp2d::manual::{Linear, Mlp, Relu, softmax_cross_entropy};
+use mlp2d::metrics::rel_err;
 use mlp2d::params::{LayerParams, Params};
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mlp2d::compare::{prepare, rel_err};
 use mlp2d::config::{Backend, Config, Precision};
+use mlp2d::data::prepare;
 use mlp2d::gradcheck::{self, Column, default_numeric_tol, kink_mask, numeric, three_way};
 use mlp2d::manual::{Linear, Relu, softmax_cross_entropy};
+use mlp2d::metrics::rel_err;
 use mlp2d::params::{LayerParams, Params};
 use ndarray::Array2;
 

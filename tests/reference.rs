@@ -5,10 +5,13 @@
 use std::path::Path;
 
 use mlp2d::burn_mlp::BurnTwin;
-use mlp2d::compare::{Prepared, Settings, manual_net, rel_err, train_lockstep};
+use mlp2d::compare::{Settings, train_lockstep};
 use mlp2d::config::{Backend, Precision, Tolerances, TrainConfig};
+use mlp2d::data::Prepared;
 use mlp2d::data::{Dataset, Normaliser, read_csv};
+use mlp2d::metrics::rel_err;
 use mlp2d::params::Params;
+use mlp2d::twins::manual_net;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/moons64");
 const SIZES: [usize; 4] = [2, 8, 8, 2];

@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mlp2d::burn_mlp::BurnTwin;
-use mlp2d::compare::manual_net;
-use mlp2d::compare::{Diverged, prepare};
+use mlp2d::commands::compare::{CompareOptions, compare_all, run_config};
 use mlp2d::config::Config;
 use mlp2d::data::Dataset;
+use mlp2d::data::prepare;
+use mlp2d::divergence::Diverged;
 use mlp2d::plot::{BoundaryGrid, RASTER, boundary_png, plot_dataset};
 use mlp2d::progress::EpochProgress;
 use mlp2d::report::metrics_csv;
 use mlp2d::report::table::{find_runs, read_metrics_csv, read_summary, write_report};
-use mlp2d::run::{CompareOptions, compare_all, run_config};
+use mlp2d::twins::manual_net;
 use ndarray::Array2;
 
 /// Width, height and RGB(A) bytes of a PNG file, fully decoded.
@@ -142,7 +143,7 @@ fn the_twins_paint_the_same_boundary_in_f64() {
         let text = small(kind, kind, extra, "[16]", "he", 20);
         let config = Config::parse(&text).unwrap();
         let prepared = prepare(&config).unwrap();
-        let sizes = mlp2d::compare::layer_sizes(&config, &prepared);
+        let sizes = mlp2d::data::layer_sizes(&config, &prepared);
         let initial = mlp2d::params::Params::init(&sizes, config.model.init, config.seed);
         let run = mlp2d::compare::train_lockstep(
             &prepared,

@@ -11,6 +11,7 @@ use crate::rng::{Stream, rng};
 mod csv;
 mod iris;
 mod normalise;
+mod prepare;
 mod rows;
 mod shapes;
 mod sklearn;
@@ -18,6 +19,7 @@ mod split;
 
 pub use csv::{parse_csv, read_csv, write_csv};
 pub use iris::iris;
+pub use prepare::{Prepared, layer_sizes, prepare};
 pub use shapes::{blobs, grid, spiral, xor};
 pub use sklearn::{circles, gaussian_quantiles, linspace, moons};
 pub use split::split;

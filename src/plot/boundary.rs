@@ -5,7 +5,7 @@ use ndarray::Array2;
 use plotters::prelude::*;
 
 use super::{Area, Plane, class_colour, font, plot_err, render, tint};
-use crate::compare::Prepared;
+use crate::data::Prepared;
 use crate::data::{Dataset, Normaliser};
 
 /// Cells per side of the boundary raster.

@@ -7,7 +7,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{Area, PALETTE, font, plot_err, render};
-use crate::compare::EpochMetrics;
+use crate::metrics::EpochMetrics;
 
 /// Values this small or zero are drawn at this floor on log axes.
 const LOG_FLOOR: f64 = 1e-17;

@@ -10,8 +10,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Disagreement, EpochMetrics, Prepared, RunResult};
 use crate::config::Config;
+use crate::data::Prepared;
+use crate::metrics::{Disagreement, EpochMetrics, RunResult};
 use crate::output::write_atomic;
 use crate::params::Params;
 

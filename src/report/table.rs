@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::Summary;
-use crate::compare::EpochMetrics;
+use crate::metrics::EpochMetrics;
 use crate::output::write_atomic;
 use crate::plot::{InitCurve, init_png};
 

@@ -1,25 +1,90 @@
-//! `mlp2d compare` as library functions: one config, or every config in a folder followed by
-//! the results report. The CLI in `main.rs` only parses arguments and calls these.
-
+//! `mlp2d compare`: one config, or every config in a folder followed by the results report.
+//! The arguments, and the same as library functions (tests call `run_config`, `compare_all`).
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::burn_mlp::BurnTwin;
-use crate::compare::manual_net;
-use crate::compare::{
-    Diverged, Prepared, RunResult, Settings, initial_params, layer_sizes, prepare, train_lockstep,
-};
+use crate::compare::{Settings, train_lockstep};
 use crate::config::{Backend, Config, Precision};
+use crate::data::{Prepared, layer_sizes, prepare};
+use crate::divergence::Diverged;
 use crate::interrupt::Interrupted;
+use crate::metrics::RunResult;
 use crate::output::{prepare_dir, remove_if_empty, write_atomic};
 use crate::params::Params;
+use crate::params::initial_params;
 use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
 use crate::progress::EpochProgress;
 use crate::report::table::{find_runs, write_report};
 use crate::report::{Summary, write_diverged, write_run};
+use crate::twins::{burn_twin, manual_net};
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["config", "all"])))]
+pub struct Args {
+    /// The run's TOML config (see configs/).
+    #[arg(long, conflicts_with = "all")]
+    pub config: Option<PathBuf>,
+    /// Run every config (*.toml) in this folder, each to <out>/<name>/, then write the report
+    /// <out>/README.md and <out>/summary.csv.
+    #[arg(long, value_name = "DIR")]
+    pub all: Option<PathBuf>,
+    /// Output folder [default: runs/<name>/; with --all the parent folder, default results/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Initial parameters (safetensors, `layers.{i}.weight` [c_in, c_out] and `layers.{i}.bias`).
+    #[arg(long)]
+    pub init: Option<PathBuf>,
+    /// Override the config's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the config's epochs.
+    #[arg(long, value_parser = at_least_one)]
+    pub epochs: Option<usize>,
+    /// Override the config's precision.
+    #[arg(long, value_enum)]
+    pub precision: Option<Precision>,
+    /// Override the config's burn backend.
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// Print only the final summary (no progress bar).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let opts = CompareOptions {
+        overrides: Overrides {
+            seed: args.seed,
+            epochs: args.epochs,
+            precision: args.precision,
+            backend: args.backend,
+        },
+        init: args.init,
+        quiet: args.quiet,
+    };
+    let status = match (&args.all, &args.config) {
+        (Some(dir), _) => {
+            let root = args.out.as_deref().unwrap_or(Path::new("results"));
+            compare_all(dir, root, &opts)?
+        }
+        (None, Some(config)) => compare(config, args.out.as_deref(), &opts)?,
+        (None, None) => unreachable!("clap requires --config or --all"),
+    };
+    Ok(ExitCode::from(status))
+}
+
+/// A count of 1 or more (`--epochs`).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
 
 /// Command-line overrides of a config.
 #[derive(Debug, Clone, Default)]
@@ -291,8 +356,8 @@ fn write_pictures(
     };
     let grid = BoundaryGrid::new(prepared);
     let by_manual = manual_net(&run.final_manual, settings.precision).predict(&grid.features);
-    let by_burn = BurnTwin::with_backend(&run.final_burn, settings.precision, settings.backend)?
-        .predict(&grid.features);
+    let by_burn =
+        burn_twin(&run.final_burn, settings.precision, settings.backend)?.predict(&grid.features);
     let (png, stats) = boundary_png(
         prepared,
         &grid,

@@ -1,0 +1,94 @@
+//! `mlp2d data`: a config's data set as CSV (raw or normalised), and its picture.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::config::Config;
+use crate::data::prepare;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The TOML config whose `[data]` to generate.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The CSV file to write (header `x1,...,xd,label`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Which rows: every row in generated order, or the training or test split.
+    #[arg(long, value_parser = ["all", "train", "test"], default_value = "all")]
+    pub split: String,
+    /// Write the rows z-score normalised with the training split's mean and standard deviation:
+    /// with `--split train`, exactly the rows `mlp2d grads` evaluates on, in its order.
+    #[arg(long)]
+    pub normalised: bool,
+    /// Override the config's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also draw the points, coloured by class, to this PNG.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let mut config = Config::load(&args.config)?;
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    crate::output::check_parent(&args.out)?;
+    if let Some(png) = &args.plot
+        && !png
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        anyhow::bail!(
+            "--plot {} : the picture is a PNG, so its name must end in .png",
+            png.display()
+        );
+    }
+    let rows = if args.normalised {
+        let prepared = prepare(&config)?;
+        match args.split.as_str() {
+            "train" => prepared.train,
+            "test" => prepared.test,
+            _ => crate::data::Dataset {
+                x: prepared.normaliser.apply(&prepared.raw.x),
+                ..prepared.raw
+            },
+        }
+    } else {
+        let raw = crate::data::load(&config.data, config.seed, &config.base_dir)?;
+        match args.split.as_str() {
+            "all" => raw,
+            which => {
+                let split = crate::data::split(&raw, config.data.test_fraction, config.seed);
+                if which == "train" {
+                    split.train
+                } else {
+                    split.test
+                }
+            }
+        }
+    };
+    crate::data::write_csv(&args.out, &rows)?;
+    println!(
+        "wrote {} rows ({} features, {} classes) to {}",
+        rows.y.len(),
+        rows.x.ncols(),
+        rows.classes,
+        args.out.display()
+    );
+    if let Some(png) = &args.plot {
+        let title = format!(
+            "{} ({} data, {} rows, split: {})",
+            config.name,
+            config.data.kind_name(),
+            rows.y.len(),
+            args.split
+        );
+        crate::plot::plot_dataset(&rows, png, &title)?;
+        println!("drew them in {}", png.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,9 @@
+//! The `mlp2d` commands, one file each: its arguments (clap) and what it does. `main.rs` only
+//! dispatches.
+
+pub mod bench;
+pub mod compare;
+pub mod data;
+pub mod grads;
+pub mod report;
+pub mod sweep;

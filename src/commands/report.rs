@@ -1,0 +1,54 @@
+//! `mlp2d report`: the results table over finished runs, or the merge of sweep shards.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::report::table::{find_runs, write_report};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run folders (with a summary.json), folders of run folders, or sweep folders (with a
+    /// sweep.csv) [default: results].
+    pub dirs: Vec<PathBuf>,
+    /// The Markdown file to write; summary.csv (and init.png) or the merged sweep.csv go beside
+    /// it [default: results/README.md; for sweeps sweep/README.md].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let dirs = if args.dirs.is_empty() {
+        vec![PathBuf::from("results")]
+    } else {
+        args.dirs
+    };
+    use crate::report::sweep;
+    if dirs.iter().all(|d| sweep::is_sweep(d)) {
+        let out = args.out.unwrap_or_else(|| PathBuf::from("sweep/README.md"));
+        let rows = sweep::merge(&dirs)?;
+        sweep::write_sweep_report(&rows, &out)?;
+        print!("{}", sweep::summary_table(&rows));
+        let n = rows.len();
+        println!("{n} {}: report in {}", plural(n, "run"), out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results/README.md"));
+    let runs = find_runs(&dirs)?;
+    write_report(&runs, &out)?;
+    let n = runs.len();
+    println!("{n} {}: report in {}", plural(n, "run"), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `word` or `words`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}

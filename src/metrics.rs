@@ -1,0 +1,118 @@
+//! What a lockstep run measures and produces: the relative errors, per-epoch metrics, the first
+//! disagreement and the run's result. Plain values: reports and pictures read them.
+
+use serde::Serialize;
+
+use crate::params::Params;
+
+/// `max|a − b| / max(max|a|, max|b|)`, 0 when both are all zeros. NaN anywhere gives NaN.
+pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "compared tensors differ in size");
+    let mut diff: f64 = 0.0;
+    let mut scale: f64 = 0.0;
+    for (&x, &y) in a.iter().zip(b) {
+        if x.is_nan() || y.is_nan() {
+            return f64::NAN;
+        }
+        diff = diff.max((x - y).abs());
+        scale = scale.max(x.abs()).max(y.abs());
+    }
+    if scale == 0.0 { 0.0 } else { diff / scale }
+}
+
+/// The worst relative error over the loss and every gradient tensor, and where it was.
+pub fn worst(loss_a: f64, grads_a: &Params, loss_b: f64, grads_b: &Params) -> (f64, String) {
+    let mut worst = (rel_err(&[loss_a], &[loss_b]), "loss".to_owned());
+    for ((name, a), (_, b)) in grads_a.named().iter().zip(grads_b.named()) {
+        let e = rel_err(a, &b);
+        if e > worst.0 || e.is_nan() {
+            worst = (e, format!("grad {name}"));
+        }
+    }
+    worst
+}
+
+/// One row of `metrics.csv`: the state after an epoch.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    /// Loss on the whole training split after the epoch.
+    pub loss_manual: f64,
+    pub loss_burn: f64,
+    pub train_acc_manual: f64,
+    pub train_acc_burn: f64,
+    /// None when there is no test split.
+    pub test_acc_manual: Option<f64>,
+    pub test_acc_burn: Option<f64>,
+    /// Largest value so far.
+    pub max_grad_rel_err: f64,
+    pub max_drift: f64,
+    pub max_err_bound: f64,
+    /// Training time so far (steps only, not the checks).
+    pub seconds_manual: f64,
+    pub seconds_burn: f64,
+    /// Largest value within this epoch's steps.
+    pub grad_rel_err: f64,
+    pub drift: f64,
+    pub err_bound: f64,
+    /// ReLU units (row × unit) within rounding of their kink, summed over the epoch's steps.
+    pub ambiguous_units: usize,
+}
+
+/// The first step at which the twins disagreed beyond tolerance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    pub epoch: usize,
+    /// Global step index, from 0.
+    pub step: usize,
+    /// `err_bound`, `grad_rel_err` or `drift`.
+    pub measure: &'static str,
+    /// `loss` or `grad layers.{i}.weight|bias`.
+    pub tensor: String,
+    pub value: f64,
+    pub tolerance: f64,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the twins disagree at epoch {}, step {}: {} of {} is {:.3e}, limit {:.1e}",
+            self.epoch, self.step, self.measure, self.tensor, self.value, self.tolerance
+        )
+    }
+}
+
+/// What a lockstep run produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Loss of the initial parameters on the whole training split, before any step.
+    pub initial_loss_manual: f64,
+    pub initial_loss_burn: f64,
+    pub metrics: Vec<EpochMetrics>,
+    pub steps: usize,
+    pub max_grad_rel_err: f64,
+    pub max_drift: f64,
+    /// The worst `err_bound` of any step ([`crate::agreement`]), and where: `loss`,
+    /// `grad layers.{i}.…` or `update layers.{i}.…`, with the step.
+    pub max_err_bound: f64,
+    pub max_err_bound_at: String,
+    /// Ambiguous ReLU units, summed over every step.
+    pub ambiguous_units: usize,
+    /// Every step agreed bit for bit (loss, gradients, update, and no drift).
+    pub bit_identical: bool,
+    pub first_disagreement: Option<Disagreement>,
+    pub final_manual: Params,
+    pub final_burn: Params,
+}
+
+impl RunResult {
+    pub fn passed(&self) -> bool {
+        self.first_disagreement.is_none()
+    }
+}
+
+pub fn accuracy(predicted: &[usize], y: &[usize]) -> f64 {
+    let right = predicted.iter().zip(y).filter(|(p, t)| p == t).count();
+    right as f64 / y.len().max(1) as f64
+}

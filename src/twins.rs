@@ -1,0 +1,68 @@
+//! The twins as the harness, the pictures and `grads` build them: the hand-written twin behind
+//! plain values in the run's precision, and the burn twin on the run's backend.
+
+use ndarray::Array2;
+
+use anyhow::Result;
+
+use crate::burn_mlp::BurnTwin;
+use crate::config::{Backend, Precision};
+use crate::manual::{self, Scalar, Sgd};
+use crate::params::Params;
+
+/// The hand-written twin behind plain values, whatever its float type.
+pub trait ManualNet {
+    /// Loss and gradients on a batch, then one SGD step; returns the pre-step loss and gradients.
+    fn train_step(&mut self, x: &Array2<f64>, y: &[usize], learning_rate: f64) -> (f64, Params);
+    fn loss_and_grads(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params);
+    fn loss(&mut self, x: &Array2<f64>, y: &[usize]) -> f64;
+    fn predict(&mut self, x: &Array2<f64>) -> Vec<usize>;
+    fn params(&self) -> Params;
+    /// Overwrites the parameters in place (no new net, no new buffers).
+    fn set_params(&mut self, params: &Params);
+    /// One SGD step with the given gradient instead of the last backward pass's; returns the
+    /// new parameters.
+    fn update(&mut self, grads: &Params, learning_rate: f64) -> Params;
+}
+
+impl<T: Scalar> ManualNet for manual::Mlp<T> {
+    fn train_step(&mut self, x: &Array2<f64>, y: &[usize], learning_rate: f64) -> (f64, Params) {
+        let out = self.loss_and_grads(x, y);
+        Sgd { learning_rate }.step(self);
+        out
+    }
+    fn loss_and_grads(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
+        let loss = self.loss_and_backward(&x.mapv(T::of_f64), y);
+        (loss.into_f64(), self.grads())
+    }
+    fn loss(&mut self, x: &Array2<f64>, y: &[usize]) -> f64 {
+        manual::Mlp::loss(self, &x.mapv(T::of_f64), y).into_f64()
+    }
+    fn predict(&mut self, x: &Array2<f64>) -> Vec<usize> {
+        manual::Mlp::predict(self, &x.mapv(T::of_f64))
+    }
+    fn params(&self) -> Params {
+        manual::Mlp::params(self)
+    }
+    fn set_params(&mut self, params: &Params) {
+        manual::Mlp::set_params(self, params);
+    }
+    fn update(&mut self, grads: &Params, learning_rate: f64) -> Params {
+        self.set_grads(grads);
+        Sgd { learning_rate }.step(self);
+        manual::Mlp::params(self)
+    }
+}
+
+/// The hand-written twin in the run's precision.
+pub fn manual_net(params: &Params, precision: Precision) -> Box<dyn ManualNet> {
+    match precision {
+        Precision::F32 => Box::new(manual::Mlp::<f32>::from_params(params)),
+        Precision::F64 => Box::new(manual::Mlp::<f64>::from_params(params)),
+    }
+}
+
+/// The burn twin at `params` in the run's precision, on its backend.
+pub fn burn_twin(params: &Params, precision: Precision, backend: Backend) -> Result<BurnTwin> {
+    BurnTwin::with_backend(params, precision, backend)
+}
