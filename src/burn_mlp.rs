@@ -22,6 +22,14 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// No layers yet: a placeholder while the real model is built or stepped.
+    fn empty() -> Mlp {
+        Mlp {
+            layers: Vec::new(),
+            activation: Relu::new(),
+        }
+    }
+
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         let mut h = x;
@@ -63,12 +71,6 @@ fn device(backend: Backend) -> Device {
 }
 
 impl BurnTwin {
-    /// Builds the model from plain parameter values, rounded to `precision`, on the default
-    /// backend.
-    pub fn new(params: &Params, precision: Precision) -> Result<Self> {
-        Self::with_backend(params, precision, Backend::default())
-    }
-
     /// Builds the model from plain parameter values, rounded to `precision`, on `backend`.
     pub fn with_backend(params: &Params, precision: Precision, backend: Backend) -> Result<Self> {
         if params.layers.is_empty() {
@@ -80,10 +82,7 @@ impl BurnTwin {
             Precision::F64 => DType::F64,
         };
         let mut twin = BurnTwin {
-            model: Mlp {
-                layers: Vec::new(),
-                activation: Relu::new(),
-            },
+            model: Mlp::empty(),
             optimizer: SgdConfig::new().init(),
             loss: CrossEntropyLossConfig::new().init(&device),
             device,
@@ -132,11 +131,17 @@ impl BurnTwin {
         Tensor::from_data(TensorData::new(y, [n]), &self.device)
     }
 
-    /// Loss and parameter gradients on one batch, by `loss.backward()`.
-    pub fn loss_and_grads(&self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
-        let logits = self.model.forward(self.tensor2(x));
-        let loss = self.loss.forward(logits, self.targets(y));
+    /// Forward, loss and `loss.backward()`: the one path every training computation takes.
+    fn forward_backward(&self, batch: &Batch) -> (Tensor<1>, burn::tensor::Gradients) {
+        let logits = self.model.forward(batch.x.clone());
+        let loss = self.loss.forward(logits, batch.y.clone());
         let grads = loss.backward();
+        (loss, grads)
+    }
+
+    /// Loss and parameter gradients on one batch, without a step.
+    pub fn loss_and_grads(&self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
+        let (loss, grads) = self.forward_backward(&self.batch(x, y));
         (scalar(loss), self.read_grads(&grads))
     }
 
@@ -148,24 +153,10 @@ impl BurnTwin {
         }
     }
 
-    /// Forward, `loss.backward()`, and one step of burn's SGD: the training step alone, on a
-    /// batch already on the device. Returns the loss tensor and the gradients (before the
-    /// update), for whoever wants to read them.
-    fn step_with(&mut self, batch: &Batch, learning_rate: f64) -> (Tensor<1>, Params) {
-        let logits = self.model.forward(batch.x.clone());
-        let loss = self.loss.forward(logits, batch.y.clone());
-        let grads = loss.backward();
-        let gradients = self.read_grads(&grads);
-        self.apply(grads, learning_rate);
-        (loss, gradients)
-    }
-
     /// One training step (forward, backward, SGD update) on a batch already on the device;
     /// returns the loss. What `mlp2d bench` times.
     pub fn step(&mut self, batch: &Batch, learning_rate: f64) -> f64 {
-        let logits = self.model.forward(batch.x.clone());
-        let loss = self.loss.forward(logits, batch.y.clone());
-        let grads = loss.backward();
+        let (loss, grads) = self.forward_backward(batch);
         self.apply(grads, learning_rate);
         scalar(loss)
     }
@@ -173,13 +164,7 @@ impl BurnTwin {
     /// `θ ← θ − λ·∂L/∂θ` by burn's optimizer.
     fn apply(&mut self, grads: burn::tensor::Gradients, learning_rate: f64) {
         let grads = GradientsParams::from_grads(grads, &self.model);
-        let model = std::mem::replace(
-            &mut self.model,
-            Mlp {
-                layers: Vec::new(),
-                activation: Relu::new(),
-            },
-        );
+        let model = std::mem::replace(&mut self.model, Mlp::empty());
         self.model = self.optimizer.step(learning_rate, model, grads);
     }
 
@@ -210,8 +195,9 @@ impl BurnTwin {
         y: &[usize],
         learning_rate: f64,
     ) -> (f64, Params) {
-        let batch = self.batch(x, y);
-        let (loss, gradients) = self.step_with(&batch, learning_rate);
+        let (loss, grads) = self.forward_backward(&self.batch(x, y));
+        let gradients = self.read_grads(&grads);
+        self.apply(grads, learning_rate);
         (scalar(loss), gradients)
     }
 
@@ -244,15 +230,7 @@ impl BurnTwin {
             .rows()
             .into_iter()
             .take(n)
-            .map(|row| {
-                let mut best = 0;
-                for (j, &v) in row.iter().enumerate() {
-                    if v > row[best] {
-                        best = j;
-                    }
-                }
-                best
-            })
+            .map(|row| crate::metrics::argmax(row.iter().copied()))
             .collect()
     }
 }

@@ -116,3 +116,14 @@ pub fn accuracy(predicted: &[usize], y: &[usize]) -> f64 {
     let right = predicted.iter().zip(y).filter(|(p, t)| p == t).count();
     right as f64 / y.len().max(1) as f64
 }
+
+/// The index of the largest value (the first on ties): the predicted class of a row of logits.
+pub fn argmax<T: PartialOrd>(row: impl IntoIterator<Item = T>) -> usize {
+    let mut best: Option<(usize, T)> = None;
+    for (j, v) in row.into_iter().enumerate() {
+        if best.as_ref().is_none_or(|(_, b)| v > *b) {
+            best = Some((j, v));
+        }
+    }
+    best.map_or(0, |(j, _)| j)
+}

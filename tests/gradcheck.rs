@@ -2,7 +2,10 @@
 //! `∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h`. A probe loss `L = Σ f(x) ⊙ R` with a fixed random `R`
 //! makes `∂L/∂f = R`, so a layer is checked on its own.
 
-use mlp2d::manual::{Linear, Mlp, Relu, softmax_cross_entropy};
+mod common;
+
+use common::textbook::{Linear, Relu, softmax_cross_entropy};
+use mlp2d::manual::Mlp;
 use mlp2d::metrics::rel_err;
 use mlp2d::params::{LayerParams, Params};
 use ndarray::{Array1, Array2};
@@ -68,12 +71,12 @@ fn linear_backward_matches_finite_differences() {
 
     assert_close(
         "∂L/∂W",
-        &flat(&layer.grad_weight),
+        &flat(&layer.layer.grad_weight),
         &flat(&numeric(&w, |w| probe(&x, w, &b))),
     );
     assert_close(
         "∂L/∂b",
-        &flat(&layer.grad_bias),
+        &flat(&layer.layer.grad_bias),
         &flat(&numeric(&b, |b| probe(&x, &w, b))),
     );
     assert_close(
@@ -177,7 +180,7 @@ fn a_wrong_backward_is_caught() {
     let mut layer = Linear::new(w.clone(), b.clone());
     layer.forward(&x);
     layer.backward(&r);
-    let wrong = -&layer.grad_weight;
+    let wrong = -&layer.layer.grad_weight;
     let numeric = numeric(&w, |w| {
         (Linear::new(w.clone(), b.clone()).forward(&x) * &r).sum()
     });

@@ -1,12 +1,14 @@
 //! `mlp2d grads` (the three-way check), `mlp2d data` (CSV export) and parameter interop.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::textbook::{Linear, Relu, softmax_cross_entropy};
 use mlp2d::config::{Backend, Config, Precision};
 use mlp2d::data::prepare;
 use mlp2d::gradcheck::{self, Column, default_numeric_tol, kink_mask, numeric, three_way};
-use mlp2d::manual::{Linear, Relu, softmax_cross_entropy};
 use mlp2d::metrics::rel_err;
 use mlp2d::params::{LayerParams, Params};
 use ndarray::Array2;
@@ -110,8 +112,8 @@ fn broken_gradients(params: &Params, x: &Array2<f64>, y: &[usize]) -> Column {
             layers: layers
                 .iter()
                 .map(|l| LayerParams {
-                    weight: l.grad_weight.clone(),
-                    bias: l.grad_bias.clone(),
+                    weight: l.layer.grad_weight.clone(),
+                    bias: l.layer.grad_bias.clone(),
                 })
                 .collect(),
         },

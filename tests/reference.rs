@@ -61,7 +61,7 @@ fn both_twins_reproduce_the_reference_loss_and_gradients() {
     );
     assert_close("hand-written", &gm, &grads);
 
-    let (lb, gb) = BurnTwin::new(&params, Precision::F64)
+    let (lb, gb) = BurnTwin::with_backend(&params, Precision::F64, Backend::Flex)
         .unwrap()
         .loss_and_grads(&d.x, &d.y);
     assert!(rel_err(&[lb], &[loss]) < TOL, "burn loss {lb} vs {loss}");
@@ -87,7 +87,7 @@ fn both_twins_follow_the_reference_sgd_trajectory() {
     assert_eq!(want_losses.len(), 12);
 
     let mut manual = manual_net(&params, Precision::F64);
-    let mut burn = BurnTwin::new(&params, Precision::F64).unwrap();
+    let mut burn = BurnTwin::with_backend(&params, Precision::F64, Backend::Flex).unwrap();
     let rows: Vec<usize> = (0..64).collect();
     let mut step = 0;
     for _epoch in 0..3 {

@@ -1,10 +1,6 @@
-//! `f(x) = x·W + b` with `W: [c_in, c_out]`, `b: [c_out]`.
-//!
-//! Two forms of the same math. [`Linear::forward`] and [`Linear::backward`] are the textbook
-//! layer: it keeps its own copy of the input and returns fresh arrays. The `_into` forms do the
-//! work: they read the input from wherever the caller keeps it and write into buffers the caller
-//! owns, so a training step allocates nothing of its own ([`super::Mlp`] owns the buffers, see
-//! `workspace.rs`). The textbook form calls the `_into` form: there is one implementation.
+//! `f(x) = x·W + b` with `W: [c_in, c_out]`, `b: [c_out]`: a forward and a backward pass over
+//! buffers the caller owns (as llm.c's `_forward`/`_backward` pairs). The caller keeps the input
+//! for the backward pass ([`super::Mlp`] keeps every layer's in its workspace).
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
@@ -18,8 +14,6 @@ pub struct Linear<T: Scalar> {
     /// ∂L/∂W and ∂L/∂b of the last backward pass.
     pub grad_weight: Array2<T>,
     pub grad_bias: Array1<T>,
-    /// The input of the last [`Linear::forward`] (the textbook form): ∂f/∂W = x.
-    input: Array2<T>,
 }
 
 impl<T: Scalar> Linear<T> {
@@ -28,27 +22,9 @@ impl<T: Scalar> Linear<T> {
         Self {
             grad_weight: Array2::zeros(weight.raw_dim()),
             grad_bias: Array1::zeros(bias.raw_dim()),
-            input: Array2::zeros((0, weight.nrows())),
             weight,
             bias,
         }
-    }
-
-    pub fn forward(&mut self, x: &Array2<T>) -> Array2<T> {
-        self.input = x.clone();
-        let mut out = Array2::zeros((x.nrows(), self.weight.ncols()));
-        self.forward_into(x.view(), out.view_mut());
-        out
-    }
-
-    /// Takes ∂L/∂f (`[n, c_out]`), stores ∂L/∂W = xᵀ·g and ∂L/∂b = Σ_rows g, returns
-    /// ∂L/∂x = g·Wᵀ.
-    pub fn backward(&mut self, grad_out: &Array2<T>) -> Array2<T> {
-        let input = std::mem::take(&mut self.input);
-        let mut grad_in = Array2::zeros(input.raw_dim());
-        self.backward_into(input.view(), grad_out.view(), Some(grad_in.view_mut()));
-        self.input = input;
-        grad_in
     }
 
     /// `out ← x·W + b`: the product is written straight into `out`, then the bias is added to

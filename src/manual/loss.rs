@@ -5,15 +5,8 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use super::Scalar;
 use super::mutant::Mutant;
 
-/// Returns the loss `L = −(1/n) Σ_r log softmax(z_r)[y_r]` and its gradient
-/// `∂L/∂z = (softmax(z) − onehot(y)) / n`.
-pub fn softmax_cross_entropy<T: Scalar>(logits: &Array2<T>, targets: &[usize]) -> (T, Array2<T>) {
-    let mut grad = Array2::zeros(logits.raw_dim());
-    let loss = softmax_cross_entropy_into(logits.view(), targets, grad.view_mut());
-    (loss, grad)
-}
-
-/// [`softmax_cross_entropy`] writing `∂L/∂z` into `grad` (same shape as `logits`).
+/// Returns the loss `L = −(1/n) Σ_r log softmax(z_r)[y_r]` and writes its gradient
+/// `∂L/∂z = (softmax(z) − onehot(y)) / n` into `grad` (same shape as `logits`).
 ///
 /// Stable form: `log softmax(z)_j = z_j − m − log Σ_i exp(z_i − m)` with `m = max_i z_i`, so
 /// no `exp` overflows whatever the logits. Each `exp(z_j − m)` is computed once, into `grad`,
@@ -87,7 +80,8 @@ mod tests {
         let logits: Array2<f64> = array![[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]];
         let t = logits.t().as_standard_layout().into_owned(); // [3, 2], row-major
         let targets = [2, 1];
-        let (loss, grad) = softmax_cross_entropy(&logits, &targets);
+        let mut grad = Array2::zeros((2, 3));
+        let loss = softmax_cross_entropy_into(logits.view(), &targets, grad.view_mut());
         let mut grad_cm = Array2::zeros((2, 3));
         let loss_cm = softmax_cross_entropy_into(t.t(), &targets, grad_cm.view_mut());
         assert!(t.t().as_slice().is_none(), "the view is not row-major");

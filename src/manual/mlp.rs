@@ -168,7 +168,7 @@ impl<T: Scalar> Mlp<T> {
     }
 
     /// Forward, loss and backward on one batch; the gradients land in the layers. Allocates
-    /// nothing once the workspace has room for the batch.
+    /// nothing of its own once the workspace has room for the batch (gemm may: `matmul.rs`).
     pub fn loss_and_backward(&mut self, x: &Array2<T>, targets: &[usize]) -> T {
         self.forward_pass(x.view());
         let n = x.nrows();
@@ -194,15 +194,7 @@ impl<T: Scalar> Mlp<T> {
         rows(self.work.outputs.last().expect("a layer"), x.nrows())
             .rows()
             .into_iter()
-            .map(|row| {
-                let mut best = 0;
-                for (j, &v) in row.iter().enumerate() {
-                    if v > row[best] {
-                        best = j;
-                    }
-                }
-                best
-            })
+            .map(|row| crate::metrics::argmax(row.iter().copied()))
             .collect()
     }
 }

@@ -1,10 +1,11 @@
 //! The hand-written twin: the same MLP as the burn twin, with every derivative written out by hand
-//! on `ndarray`. No autodiff anywhere: each layer caches what its backward pass needs, and
-//! `Mlp::backward_pass` composes the layers' local derivatives with the chain rule.
+//! on `ndarray`. No autodiff anywhere: the network keeps every layer's input for the backward
+//! pass, and `Mlp::backward_pass` composes the layers' local derivatives with the chain rule.
 //!
-//! Written for speed as well as for reading: a training step allocates nothing (every
-//! activation and gradient lives in buffers the network owns, `workspace.rs`), matrix products
-//! write straight into those buffers, and the bias add and the ReLU are in-place passes.
+//! Written for speed as well as for reading: our code allocates nothing in a training step
+//! (every activation and gradient lives in buffers the network owns, `workspace.rs`; `gemm` may
+//! allocate a packing buffer inside a product, `matmul.rs`), matrix products write straight into
+//! those buffers, and the bias add and the ReLU are in-place passes.
 
 mod linear;
 mod loss;
@@ -16,9 +17,9 @@ mod sgd;
 mod workspace;
 
 pub use linear::Linear;
-pub use loss::{softmax_cross_entropy, softmax_cross_entropy_into};
+pub use loss::softmax_cross_entropy_into;
 pub use mlp::Mlp;
-pub use relu::{Relu, relu_backward_in_place, relu_in_place};
+pub use relu::{relu_backward_in_place, relu_in_place};
 pub use sgd::Sgd;
 
 /// The float types the hand-written twin runs in: `f32` and `f64`.

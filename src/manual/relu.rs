@@ -1,41 +1,10 @@
-//! `a(x) = max(x, 0)`, element-wise.
-//!
-//! As in `linear.rs`: [`Relu`] is the textbook layer (keeps its input, returns fresh arrays);
-//! [`relu_in_place`] and [`relu_backward_in_place`] are the same math on buffers the caller owns.
+//! `a(x) = max(x, 0)`, element-wise, in place on buffers the caller owns. The forward pass
+//! overwrites the pre-activation with the activation; the backward pass masks by either (both
+//! are > 0 at the same places).
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
+use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 
 use super::Scalar;
-
-#[derive(Debug, Clone)]
-pub struct Relu<T: Scalar> {
-    /// The input of the last forward pass; backward needs to know where it was > 0.
-    input: Array2<T>,
-}
-
-impl<T: Scalar> Default for Relu<T> {
-    fn default() -> Self {
-        Self {
-            input: Array2::zeros((0, 0)),
-        }
-    }
-}
-
-impl<T: Scalar> Relu<T> {
-    pub fn forward(&mut self, x: &Array2<T>) -> Array2<T> {
-        self.input = x.clone();
-        let mut out = x.clone();
-        relu_in_place(out.view_mut());
-        out
-    }
-
-    /// Passes the gradient where the input was > 0, and 0 elsewhere (at 0 too, as burn does).
-    pub fn backward(&self, grad_out: &Array2<T>) -> Array2<T> {
-        let mut grad = grad_out.clone();
-        relu_backward_in_place(grad.view_mut(), self.input.view());
-        grad
-    }
-}
 
 /// `h ← max(h, 0)`, overwriting the pre-activation with the activation.
 pub fn relu_in_place<T: Scalar>(mut h: ArrayViewMut2<T>) {
