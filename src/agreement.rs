@@ -138,8 +138,9 @@ fn scales_with_kinks(
         let w_abs = l.weight.mapv(f64::abs);
         let z = h[i].dot(&l.weight) + &l.bias;
         let root_k = ((l.weight.nrows() + 1) as f64).sqrt();
-        let s_z =
-            s_h[i].dot(&w_abs) + (h[i].mapv(f64::abs).dot(&w_abs) + l.bias.mapv(f64::abs)) * root_k;
+        // S_h·|W| + √k·(|h|·|W| + |b|), as one product.
+        let s_z = (&s_h[i] + &(h[i].mapv(f64::abs) * root_k)).dot(&w_abs)
+            + &(l.bias.mapv(f64::abs) * root_k);
         if i == last {
             logits = z;
             s_logits = s_z;

@@ -216,15 +216,26 @@ impl BurnTwin {
         }
     }
 
-    /// The loss on a data set, without keeping gradients.
+    /// The loss on a data set, on the backend without autodiff: an evaluation builds no graph
+    /// (with autodiff the graph's nodes are kept until the next backward pass).
     pub fn loss(&self, x: &Array2<f64>, y: &[usize]) -> f64 {
-        let logits = self.model.forward(self.tensor2(x).detach());
-        scalar(self.loss.forward(logits, self.targets(y)))
+        let logits = self
+            .model
+            .valid()
+            .forward(self.tensor2(x).without_autodiff());
+        scalar(
+            self.loss
+                .forward(logits, self.targets(y).without_autodiff()),
+        )
     }
 
     /// The class with the largest logit per row.
     pub fn predict(&self, x: &Array2<f64>) -> Vec<usize> {
-        let logits = self.model.forward(self.tensor2(x));
+        // Without autodiff, as `loss`.
+        let logits = self
+            .model
+            .valid()
+            .forward(self.tensor2(x).without_autodiff());
         let n = x.nrows();
         to_array2(logits)
             .rows()

@@ -24,7 +24,7 @@ use crate::divergence::{Diverged, check_loss, check_sane};
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
 use crate::params::Params;
 use crate::rng::{Stream, rng};
-use crate::twins::{ManualNet, burn_twin, manual_net};
+use crate::twins::{ManualNet, burn_twin, chunked_loss, chunked_predict, manual_net};
 
 /// How a lockstep run is checked, and where the burn twin runs.
 #[derive(Debug, Clone, Copy)]
@@ -112,8 +112,8 @@ impl<'a> Lockstep<'a> {
         let mut manual = manual_net(&initial, precision);
         let burn = burn_twin(&initial, precision, settings.backend)?;
         let result = RunResult {
-            initial_loss_manual: manual.loss(x, y),
-            initial_loss_burn: burn.loss(x, y),
+            initial_loss_manual: chunked_loss(x, y, |x, y| manual.loss(x, y)),
+            initial_loss_burn: chunked_loss(x, y, |x, y| burn.loss(x, y)),
             metrics: Vec::new(),
             steps: 0,
             max_grad_rel_err: 0.0,
@@ -302,7 +302,6 @@ impl<'a> Lockstep<'a> {
             }
         }
         self.order = order;
-
         let (x, y) = (&self.prepared.train.x, &self.prepared.train.y);
         let test = &self.prepared.test;
         let has_test = test.x.nrows() > 0;
@@ -310,12 +309,14 @@ impl<'a> Lockstep<'a> {
         let r = &self.result;
         let metrics = EpochMetrics {
             epoch,
-            loss_manual: manual.loss(x, y),
-            loss_burn: burn.loss(x, y),
-            train_acc_manual: accuracy(&manual.predict(x), y),
-            train_acc_burn: accuracy(&burn.predict(x), y),
-            test_acc_manual: has_test.then(|| accuracy(&manual.predict(&test.x), &test.y)),
-            test_acc_burn: has_test.then(|| accuracy(&burn.predict(&test.x), &test.y)),
+            loss_manual: chunked_loss(x, y, |x, y| manual.loss(x, y)),
+            loss_burn: chunked_loss(x, y, |x, y| burn.loss(x, y)),
+            train_acc_manual: accuracy(&chunked_predict(x, |x| manual.predict(x)), y),
+            train_acc_burn: accuracy(&chunked_predict(x, |x| burn.predict(x)), y),
+            test_acc_manual: has_test
+                .then(|| accuracy(&chunked_predict(&test.x, |x| manual.predict(x)), &test.y)),
+            test_acc_burn: has_test
+                .then(|| accuracy(&chunked_predict(&test.x, |x| burn.predict(x)), &test.y)),
             max_grad_rel_err: r.max_grad_rel_err,
             max_drift: r.max_drift,
             max_err_bound: r.max_err_bound,

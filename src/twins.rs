@@ -1,7 +1,7 @@
 //! The twins as the harness, the pictures and `grads` build them: the hand-written twin behind
 //! plain values in the run's precision, and the burn twin on the run's backend.
 
-use ndarray::Array2;
+use ndarray::{Array2, s};
 
 use anyhow::Result;
 
@@ -65,4 +65,46 @@ pub fn manual_net(params: &Params, precision: Precision) -> Box<dyn ManualNet> {
 /// The burn twin at `params` in the run's precision, on its backend.
 pub fn burn_twin(params: &Params, precision: Precision, backend: Backend) -> Result<BurnTwin> {
     BurnTwin::with_backend(params, precision, backend)
+}
+
+/// Rows per piece when a whole split (or the boundary raster) is evaluated: losses and
+/// predictions run in pieces of at most this many rows, so their memory is set by it, not by
+/// the data. Splits this small or smaller run in one piece, exactly as a single batch.
+pub const EVAL_CHUNK: usize = 8192;
+
+/// The mean loss over all rows, from `loss` evaluated piece by piece (each piece's mean weighted
+/// by its rows).
+pub fn chunked_loss(
+    x: &Array2<f64>,
+    y: &[usize],
+    mut loss: impl FnMut(&Array2<f64>, &[usize]) -> f64,
+) -> f64 {
+    let n = x.nrows();
+    if n <= EVAL_CHUNK {
+        return loss(x, y);
+    }
+    let mut total = 0.0;
+    for start in (0..n).step_by(EVAL_CHUNK) {
+        let end = (start + EVAL_CHUNK).min(n);
+        let piece = x.slice(s![start..end, ..]).to_owned();
+        total += loss(&piece, &y[start..end]) * (end - start) as f64;
+    }
+    total / n as f64
+}
+
+/// The predicted class of every row, from `predict` evaluated piece by piece.
+pub fn chunked_predict(
+    x: &Array2<f64>,
+    mut predict: impl FnMut(&Array2<f64>) -> Vec<usize>,
+) -> Vec<usize> {
+    let n = x.nrows();
+    if n <= EVAL_CHUNK {
+        return predict(x);
+    }
+    let mut out = Vec::with_capacity(n);
+    for start in (0..n).step_by(EVAL_CHUNK) {
+        let end = (start + EVAL_CHUNK).min(n);
+        out.extend(predict(&x.slice(s![start..end, ..]).to_owned()));
+    }
+    out
 }

@@ -20,7 +20,7 @@ use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
 use crate::progress::EpochProgress;
 use crate::report::table::{find_runs, write_report};
 use crate::report::{Summary, write_diverged, write_run};
-use crate::twins::{burn_twin, manual_net};
+use crate::twins::{burn_twin, chunked_predict, manual_net};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["config", "all"])))]
@@ -355,9 +355,10 @@ fn write_pictures(
         None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
     };
     let grid = BoundaryGrid::new(prepared);
-    let by_manual = manual_net(&run.final_manual, settings.precision).predict(&grid.features);
-    let by_burn =
-        burn_twin(&run.final_burn, settings.precision, settings.backend)?.predict(&grid.features);
+    let mut manual = manual_net(&run.final_manual, settings.precision);
+    let burn = burn_twin(&run.final_burn, settings.precision, settings.backend)?;
+    let by_manual = chunked_predict(&grid.features, |x| manual.predict(x));
+    let by_burn = chunked_predict(&grid.features, |x| burn.predict(x));
     let (png, stats) = boundary_png(
         prepared,
         &grid,
