@@ -183,7 +183,7 @@ pub struct Row {
 }
 
 /// Which twins to time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Which {
     All,
     Manual,

@@ -47,6 +47,23 @@ pub enum DataKind {
     Csv,
 }
 
+impl DataKind {
+    /// The name in configs and output (`gaussian_quantiles`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            DataKind::Moons => "moons",
+            DataKind::Circles => "circles",
+            DataKind::Blobs => "blobs",
+            DataKind::Grid => "grid",
+            DataKind::Spiral => "spiral",
+            DataKind::Xor => "xor",
+            DataKind::GaussianQuantiles => "gaussian_quantiles",
+            DataKind::Iris => "iris",
+            DataKind::Csv => "csv",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GridLayout {
@@ -211,14 +228,6 @@ impl Backend {
         match self {
             Backend::Ndarray => "ndarray",
             Backend::Flex => "flex",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "ndarray" => Some(Backend::Ndarray),
-            "flex" => Some(Backend::Flex),
-            _ => None,
         }
     }
 }
@@ -400,10 +409,7 @@ impl DataConfig {
     }
 
     pub fn kind_name(&self) -> String {
-        serde_json::to_value(self.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+        self.kind.name().to_owned()
     }
 
     pub fn validate(&self) -> Result<()> {

@@ -1,7 +1,7 @@
 //! What a lockstep run measures and produces: the relative errors, per-epoch metrics, the first
 //! disagreement and the run's result. Plain values: reports and pictures read them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::params::Params;
 
@@ -33,7 +33,7 @@ pub fn worst(loss_a: f64, grads_a: &Params, loss_b: f64, grads_b: &Params) -> (f
 }
 
 /// One row of `metrics.csv`: the state after an epoch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpochMetrics {
     pub epoch: usize,
     /// Loss on the whole training split after the epoch.
@@ -47,16 +47,24 @@ pub struct EpochMetrics {
     /// Largest value so far.
     pub max_grad_rel_err: f64,
     pub max_drift: f64,
-    pub max_err_bound: f64,
     /// Training time so far (steps only, not the checks).
     pub seconds_manual: f64,
     pub seconds_burn: f64,
     /// Largest value within this epoch's steps.
     pub grad_rel_err: f64,
     pub drift: f64,
+    /// Largest `err_bound` so far, and within this epoch's steps.
+    #[serde(default = "nan")]
+    pub max_err_bound: f64,
+    #[serde(default = "nan")]
     pub err_bound: f64,
     /// ReLU units (row × unit) within rounding of their kink, summed over the epoch's steps.
+    #[serde(default)]
     pub ambiguous_units: usize,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// The first step at which the twins disagreed beyond tolerance.
@@ -126,4 +134,41 @@ pub fn argmax<T: PartialOrd>(row: impl IntoIterator<Item = T>) -> usize {
         }
     }
     best.map_or(0, |(j, _)| j)
+}
+
+/// What a run (or a sweep's run) came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    /// Every step within the limits.
+    Pass,
+    /// The twins disagreed at some step.
+    Fail,
+    /// The run blew up (NaN, infinity, or a loss 1000 times its start); judged up to there.
+    Diverged,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Diverged => "DIVERGED",
+        }
+    }
+
+    /// The exit status `compare` gives it.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Diverged => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

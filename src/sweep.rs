@@ -20,7 +20,7 @@ use crate::config::{
 };
 use crate::data::{layer_sizes, prepare};
 use crate::divergence::Diverged;
-use crate::metrics::RunResult;
+use crate::metrics::{RunResult, Verdict};
 use crate::output::{prepare_dir, write_atomic};
 use crate::params::Params;
 
@@ -87,7 +87,7 @@ pub struct SweepRow {
     pub bit_identical: bool,
     pub max_grad_rel_err: f64,
     /// `PASS`, `FAIL` (the gate) or `DIVERGED` (the run blew up; judged up to that step).
-    pub verdict: String,
+    pub verdict: Verdict,
     /// Where and why it failed, if it did.
     pub detail: String,
 }
@@ -280,9 +280,9 @@ fn row(
     diverged: Option<String>,
 ) -> SweepRow {
     let (verdict, detail) = match (&r.first_disagreement, diverged) {
-        (Some(d), _) => ("FAIL", d.to_string()),
-        (None, Some(why)) => ("DIVERGED", why),
-        (None, None) => ("PASS", String::new()),
+        (Some(d), _) => (Verdict::Fail, d.to_string()),
+        (None, Some(why)) => (Verdict::Diverged, why),
+        (None, None) => (Verdict::Pass, String::new()),
     };
     SweepRow {
         run,
@@ -311,7 +311,7 @@ fn row(
         ambiguous_units: r.ambiguous_units,
         bit_identical: r.bit_identical && r.steps > 0,
         max_grad_rel_err: r.max_grad_rel_err,
-        verdict: verdict.to_owned(),
+        verdict,
         detail,
     }
 }
@@ -372,7 +372,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
     let mut done = rows.into_inner().expect("no worker panics");
     done.sort_by_key(|(r, _)| r.run);
     for (row, config) in &done {
-        if row.verdict == "FAIL" {
+        if row.verdict == Verdict::Fail {
             write_atomic(
                 &opts.out.join(format!("run-{}.toml", row.run)),
                 config_toml(config)?.as_bytes(),

@@ -238,7 +238,7 @@ fn compare_all_runs_a_folder_records_divergence_and_reports() {
 
     let diverged = read_summary(&out.join("deep-normal")).unwrap();
     assert_eq!(diverged.exit_status(), 2);
-    assert_eq!(diverged.verdict(), "DIVERGED");
+    assert_eq!(diverged.verdict().name(), "DIVERGED");
     assert!(
         diverged
             .diverged
@@ -251,7 +251,7 @@ fn compare_all_runs_a_folder_records_divergence_and_reports() {
     assert!(!out.join("deep-normal/boundary.png").exists());
     assert!(!out.join("deep-normal/final_burn.safetensors").exists());
     let he = read_summary(&out.join("deep-he")).unwrap();
-    assert_eq!(he.verdict(), "PASS");
+    assert_eq!(he.verdict().name(), "PASS");
     assert_eq!(
         he.backend.as_deref(),
         Some("flex"),

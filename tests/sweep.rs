@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use common::run;
+use mlp2d::metrics::Verdict;
 use mlp2d::sweep::read_rows;
 
 fn sweep(out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
@@ -31,8 +32,8 @@ fn the_short_sweep_passes() {
         (0..60).collect::<Vec<_>>()
     );
     for r in &rows {
-        assert!(r.verdict == "PASS" || r.verdict == "DIVERGED", "{r:?}");
-        if r.verdict == "PASS" {
+        assert!(r.verdict != Verdict::Fail, "{r:?}");
+        if r.verdict == Verdict::Pass {
             assert!(r.max_err_bound <= r.err_bound_limit, "{r:?}");
         }
     }
@@ -105,7 +106,7 @@ fn a_failing_run_leaves_a_config_that_reproduces_it() {
     );
     assert_eq!(code, Some(1), "{err}");
     let rows = read_rows(&out.join("sweep.csv")).unwrap();
-    let failed: Vec<_> = rows.iter().filter(|r| r.verdict == "FAIL").collect();
+    let failed: Vec<_> = rows.iter().filter(|r| r.verdict == Verdict::Fail).collect();
     assert!(!failed.is_empty(), "{rows:?}");
     assert!(err.contains("error: run "), "{err}");
     let r = failed[0];

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::bench::Which;
 use crate::config::Backend;
 
 #[derive(clap::Args)]
@@ -13,32 +14,27 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Which twins to time.
-    #[arg(long, value_parser = ["all", "manual", "burn"], default_value = "all")]
-    pub twin: String,
+    #[arg(long, value_enum, default_value = "all")]
+    pub twin: Which,
     /// Burn backends to time (comma-separated).
-    #[arg(long, value_delimiter = ',', value_parser = ["ndarray", "flex"], default_value = "ndarray,flex")]
-    pub backend: Vec<String>,
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "ndarray,flex"
+    )]
+    pub backend: Vec<Backend>,
     /// Time spent on each row, in milliseconds.
     #[arg(long, default_value_t = 120)]
     pub ms: u64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    use crate::bench::{Peak, Which, run, table};
-    let which = match args.twin.as_str() {
-        "manual" => Which::Manual,
-        "burn" => Which::Burn,
-        _ => Which::All,
-    };
-    let backends: Vec<Backend> = args
-        .backend
-        .iter()
-        .filter_map(|b| Backend::from_name(b))
-        .collect();
+    use crate::bench::{Peak, run, table};
     let peak = Peak::estimate();
     let rows = run(
-        which,
-        &backends,
+        args.twin,
+        &args.backend,
         std::time::Duration::from_millis(args.ms),
         &peak,
     )?;

@@ -12,7 +12,7 @@ use crate::config::{Backend, Config, Precision};
 use crate::data::{Prepared, layer_sizes, prepare};
 use crate::divergence::Diverged;
 use crate::interrupt::Interrupted;
-use crate::metrics::RunResult;
+use crate::metrics::{RunResult, Verdict};
 use crate::output::{prepare_dir, remove_if_empty, write_atomic};
 use crate::params::Params;
 use crate::params::initial_params;
@@ -315,14 +315,14 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
     let runs = find_runs(&dirs)?;
     let out_md = out_root.join("README.md");
     write_report(&runs, &out_md)?;
-    let counts = |v: &str| runs.iter().filter(|r| r.summary.verdict() == v).count();
+    let counts = |v: Verdict| runs.iter().filter(|r| r.summary.verdict() == v).count();
     println!(
         "{} configs in {:.1} s: {} pass, {} fail, {} diverged, {} not run; report in {}",
         paths.len(),
         started.elapsed().as_secs_f64(),
-        counts("PASS"),
-        counts("FAIL"),
-        counts("DIVERGED"),
+        counts(Verdict::Pass),
+        counts(Verdict::Fail),
+        counts(Verdict::Diverged),
         paths.len() - runs.len(),
         out_md.display()
     );

@@ -51,7 +51,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rows = crate::sweep::sweep(&opts)?;
     print!("{}", crate::report::sweep::summary_table(&rows));
     println!("rows in {}", opts.out.join("sweep.csv").display());
-    let failed: Vec<_> = rows.iter().filter(|r| r.verdict == "FAIL").collect();
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.verdict == crate::metrics::Verdict::Fail)
+        .collect();
     for r in &failed {
         eprintln!(
             "error: run {} failed: {} (config: {})",

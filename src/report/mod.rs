@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::data::Prepared;
-use crate::metrics::{Disagreement, EpochMetrics, RunResult};
+use crate::metrics::{Disagreement, EpochMetrics, RunResult, Verdict};
 use crate::output::write_atomic;
 use crate::params::Params;
 
@@ -193,25 +193,19 @@ impl Summary {
     }
 
     /// PASS, FAIL (the twins disagree) or DIVERGED.
-    pub fn verdict(&self) -> &'static str {
+    pub fn verdict(&self) -> Verdict {
         if self.diverged.is_some() {
-            "DIVERGED"
+            Verdict::Diverged
         } else if self.passed {
-            "PASS"
+            Verdict::Pass
         } else {
-            "FAIL"
+            Verdict::Fail
         }
     }
 
     /// The exit status `compare` gives this run: 0 pass, 1 the twins disagree, 2 diverged.
     pub fn exit_status(&self) -> u8 {
-        if self.diverged.is_some() {
-            2
-        } else if self.passed {
-            0
-        } else {
-            1
-        }
+        self.verdict().exit_status()
     }
 
     /// The few lines printed at the end of `compare`.
@@ -344,37 +338,14 @@ pub fn bound_text(v: f64) -> String {
     }
 }
 
-/// The metrics table, one row per epoch; an empty cell where there is no test split.
+/// `metrics.csv`: one row per epoch, the columns [`EpochMetrics`]'s fields; an empty cell
+/// where there is no test split.
 pub fn metrics_csv(metrics: &[EpochMetrics]) -> String {
-    let mut s = String::from(
-        "epoch,loss_manual,loss_burn,train_acc_manual,train_acc_burn,test_acc_manual,test_acc_burn,\
-         max_grad_rel_err,max_drift,seconds_manual,seconds_burn,grad_rel_err,drift,\
-         max_err_bound,err_bound,ambiguous_units\n",
-    );
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(Vec::new());
     for m in metrics {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{:e},{:e},{:.6},{:.6},{:e},{:e},{:e},{:e},{}",
-            m.epoch,
-            m.loss_manual,
-            m.loss_burn,
-            m.train_acc_manual,
-            m.train_acc_burn,
-            opt(m.test_acc_manual),
-            opt(m.test_acc_burn),
-            m.max_grad_rel_err,
-            m.max_drift,
-            m.seconds_manual,
-            m.seconds_burn,
-            m.grad_rel_err,
-            m.drift,
-            m.max_err_bound,
-            m.err_bound,
-            m.ambiguous_units
-        );
+        w.serialize(m).expect("metrics serialise");
     }
-    s
+    String::from_utf8(w.into_inner().expect("in memory")).expect("CSV is UTF-8")
 }
 
 /// Writes every result file of a run, each one whole (temporary name, then rename).

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use super::bound_text;
+use crate::metrics::Verdict;
 use crate::output::write_atomic;
 use crate::sweep::{SweepRow, read_rows, rows_csv, same_row};
 
@@ -36,7 +37,7 @@ pub fn summary_table(rows: &[SweepRow]) -> String {
 }
 
 fn line(s: &mut String, precision: &str, backend: &str, rows: &[&SweepRow]) {
-    let count = |v: &str| rows.iter().filter(|r| r.verdict == v).count();
+    let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     let mut bounds: Vec<f64> = rows.iter().map(|r| r.max_err_bound).collect();
     bounds.sort_by(|a, b| a.total_cmp(b));
     let pct = |q: f64| {
@@ -57,9 +58,9 @@ fn line(s: &mut String, precision: &str, backend: &str, rows: &[&SweepRow]) {
         s,
         "| {precision} | {backend} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         rows.len(),
-        count("PASS"),
-        count("FAIL"),
-        count("DIVERGED"),
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Diverged),
         rows.iter().filter(|r| r.bit_identical).count(),
         bound_text(pct(0.5)),
         bound_text(pct(0.99)),
@@ -122,7 +123,7 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
             .join(", ")
     );
     s += &summary_table(rows);
-    let failed: Vec<&SweepRow> = rows.iter().filter(|r| r.verdict == "FAIL").collect();
+    let failed: Vec<&SweepRow> = rows.iter().filter(|r| r.verdict == Verdict::Fail).collect();
     let _ = writeln!(s, "\n## Failing runs: {}\n", failed.len());
     for r in &failed {
         let _ = writeln!(s, "- run {} (seed {}): {}", r.run, r.seed, r.detail);

@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use serde::Serialize;
 
 use super::Summary;
-use crate::metrics::EpochMetrics;
+use crate::metrics::{EpochMetrics, Verdict};
 use crate::output::write_atomic;
 use crate::plot::{InitCurve, init_png};
 
@@ -64,60 +65,16 @@ pub fn find_runs(dirs: &[PathBuf]) -> Result<Vec<Run>> {
     Ok(runs)
 }
 
-/// Reads a `metrics.csv` back (columns by name; a missing column reads as NaN, an empty test
-/// accuracy as none).
+/// Reads a `metrics.csv` back (columns by name; the `err_bound` columns, absent from files
+/// written before they were, read as NaN).
 pub fn read_metrics_csv(path: &Path) -> Result<Vec<EpochMetrics>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let mut out = Vec::new();
-    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let cells: Vec<&str> = line.split(',').collect();
-        let cell = |name: &str| {
-            header
-                .iter()
-                .position(|h| *h == name)
-                .and_then(|j| cells.get(j))
-                .map(|c| c.trim())
-        };
-        let num = |name: &str| -> Result<f64> {
-            match cell(name) {
-                None | Some("") => Ok(f64::NAN),
-                Some(c) => c
-                    .parse()
-                    .with_context(|| format!("{} line {}: {name} = {c:?}", path.display(), i + 2)),
-            }
-        };
-        let opt = |name: &str| -> Result<Option<f64>> {
-            match cell(name) {
-                None | Some("") => Ok(None),
-                Some(_) => num(name).map(Some),
-            }
-        };
-        out.push(EpochMetrics {
-            epoch: num("epoch")? as usize,
-            loss_manual: num("loss_manual")?,
-            loss_burn: num("loss_burn")?,
-            train_acc_manual: num("train_acc_manual")?,
-            train_acc_burn: num("train_acc_burn")?,
-            test_acc_manual: opt("test_acc_manual")?,
-            test_acc_burn: opt("test_acc_burn")?,
-            max_grad_rel_err: num("max_grad_rel_err")?,
-            max_drift: num("max_drift")?,
-            seconds_manual: num("seconds_manual")?,
-            seconds_burn: num("seconds_burn")?,
-            grad_rel_err: num("grad_rel_err")?,
-            drift: num("drift")?,
-            max_err_bound: num("max_err_bound")?,
-            err_bound: num("err_bound")?,
-            ambiguous_units: num("ambiguous_units")
-                .ok()
-                .filter(|v| v.is_finite())
-                .unwrap_or(0.0) as usize,
-        });
-    }
-    Ok(out)
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(i, row)| row.with_context(|| format!("{} line {}", path.display(), i + 2)))
+        .collect()
 }
 
 fn num(v: f64) -> String {
@@ -252,7 +209,7 @@ fn row(s: &Summary) -> [String; 24] {
             (Some(d), Some(n)) => format!("{d} of {n}"),
             _ => "n/a".to_owned(),
         },
-        s.verdict().to_owned(),
+        s.verdict().to_string(),
     ]
 }
 
@@ -261,64 +218,89 @@ fn backend(s: &Summary) -> &str {
     s.backend.as_deref().unwrap_or("n/a")
 }
 
+/// One row of `summary.csv`: a run's numbers in full (the header is these names).
+#[derive(Debug, Serialize)]
+struct SummaryRow<'a> {
+    name: &'a str,
+    data: &'a str,
+    samples: usize,
+    classes: usize,
+    /// Layer sizes joined by `-`.
+    sizes: String,
+    init: &'a str,
+    precision: &'a str,
+    backend: &'a str,
+    epochs: usize,
+    steps: usize,
+    initial_loss_manual: Option<f64>,
+    initial_loss_burn: Option<f64>,
+    final_loss_manual: f64,
+    final_loss_burn: f64,
+    train_accuracy: f64,
+    test_accuracy: Option<f64>,
+    train_accuracy_manual: f64,
+    test_accuracy_manual: Option<f64>,
+    max_err_bound: f64,
+    err_bound_limit: f64,
+    ambiguous_units: usize,
+    bit_identical: bool,
+    max_grad_rel_err: f64,
+    max_drift: f64,
+    seconds_manual: f64,
+    seconds_burn: f64,
+    steps_per_second_manual: f64,
+    steps_per_second_burn: f64,
+    boundary_cells_differ: Option<usize>,
+    boundary_cells: Option<usize>,
+    result: Verdict,
+}
+
 /// `summary.csv`: one row per run, numbers in full.
 pub fn summary_csv(runs: &[Run]) -> String {
-    let mut out = String::from(
-        "name,data,samples,classes,sizes,init,precision,backend,epochs,steps,initial_loss_manual,\
-         initial_loss_burn,final_loss_manual,final_loss_burn,train_accuracy,test_accuracy,\
-         train_accuracy_manual,test_accuracy_manual,max_err_bound,err_bound_limit,ambiguous_units,\
-         bit_identical,max_grad_rel_err,max_drift,seconds_manual,\
-         seconds_burn,steps_per_second_manual,steps_per_second_burn,boundary_cells_differ,\
-         boundary_cells,result\n",
-    );
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(Vec::new());
     for r in runs {
         let s = &r.summary;
-        let sizes = s
-            .sizes
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join("-");
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:e},{},{},{},{:e},{:e},{:.6},{:.6},{:.1},{:.1},{},{},{}",
-            s.name,
-            s.data,
-            s.samples,
-            s.classes,
-            sizes,
-            s.init,
-            s.precision,
-            s.backend.as_deref().unwrap_or_default(),
-            s.epochs,
-            s.steps,
-            opt(s.initial_loss_manual),
-            opt(s.initial_loss_burn),
-            s.final_loss_manual,
-            s.final_loss_burn,
-            s.train_accuracy,
-            opt(s.test_accuracy),
-            s.train_accuracy_manual,
-            opt(s.test_accuracy_manual),
-            s.max_err_bound,
-            s.err_bound_limit,
-            s.ambiguous_units,
-            s.bit_identical,
-            s.max_grad_rel_err,
-            s.max_drift,
-            s.seconds_manual,
-            s.seconds_burn,
-            per_second(s.steps, s.seconds_manual),
-            per_second(s.steps, s.seconds_burn),
-            s.boundary_cells_differ
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            s.boundary_cells.map(|v| v.to_string()).unwrap_or_default(),
-            s.verdict()
-        );
+        let row = SummaryRow {
+            name: &s.name,
+            data: &s.data,
+            samples: s.samples,
+            classes: s.classes,
+            sizes: s
+                .sizes
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("-"),
+            init: &s.init,
+            precision: &s.precision,
+            backend: s.backend.as_deref().unwrap_or_default(),
+            epochs: s.epochs,
+            steps: s.steps,
+            initial_loss_manual: s.initial_loss_manual,
+            initial_loss_burn: s.initial_loss_burn,
+            final_loss_manual: s.final_loss_manual,
+            final_loss_burn: s.final_loss_burn,
+            train_accuracy: s.train_accuracy,
+            test_accuracy: s.test_accuracy,
+            train_accuracy_manual: s.train_accuracy_manual,
+            test_accuracy_manual: s.test_accuracy_manual,
+            max_err_bound: s.max_err_bound,
+            err_bound_limit: s.err_bound_limit,
+            ambiguous_units: s.ambiguous_units,
+            bit_identical: s.bit_identical,
+            max_grad_rel_err: s.max_grad_rel_err,
+            max_drift: s.max_drift,
+            seconds_manual: s.seconds_manual,
+            seconds_burn: s.seconds_burn,
+            steps_per_second_manual: per_second(s.steps, s.seconds_manual),
+            steps_per_second_burn: per_second(s.steps, s.seconds_burn),
+            boundary_cells_differ: s.boundary_cells_differ,
+            boundary_cells: s.boundary_cells,
+            result: s.verdict(),
+        };
+        w.serialize(row).expect("a summary row serialises");
     }
-    out
+    String::from_utf8(w.into_inner().expect("in memory")).expect("CSV is UTF-8")
 }
 
 /// Runs of the same data, network and training trained from both inits, grouped; in order of
@@ -410,7 +392,7 @@ fn init_section(groups: &[Vec<&Run>], out_dir: &Path) -> Result<String> {
                         "DIVERGED in epoch {}",
                         curve.iter().filter(|p| p.0 >= 1.0).count() + 1
                     ),
-                    None => sm.verdict().to_owned(),
+                    None => sm.verdict().to_string(),
                 }
             );
             let data = sm.data.clone();
