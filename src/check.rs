@@ -41,21 +41,15 @@ fn parse(bytes: &[u8], sizes: &[usize]) -> Result<Given> {
         let Some(view) = tensors.get(name) else {
             return Ok(None);
         };
-        let v: Vec<f64> = match view.dtype() {
-            Dtype::F32 => {
-                precision = Precision::F32;
-                view.data()
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")) as f64)
-                    .collect()
-            }
-            Dtype::F64 => view
-                .data()
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-                .collect(),
-            other => bail!("tensor `{name}` has dtype {other:?}, expected F32 or F64"),
-        };
+        if view.dtype() == Dtype::F32 {
+            precision = Precision::F32;
+        }
+        let v = crate::params::decode(view.dtype(), view.data()).with_context(|| {
+            format!(
+                "tensor `{name}` has dtype {:?}, expected F32 or F64",
+                view.dtype()
+            )
+        })?;
         if v.iter().any(|x| !x.is_finite()) {
             bail!("tensor `{name}` holds NaN or infinite values");
         }
@@ -141,12 +135,7 @@ impl Checked {
             "tensor", "shape", "err_bound/burn", "/hand-written"
         );
         for r in &self.rows {
-            let shape = r
-                .shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("×");
+            let shape = crate::params::shape_text(&r.shape);
             let verdict = match (&r.mistake, r.agrees, r.only_kinks) {
                 (_, true, true) => "agrees (differs only at ReLU units on their kink)".to_owned(),
                 (_, true, false) => "agrees".to_owned(),

@@ -225,12 +225,7 @@ impl Report {
             "near kink"
         );
         for r in &self.rows {
-            let shape = r
-                .shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("×");
+            let shape = crate::params::shape_text(&r.shape);
             let _ = writeln!(
                 s,
                 "{:<18} {:>9} {:>11.4e} {:>12.2e} {:>14.2e} {:>13.2e} {:>10}",

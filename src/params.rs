@@ -25,6 +25,15 @@ pub struct Params {
     pub layers: Vec<LayerParams>,
 }
 
+/// A shape for tables: `16×2`.
+pub fn shape_text(shape: &[usize]) -> String {
+    shape
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("×")
+}
+
 /// The name of a layer's weight or bias tensor in files and messages.
 pub fn tensor_name(layer: usize, bias: bool) -> String {
     format!("layers.{layer}.{}", if bias { "bias" } else { "weight" })
@@ -245,8 +254,23 @@ pub fn tensors_to_safetensors(tensors: &[Tensor]) -> Result<Vec<u8>> {
     Ok(safetensors::serialize(views, &None)?)
 }
 
+/// The values of the tensor `name` in safetensors `bytes`, widened to f64 (F32 or F64).
+pub fn read_tensor(bytes: &[u8], name: &str) -> Result<Vec<f64>> {
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| anyhow::anyhow!("not a safetensors file ({e})"))?;
+    let view = file
+        .tensor(name)
+        .map_err(|_| anyhow::anyhow!("tensor `{name}` is missing"))?;
+    decode(view.dtype(), view.data()).with_context(|| {
+        format!(
+            "tensor `{name}` has dtype {:?}, expected F32 or F64",
+            view.dtype()
+        )
+    })
+}
+
 /// The values of an F32 or F64 tensor; None for any other dtype.
-fn decode(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
+pub(crate) fn decode(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
     Some(match dtype {
         Dtype::F32 => data
             .chunks_exact(4)

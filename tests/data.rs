@@ -6,11 +6,9 @@ use mlp2d::config::DataConfig;
 use mlp2d::data::{Dataset, Normaliser, load, read_csv, split, write_csv};
 use ndarray::{Array2, Axis, array};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+mod common;
+
+use common::fixture;
 
 fn cfg(toml_text: &str) -> DataConfig {
     let c: DataConfig = toml::from_str(toml_text).expect("test config parses");

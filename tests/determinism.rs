@@ -1,6 +1,8 @@
 //! Same config and seed, same results: `metrics.csv` (minus its timing columns) and every
 //! parameter file are byte-identical across runs and across thread counts.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -11,21 +13,15 @@ fn spiral() -> std::path::PathBuf {
 /// One run with `threads` worker threads for both the rayon pool (gemm, burn-flex) and
 /// `matrixmultiply` (burn-ndarray).
 fn run(config: &Path, out: &Path, threads: &str, seed: &str, extra: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_mlp2d"))
-        .args(["compare", "--quiet", "--seed", seed, "--config"])
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .env("RAYON_NUM_THREADS", threads)
-        .env("MATMUL_NUM_THREADS", threads)
-        .output()
-        .unwrap();
-    assert_eq!(
-        status.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+    common::ok(
+        Command::new(env!("CARGO_BIN_EXE_mlp2d"))
+            .args(["compare", "--quiet", "--seed", seed, "--config"])
+            .arg(config)
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .env("RAYON_NUM_THREADS", threads)
+            .env("MATMUL_NUM_THREADS", threads),
     );
 }
 

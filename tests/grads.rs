@@ -2,8 +2,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use common::textbook::{Linear, Relu, softmax_cross_entropy};
 use mlp2d::config::{Backend, Config, Precision};
@@ -15,53 +14,20 @@ use ndarray::Array2;
 
 const SIZES: [usize; 4] = [2, 8, 8, 2];
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/moons64")
-        .join(name)
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mlp2d"))
-}
-
-fn read_tensor(bytes: &[u8], name: &str) -> Vec<f64> {
-    let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
-    let view = file.tensor(name).unwrap();
-    match view.dtype() {
-        safetensors::Dtype::F64 => view
-            .data()
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-            .collect(),
-        safetensors::Dtype::F32 => view
-            .data()
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
-            .collect(),
-        other => panic!("unexpected dtype {other:?}"),
-    }
-}
+use common::{bin, moons64 as fixture, ok};
+use mlp2d::params::read_tensor;
 
 #[test]
 fn grads_reproduces_the_reference_in_all_three_columns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("grads.safetensors");
-    let status = bin()
+    let status = ok(bin()
         .args(["grads", "--config"])
         .arg(fixture("config.toml"))
         .arg("--params")
         .arg(fixture("params.safetensors"))
         .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        status.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+        .arg(&out));
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(
         stdout.contains("layers.2.bias") && stdout.contains("PASS"),
@@ -76,9 +42,9 @@ fn grads_reproduces_the_reference_in_all_three_columns() {
         names.push(format!("layers.{i}.bias"));
     }
     for name in &names {
-        let expected = read_tensor(&want, name);
+        let expected = read_tensor(&want, name).unwrap();
         for (column, tol) in [("manual", 1e-10), ("burn", 1e-10), ("numeric", 1e-6)] {
-            let value = read_tensor(&got, &format!("{column}.{name}"));
+            let value = read_tensor(&got, &format!("{column}.{name}")).unwrap();
             let e = rel_err(&value, &expected);
             assert!(e < tol, "{column}.{name}: rel err {e:e}");
         }
@@ -185,7 +151,8 @@ fn numeric_gradients_need_no_twin() {
     let want = read_tensor(
         &std::fs::read(fixture("expected_grads.safetensors")).unwrap(),
         "loss",
-    );
+    )
+    .unwrap();
     assert!(rel_err(&[loss], &want) < 1e-12);
 }
 
@@ -194,19 +161,11 @@ fn data_round_trips_through_csv_bit_for_bit() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("moons.csv");
     let moons = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/moons.toml");
-    let out = bin()
+    ok(bin()
         .args(["data", "--config"])
         .arg(&moons)
         .arg("--out")
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(&csv));
 
     let config = Config::load(&moons).unwrap();
     let generated = mlp2d::data::load(&config.data, config.seed, &config.base_dir).unwrap();
@@ -248,7 +207,8 @@ fn parameter_files_from_numpy_are_read_with_their_values() {
     let raw = read_tensor(
         &std::fs::read(fixture("params.safetensors")).unwrap(),
         "layers.1.weight",
-    );
+    )
+    .unwrap();
     let ours: Vec<f64> = params.layers[1].weight.iter().copied().collect();
     assert_eq!(ours, raw, "row-major [c_in, c_out] layout");
 
@@ -265,21 +225,13 @@ fn parameter_files_from_numpy_are_read_with_their_values() {
 #[test]
 fn compare_starts_from_an_init_file_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    ok(bin()
         .args(["compare", "--quiet", "--config"])
         .arg(fixture("config.toml"))
         .arg("--init")
         .arg(fixture("params.safetensors"))
         .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(dir.path()));
     let initial = Params::load(&dir.path().join("initial.safetensors"), &SIZES).unwrap();
     assert_eq!(
         initial,
@@ -299,21 +251,13 @@ fn compare_starts_from_an_init_file_exactly() {
 fn data_plot_draws_a_png() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("spiral.png");
-    let out = bin()
+    ok(bin()
         .args(["data", "--config"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/spiral.toml"))
         .arg("--out")
         .arg(dir.path().join("spiral.csv"))
         .arg("--plot")
-        .arg(&png)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(&png));
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     assert!(bytes.len() > 10_000, "a blank picture would be tiny");

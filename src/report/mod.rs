@@ -357,26 +357,13 @@ pub fn write_run(
     config: &Config,
 ) -> Result<()> {
     let precision = config.compare.precision;
-    write_atomic(
-        &dir.join("initial.safetensors"),
-        &initial.rounded(precision).to_safetensors(precision)?,
-    )?;
-    write_atomic(
-        &dir.join("final_manual.safetensors"),
-        &run.final_manual.to_safetensors(precision)?,
-    )?;
-    write_atomic(
-        &dir.join("final_burn.safetensors"),
-        &run.final_burn.to_safetensors(precision)?,
-    )?;
-    write_atomic(
-        &dir.join("metrics.csv"),
-        metrics_csv(&run.metrics).as_bytes(),
-    )?;
-    // The summary goes last: its presence marks a finished run.
-    let json = serde_json::to_string_pretty(summary)? + "\n";
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    Ok(())
+    for (name, params) in [
+        ("final_manual.safetensors", &run.final_manual),
+        ("final_burn.safetensors", &run.final_burn),
+    ] {
+        write_atomic(&dir.join(name), &params.to_safetensors(precision)?)?;
+    }
+    write_common(dir, summary, run, initial, config)
 }
 
 /// Writes what a diverged run has: `initial.safetensors`, the completed epochs' `metrics.csv`
@@ -389,7 +376,6 @@ pub fn write_diverged(
     initial: &Params,
     config: &Config,
 ) -> Result<()> {
-    let precision = config.compare.precision;
     for stale in [
         "final_manual.safetensors",
         "final_burn.safetensors",
@@ -401,17 +387,29 @@ pub fn write_diverged(
                 .with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
+    write_common(dir, summary, partial, initial, config)
+}
+
+/// `initial.safetensors`, `metrics.csv` and, last (its presence marks a finished run),
+/// `summary.json`.
+fn write_common(
+    dir: &Path,
+    summary: &Summary,
+    run: &RunResult,
+    initial: &Params,
+    config: &Config,
+) -> Result<()> {
+    let precision = config.compare.precision;
     write_atomic(
         &dir.join("initial.safetensors"),
         &initial.rounded(precision).to_safetensors(precision)?,
     )?;
     write_atomic(
         &dir.join("metrics.csv"),
-        metrics_csv(&partial.metrics).as_bytes(),
+        metrics_csv(&run.metrics).as_bytes(),
     )?;
     let json = serde_json::to_string_pretty(summary)? + "\n";
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    Ok(())
+    write_atomic(&dir.join("summary.json"), json.as_bytes())
 }
 
 #[cfg(test)]

@@ -9,11 +9,30 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlp2d"))
 }
 
+/// A file under tests/fixtures.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
 /// A file of the moons64 reference case (tests/fixtures/moons64).
 pub fn moons64(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/moons64")
         .join(name)
+}
+
+/// Runs a command and requires exit status 0 (showing its stderr otherwise).
+pub fn ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("the binary runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Runs `mlp2d` with `args`; returns the exit code, stdout and stderr.
