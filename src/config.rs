@@ -486,13 +486,55 @@ impl DataConfig {
             );
         }
         if self.kind == DataKind::Grid {
-            let cells = self.rows.unwrap_or(4) * self.cols.unwrap_or(4);
-            let k = self.classes.unwrap_or(2);
+            let cells = self.grid_rows() * self.grid_cols();
+            let k = self.class_count();
             if cells < k {
                 bail!("[data] a grid of {cells} cells cannot hold {k} classes");
             }
         }
         Ok(())
+    }
+
+    // The defaults of every kind, in one place (README, "Configuration", lists them).
+
+    /// moons 0.1, circles 0.05, spiral 0.2 (of the angle), xor 0 (label-flipping jitter).
+    pub fn noise_or_default(&self) -> f64 {
+        self.noise.unwrap_or(match self.kind {
+            DataKind::Moons => 0.1,
+            DataKind::Circles => 0.05,
+            DataKind::Spiral => 0.2,
+            _ => 0.0,
+        })
+    }
+
+    /// circles: the inner radius relative to the outer, 0.5.
+    pub fn factor_or_default(&self) -> f64 {
+        self.factor.unwrap_or(0.5)
+    }
+
+    /// blobs: the spread of each blob, 1.
+    pub fn cluster_std_or_default(&self) -> f64 {
+        self.cluster_std.unwrap_or(1.0)
+    }
+
+    /// The classes a kind with a class key makes: blobs `centers` (3), grid 2, spiral 3,
+    /// gaussian_quantiles 3; the two-class kinds 2.
+    pub fn class_count(&self) -> usize {
+        match self.kind {
+            DataKind::Blobs => self.centers.unwrap_or(3),
+            DataKind::Grid => self.classes.unwrap_or(2),
+            DataKind::Spiral | DataKind::GaussianQuantiles => self.classes.unwrap_or(3),
+            _ => 2,
+        }
+    }
+
+    /// grid: 4 × 4 cells.
+    pub fn grid_rows(&self) -> usize {
+        self.rows.unwrap_or(4)
+    }
+
+    pub fn grid_cols(&self) -> usize {
+        self.cols.unwrap_or(4)
     }
 
     /// The number of points a generator draws (None for iris and csv).
@@ -507,9 +549,9 @@ impl DataConfig {
     pub fn class_count_hint(&self) -> Option<usize> {
         match self.kind {
             DataKind::Moons | DataKind::Circles | DataKind::Xor => Some(2),
-            DataKind::Blobs => Some(self.centers.unwrap_or(3)),
-            DataKind::Grid => Some(self.classes.unwrap_or(2)),
-            DataKind::Spiral | DataKind::GaussianQuantiles => Some(self.classes.unwrap_or(3)),
+            DataKind::Blobs | DataKind::Grid | DataKind::Spiral | DataKind::GaussianQuantiles => {
+                Some(self.class_count())
+            }
             DataKind::Iris | DataKind::Csv => None,
         }
     }

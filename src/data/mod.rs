@@ -40,37 +40,35 @@ pub fn load(cfg: &DataConfig, seed: u64, base_dir: &Path) -> Result<Dataset> {
     let n = cfg.samples_or_default().unwrap_or(0);
     let shuffle = cfg.shuffle;
     let ds = match cfg.kind {
-        DataKind::Moons => moons(n, cfg.noise.unwrap_or(0.1), shuffle, &mut r),
+        DataKind::Moons => moons(n, cfg.noise_or_default(), shuffle, &mut r),
         DataKind::Circles => circles(
             n,
-            cfg.factor.unwrap_or(0.5),
-            cfg.noise.unwrap_or(0.05),
+            cfg.factor_or_default(),
+            cfg.noise_or_default(),
             shuffle,
             &mut r,
         ),
-        DataKind::GaussianQuantiles => {
-            gaussian_quantiles(n, cfg.classes.unwrap_or(3), shuffle, &mut r)
-        }
+        DataKind::GaussianQuantiles => gaussian_quantiles(n, cfg.class_count(), shuffle, &mut r),
         DataKind::Blobs => blobs(
             n,
-            cfg.centers.unwrap_or(3),
-            cfg.cluster_std.unwrap_or(1.0),
+            cfg.class_count(),
+            cfg.cluster_std_or_default(),
             shuffle,
             &mut r,
         )?,
         DataKind::Spiral => spiral(
             n,
-            cfg.classes.unwrap_or(3),
-            cfg.noise.unwrap_or(0.2),
+            cfg.class_count(),
+            cfg.noise_or_default(),
             shuffle,
             &mut r,
         ),
-        DataKind::Xor => xor(n, cfg.noise.unwrap_or(0.0), &mut r),
+        DataKind::Xor => xor(n, cfg.noise_or_default(), &mut r),
         DataKind::Grid => grid(
             n,
-            cfg.rows.unwrap_or(4),
-            cfg.cols.unwrap_or(4),
-            cfg.classes.unwrap_or(2),
+            cfg.grid_rows(),
+            cfg.grid_cols(),
+            cfg.class_count(),
             cfg.layout.unwrap_or_default(),
             &mut r,
         )?,
