@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+
+mod schema;
 use serde::{Deserialize, Serialize};
 
 /// A whole run: data, network, training and the agreement check.
@@ -319,10 +321,12 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config> {
         // Syntax first, so a broken file is not reported as a missing key.
         if let Err(e) = text.parse::<toml::Table>() {
-            bail!("{}", describe_toml_error(text, &e, true));
+            bail!("{}", located(text, &e, true));
         }
-        let config: Config = toml::from_str(text)
-            .map_err(|e| anyhow::anyhow!(describe_toml_error(text, &e, false)))?;
+        // Keys and types first, in our words; then serde, which should then find nothing.
+        schema::check(text).map_err(|e| anyhow::anyhow!(e))?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!(located(text, &e, false)))?;
         config.validate()?;
         Ok(config)
     }
@@ -557,9 +561,8 @@ impl DataConfig {
     }
 }
 
-/// One line for a TOML or serde error: where (line, key or table), what, and for a misspelt
-/// key or value the closest valid one. serde's own text lists the valid ones but no location.
-fn describe_toml_error(text: &str, e: &toml::de::Error, syntax: bool) -> String {
+/// A TOML error as `line L, column C: …` (syntax) or `line L: …`, from its span.
+fn located(text: &str, e: &toml::de::Error, syntax: bool) -> String {
     let message = e.message().trim().replace('\n', ": ");
     let span = e.span().unwrap_or(0..0);
     let before = text.get(..span.start).unwrap_or("");
@@ -567,101 +570,10 @@ fn describe_toml_error(text: &str, e: &toml::de::Error, syntax: bool) -> String 
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     if syntax {
-        return format!("line {line}, column {column}: this is not valid TOML: {message}");
+        format!("line {line}, column {column}: this is not valid TOML: {message}")
+    } else {
+        format!("line {line}: {message}")
     }
-    let line_text = text.lines().nth(line - 1).unwrap_or("");
-    // The key whose value the span points into, as in `epochs = "ten"`.
-    let key = line_text
-        .split_once('=')
-        .filter(|(k, _)| k.len() < span.start - line_start)
-        .map(|(k, _)| k.trim().to_owned());
-    let quoted = backticked(&message);
-    if let Some(rest) = message.strip_prefix("unknown field ") {
-        let (given, valid) = quoted.split_first().unwrap_or((&"", &[]));
-        let expected = rest.split_once(", ").map_or("", |(_, e)| e);
-        let expected = expected
-            .strip_prefix("expected one of ")
-            .or_else(|| expected.strip_prefix("expected "))
-            .unwrap_or(expected);
-        return format!(
-            "line {line}: unknown key `{given}` {}{} (valid keys there: {expected})",
-            table_at(text, line),
-            did_you_mean(given, valid)
-        );
-    }
-    if message.starts_with("unknown variant ") {
-        let (given, valid) = quoted.split_first().unwrap_or((&"", &[]));
-        let expected = message.split_once(", ").map_or("", |(_, e)| e);
-        let what = match &key {
-            Some(k) => format!("`{k}` = \"{given}\""),
-            None => format!("\"{given}\""),
-        };
-        return format!(
-            "line {line}: {what} is not a known value{} ({expected})",
-            did_you_mean(given, valid)
-        );
-    }
-    if let Some(field) = message.strip_prefix("missing field ") {
-        let field = field.trim_matches('`');
-        let spanned = text.get(span.clone()).unwrap_or("").trim_start();
-        if let Some(header) = spanned.strip_prefix('[') {
-            let table = header.split(']').next().unwrap_or("").trim();
-            return format!("line {line}: the [{table}] table is missing the key `{field}`");
-        }
-        if let Some(k) = key.filter(|_| spanned.starts_with('{')) {
-            return format!("line {line}: the table `{k}` is missing the key `{field}`");
-        }
-        return match field {
-            "data" => "the [data] table is missing (it says which data to train on)".to_owned(),
-            _ => format!("the key `{field}` is missing at the top level"),
-        };
-    }
-    let message = message
-        .replace("expected usize", "expected a whole number >= 0")
-        .replace("expected u64", "expected a whole number >= 0")
-        .replace("expected f64", "expected a number");
-    match key {
-        Some(k) => format!("line {line}, key `{k}`: {message}"),
-        None => format!("line {line}: {message}"),
-    }
-}
-
-/// `in [name]` for the table that line `line` (from 1) belongs to, or `at the top level`.
-/// A header line `[a.b]` is itself a key of its parent table (`[a]`, or the top level).
-fn table_at(text: &str, line: usize) -> String {
-    let header = |l: &str| {
-        l.trim()
-            .strip_prefix('[')
-            .and_then(|l| l.split(']').next())
-            .map(|t| t.trim().to_owned())
-    };
-    let table = match text.lines().nth(line.saturating_sub(1)).and_then(header) {
-        Some(own) => own.rsplit_once('.').map(|(parent, _)| parent.to_owned()),
-        None => text.lines().take(line).filter_map(header).last(),
-    };
-    match table {
-        Some(t) => format!("in [{t}]"),
-        None => "at the top level".to_owned(),
-    }
-}
-
-/// The words in backticks, in order: serde names the given key or value first, then the valid ones.
-fn backticked(message: &str) -> Vec<&str> {
-    message.split('`').skip(1).step_by(2).collect()
-}
-
-/// `, did you mean `x`?` for the valid word closest to `given`, if one is close enough to be
-/// a likely typo; else nothing.
-fn did_you_mean(given: &str, valid: &[&str]) -> String {
-    let given_lower = given.to_lowercase();
-    let limit = (given.chars().count() / 3).max(2);
-    valid
-        .iter()
-        .map(|v| (edit_distance(&given_lower, &v.to_lowercase()), *v))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, v)| format!(", did you mean `{v}`?"))
-        .unwrap_or_default()
 }
 
 /// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`; the swap
@@ -707,9 +619,9 @@ mod tests {
     #[test]
     fn suggests_only_close_words() {
         assert_eq!(
-            did_you_mean("nosie", &["kind", "noise", "samples"]),
+            schema::did_you_mean("nosie", &["kind", "noise", "samples"]),
             ", did you mean `noise`?"
         );
-        assert_eq!(did_you_mean("colour", &["kind", "noise"]), "");
+        assert_eq!(schema::did_you_mean("colour", &["kind", "noise"]), "");
     }
 }
