@@ -276,12 +276,19 @@ pub fn loss_png(
         }
 
         // Agreement, in units of the rounding bound; an exact 0 (bit for bit) sits on the floor.
-        let e = log_points(epochs().zip(metrics.iter().map(|m| m.err_bound)));
+        // Below 1e-3 of the bound nothing is worth telling apart: such values (and exact
+        // zeros) sit on that floor, which the legend names.
+        const FLOOR: f64 = 1e-3;
+        let e: Vec<(f64, f64)> = epochs()
+            .zip(metrics.iter().map(|m| m.err_bound))
+            .filter(|p| p.1.is_finite())
+            .map(|(x, v)| (x, v.max(FLOOR)))
+            .collect();
         let exact = metrics.iter().all(|m| m.err_bound == 0.0);
         let ambiguous: usize = metrics.iter().map(|m| m.ambiguous_units).sum();
-        let y = log_range(e.iter().map(|p| p.1).chain([agreement.limit]));
+        let top = e.iter().map(|p| p.1).fold(agreement.limit, f64::max);
         // Room above the curve and the limit line for the legend.
-        let y = y.start..y.end * 1e3;
+        let y = FLOOR / 2.0..top * 1e3;
         let mut chart = log_chart(
             &panels[2],
             "agreement: worst err_bound within each epoch (units of the rounding bound)",
@@ -291,7 +298,7 @@ pub fn loss_png(
         )?;
         markers(&mut chart, &e, green.filled())?;
         let label = if exact {
-            "err_bound: 0 at every step (bit for bit), drawn on the floor".to_owned()
+            "err_bound: 0 at every step (bit for bit), drawn on the floor (1e-3)".to_owned()
         } else {
             format!(
                 "err_bound (hand-written vs burn at burn's parameters; {ambiguous} ambiguous ReLU units)"
