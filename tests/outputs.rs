@@ -230,3 +230,36 @@ fn compare_all_names_a_bad_config_once() {
     let line = err.lines().find(|l| l.contains("bad.toml")).unwrap();
     assert_eq!(line.matches("bad.toml").count(), 1, "{line}");
 }
+
+/// `grads --out` into a folder that does not exist fails before any work, naming the folder.
+#[test]
+fn grads_out_into_a_missing_folder_fails_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::moons64("config.toml");
+    let params = common::moons64("params.safetensors");
+    let o = common::bin()
+        .current_dir(dir.path())
+        .args(["grads", "--config"])
+        .arg(&config)
+        .arg("--params")
+        .arg(&params)
+        .args(["--out", "no/such/g.safetensors"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("the folder no/such does not exist"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing was computed");
+}
+
+/// `report` counts its runs in English.
+#[test]
+fn report_says_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), CONFIG);
+    let (code, _, err) = run_in(dir.path(), &["compare", "-q", "--config", "c.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = run_in(dir.path(), &["report", "runs/m", "--out", "r/README.md"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("1 run: report in r/README.md"), "{out}");
+}
