@@ -3,81 +3,19 @@
 //! network trained from both `init = "normal"` and `init = "he"`, an init comparison section
 //! and its chart (`init.png`) are added.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::Summary;
-use crate::metrics::{EpochMetrics, Verdict};
+use super::init::{init_groups, init_section};
+pub use super::runs::{Run, find_runs, read_metrics_csv, read_summary};
+use crate::metrics::Verdict;
 use crate::output::write_atomic;
-use crate::plot::{InitCurve, init_png};
 
-/// A finished run: its folder and its summary.
-#[derive(Debug, Clone)]
-pub struct Run {
-    pub dir: PathBuf,
-    pub summary: Summary,
-}
-
-/// Reads `dir/summary.json`.
-pub fn read_summary(dir: &Path) -> Result<Summary> {
-    let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not a run summary", path.display()))
-}
-
-/// The runs in `dirs`: a folder with a `summary.json` is a run; any other folder contributes
-/// each of its direct subfolders that has one, in name order.
-pub fn find_runs(dirs: &[PathBuf]) -> Result<Vec<Run>> {
-    let mut runs = Vec::new();
-    for dir in dirs {
-        if dir.join("summary.json").is_file() {
-            runs.push(Run {
-                dir: dir.clone(),
-                summary: read_summary(dir)?,
-            });
-            continue;
-        }
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read folder {}", dir.display()))?;
-        let mut subdirs: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("summary.json").is_file())
-            .collect();
-        subdirs.sort();
-        if subdirs.is_empty() {
-            bail!(
-                "{} has no summary.json, and neither has any folder in it: run `mlp2d compare` first",
-                dir.display()
-            );
-        }
-        for d in subdirs {
-            runs.push(Run {
-                summary: read_summary(&d)?,
-                dir: d,
-            });
-        }
-    }
-    Ok(runs)
-}
-
-/// Reads a `metrics.csv` back (columns by name; the `err_bound` columns, absent from files
-/// written before they were, read as NaN).
-pub fn read_metrics_csv(path: &Path) -> Result<Vec<EpochMetrics>> {
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    reader
-        .deserialize()
-        .enumerate()
-        .map(|(i, row)| row.with_context(|| format!("{} line {}", path.display(), i + 2)))
-        .collect()
-}
-
-fn num(v: f64) -> String {
+pub(super) fn num(v: f64) -> String {
     if v.is_nan() {
         "NaN".to_owned()
     } else if v.is_infinite() {
@@ -91,7 +29,7 @@ fn num(v: f64) -> String {
     }
 }
 
-fn pct(v: f64) -> String {
+pub(super) fn pct(v: f64) -> String {
     if v.is_finite() {
         format!("{:.1}%", 100.0 * v)
     } else {
@@ -118,7 +56,7 @@ fn per_second(steps: usize, seconds: f64) -> f64 {
 }
 
 /// Hidden widths, e.g. `[64, 64, 64]`.
-fn hidden(s: &Summary) -> String {
+pub(super) fn hidden(s: &Summary) -> String {
     let h = s
         .sizes
         .get(1..s.sizes.len().saturating_sub(1))
@@ -127,7 +65,7 @@ fn hidden(s: &Summary) -> String {
 }
 
 /// `target` relative to `base` with `/` separators, for links in Markdown.
-fn relative(base: &Path, target: &Path) -> String {
+pub(super) fn relative(base: &Path, target: &Path) -> String {
     let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (base, target) = (abs(base), abs(target));
     let base_parts: Vec<_> = base.components().collect();
@@ -214,7 +152,7 @@ fn row(s: &Summary) -> [String; 24] {
 }
 
 /// The burn twin's backend, or `n/a` for summaries written before it was recorded.
-fn backend(s: &Summary) -> &str {
+pub(super) fn backend(s: &Summary) -> &str {
     s.backend.as_deref().unwrap_or("n/a")
 }
 
@@ -301,127 +239,6 @@ pub fn summary_csv(runs: &[Run]) -> String {
         w.serialize(row).expect("a summary row serialises");
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("CSV is UTF-8")
-}
-
-/// Runs of the same data, network and training trained from both inits, grouped; in order of
-/// data set, then network size.
-fn init_groups(runs: &[Run]) -> Vec<Vec<&Run>> {
-    let mut groups: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
-    for r in runs {
-        let s = &r.summary;
-        let key = format!(
-            "{}|{}|{}|{:?}|{}|{}|{}|{}|{}",
-            s.data,
-            s.samples,
-            s.seed,
-            s.sizes,
-            s.precision,
-            backend(s),
-            s.epochs,
-            s.batch_size,
-            s.learning_rate
-        );
-        groups.entry(key).or_default().push(r);
-    }
-    let mut out: Vec<Vec<&Run>> = groups
-        .into_values()
-        .filter(|g| {
-            g.iter().any(|r| r.summary.init == "normal") && g.iter().any(|r| r.summary.init == "he")
-        })
-        .map(|mut g| {
-            g.sort_by_key(|r| (r.summary.init != "normal", r.summary.name.clone()));
-            g
-        })
-        .collect();
-    out.sort_by_key(|g| {
-        let s = &g[0].summary;
-        (s.data.clone(), s.sizes.len(), s.sizes.iter().sum::<usize>())
-    });
-    out
-}
-
-fn loss_curve(r: &Run) -> Result<Vec<(f64, f64)>> {
-    let metrics = read_metrics_csv(&r.dir.join("metrics.csv"))?;
-    Ok(r.summary
-        .initial_loss_burn
-        .map(|l| (0.0, l))
-        .into_iter()
-        .chain(metrics.iter().map(|m| (m.epoch as f64, m.loss_burn)))
-        .collect())
-}
-
-/// The init comparison: a table and `init.png` beside the report.
-fn init_section(groups: &[Vec<&Run>], out_dir: &Path) -> Result<String> {
-    let mut s = String::new();
-    let _ = writeln!(s, "## Init comparison: N(0, 1) against He\n");
-    let _ = writeln!(
-        s,
-        "Each data set and network trained twice, from `init = \"normal\"` (W ~ N(0, 1), the \
-         course's choice) and from `init = \"he\"` (W ~ N(0, 2/fan_in)), same seed, data, batches \
-         and learning rate. Loss of the burn twin (the hand-written twin's agrees to the \
-         tolerance); loss after epoch 1 and final loss on the whole training split.\n"
-    );
-    let _ = writeln!(
-        s,
-        "| data | hidden | init | initial loss | loss after epoch 1 | final loss | train acc. | test acc. | result |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
-    let mut panels: Vec<(String, Vec<InitCurve>)> = Vec::new();
-    for g in groups {
-        for r in g {
-            let sm = &r.summary;
-            let curve = loss_curve(r)?;
-            let after_one = curve.iter().find(|p| p.0 == 1.0).map(|p| p.1);
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                sm.data,
-                hidden(sm),
-                sm.init,
-                sm.initial_loss_burn.map_or_else(|| "n/a".to_owned(), num),
-                after_one.map_or_else(|| "—".to_owned(), num),
-                if sm.diverged.is_some() && curve.len() <= 1 {
-                    "—".to_owned()
-                } else {
-                    num(sm.final_loss_burn)
-                },
-                pct(sm.train_accuracy),
-                sm.test_accuracy.map_or_else(|| "n/a".to_owned(), pct),
-                match &sm.diverged {
-                    Some(_) => format!(
-                        "DIVERGED in epoch {}",
-                        curve.iter().filter(|p| p.0 >= 1.0).count() + 1
-                    ),
-                    None => sm.verdict().to_string(),
-                }
-            );
-            let data = sm.data.clone();
-            let c = InitCurve {
-                shape: hidden(sm),
-                init: sm.init.clone(),
-                points: curve,
-                diverged: sm.diverged.is_some(),
-            };
-            match panels.iter_mut().find(|(d, _)| *d == data) {
-                Some((_, curves)) => curves.push(c),
-                None => panels.push((data, vec![c])),
-            }
-        }
-    }
-    let png = init_png(
-        &panels,
-        "Training loss from N(0,1) (solid) and He (dashed) initial weights, deeper and wider",
-    )?;
-    write_atomic(&out_dir.join("init.png"), &png)?;
-    let _ = writeln!(s, "\n![init comparison](init.png)\n");
-    for g in groups {
-        for r in g {
-            if let Some(m) = &r.summary.diverged {
-                let _ = writeln!(s, "- `{}` diverged: {m}", r.summary.name);
-            }
-        }
-    }
-    Ok(s)
 }
 
 /// The Markdown report for `runs`, with links relative to `out_dir`.

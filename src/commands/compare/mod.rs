@@ -1,26 +1,24 @@
 //! `mlp2d compare`: one config, or every config in a folder followed by the results report.
 //! The arguments, and the same as library functions (tests call `run_config`, `compare_all`).
-use std::collections::HashSet;
+mod all;
+mod pictures;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+
+pub use all::{compare_all, config_files};
+use pictures::{write_loss_png, write_pictures};
 
 use crate::compare::{Settings, train_lockstep};
 use crate::config::{Backend, Config, Precision};
 use crate::data::{Prepared, layer_sizes, prepare};
 use crate::divergence::Diverged;
-use crate::interrupt::Interrupted;
-use crate::metrics::{RunResult, Verdict};
-use crate::output::{prepare_dir, remove_if_empty, write_atomic};
-use crate::params::Params;
-use crate::params::initial_params;
-use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
+use crate::output::{prepare_dir, remove_if_empty};
+use crate::params::{Params, initial_params};
 use crate::progress::EpochProgress;
-use crate::report::table::{find_runs, write_report};
 use crate::report::{Summary, write_diverged, write_run};
-use crate::twins::{burn_twin, chunked_predict, manual_net};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["config", "all"])))]
@@ -148,7 +146,7 @@ pub fn run_config(
     run_loaded(&config, &out, opts, record_divergence)
 }
 
-fn run_loaded(
+pub(super) fn run_loaded(
     config: &Config,
     out: &Path,
     opts: &CompareOptions,
@@ -239,161 +237,4 @@ pub fn compare(config_path: &Path, out: Option<&Path>, opts: &CompareOptions) ->
     Ok(run_config(config_path, out, opts, false)?
         .summary
         .exit_status())
-}
-
-/// The `*.toml` files directly in `dir`, sorted.
-pub fn config_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
-    let mut paths = Vec::new();
-    for e in entries {
-        let path = e
-            .with_context(|| format!("cannot read folder {}", dir.display()))?
-            .path();
-        if path.is_file() && path.extension().is_some_and(|x| x == "toml") {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    if paths.is_empty() {
-        bail!("no config (*.toml) in {}", dir.display());
-    }
-    Ok(paths)
-}
-
-/// `mlp2d compare --all DIR`: every config in `dir`, each to `<out_root>/<name>/`, then the
-/// report (`<out_root>/README.md`, `<out_root>/summary.csv`). A config that fails (bad input)
-/// is reported and skipped; a run that diverges is recorded. Returns the worst exit status:
-/// 0 all agree, 1 some disagree, 2 some bad input or divergence.
-pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result<u8> {
-    if opts.init.is_some() {
-        bail!("--init cannot be used with --all: each config has its own network shape");
-    }
-    let paths = config_files(dir)?;
-    let mut worst = 0u8;
-    let mut names = HashSet::new();
-    let mut dirs = Vec::new();
-    let started = Instant::now();
-    for path in &paths {
-        let result = (|| -> Result<RunOutput> {
-            let mut config = Config::load(path)?;
-            opts.overrides.apply(&mut config);
-            config.validate()?;
-            if !names.insert(config.name.clone()) {
-                bail!(
-                    "another config in {} has name = \"{}\": each run needs its own output folder",
-                    dir.display(),
-                    config.name
-                );
-            }
-            run_loaded(&config, &out_root.join(&config.name), opts, true)
-        })();
-        match result {
-            Ok(run) => {
-                worst = worst.max(run.summary.exit_status());
-                dirs.push(run.dir);
-            }
-            // Ctrl-C stops the whole batch, not just the run it arrived in.
-            Err(e) if e.is::<Interrupted>() => return Err(e),
-            Err(e) => {
-                // Name the config, unless the message does already.
-                let message = format!("{e:#}");
-                let shown = path.display().to_string();
-                if message.contains(&shown) {
-                    eprintln!("error: {message}");
-                } else {
-                    eprintln!("error: {shown}: {message}");
-                }
-                worst = 2;
-            }
-        }
-        println!();
-    }
-    if dirs.is_empty() {
-        bail!("no run finished: nothing to report");
-    }
-    let runs = find_runs(&dirs)?;
-    let out_md = out_root.join("README.md");
-    write_report(&runs, &out_md)?;
-    let counts = |v: Verdict| runs.iter().filter(|r| r.summary.verdict() == v).count();
-    println!(
-        "{} configs in {:.1} s: {} pass, {} fail, {} diverged, {} not run; report in {}",
-        paths.len(),
-        started.elapsed().as_secs_f64(),
-        counts(Verdict::Pass),
-        counts(Verdict::Fail),
-        counts(Verdict::Diverged),
-        paths.len() - runs.len(),
-        out_md.display()
-    );
-    Ok(worst)
-}
-
-fn title(summary: &Summary) -> String {
-    format!(
-        "{}: {} data, net {:?}, {} on {}, init {}",
-        summary.name,
-        summary.data,
-        summary.sizes,
-        summary.precision,
-        summary.backend.as_deref().unwrap_or("n/a"),
-        summary.init
-    )
-}
-
-/// `boundary.png` and `loss.png`; returns what the boundary picture found. A result folder
-/// without its pictures is not a result: failing to write one fails the run.
-fn write_pictures(
-    dir: &Path,
-    summary: &Summary,
-    prepared: &Prepared,
-    run: &RunResult,
-    settings: &Settings,
-) -> Result<BoundaryStats> {
-    let accuracy = match summary.test_accuracy {
-        Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
-        None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
-    };
-    let grid = BoundaryGrid::new(prepared);
-    let mut manual = manual_net(&run.final_manual, settings.precision);
-    let burn = burn_twin(&run.final_burn, settings.precision, settings.backend)?;
-    let by_manual = chunked_predict(&grid.features, |x| manual.predict(x));
-    let by_burn = chunked_predict(&grid.features, |x| burn.predict(x));
-    let (png, stats) = boundary_png(
-        prepared,
-        &grid,
-        &by_manual,
-        &by_burn,
-        &format!("{}, {accuracy}", title(summary)),
-    )
-    .context("cannot draw boundary.png")?;
-    write_atomic(&dir.join("boundary.png"), &png)?;
-    write_loss_png(dir, summary, run, None)?;
-    Ok(stats)
-}
-
-fn write_loss_png(
-    dir: &Path,
-    summary: &Summary,
-    run: &RunResult,
-    note: Option<&str>,
-) -> Result<()> {
-    let png = loss_png(
-        &run.metrics,
-        Some((run.initial_loss_manual, run.initial_loss_burn)),
-        summary.epochs,
-        crate::plot::AgreementLine {
-            limit: summary.err_bound_limit,
-        },
-        &format!(
-            "{}, lr {}, batch {}: {}",
-            title(summary),
-            summary.learning_rate,
-            summary.batch_size,
-            summary.verdict()
-        ),
-        note,
-    )
-    .context("cannot draw loss.png")?;
-    write_atomic(&dir.join("loss.png"), &png)
 }

@@ -1,0 +1,83 @@
+//! The pictures of a finished run: `boundary.png` (the twins predict the raster on the run's
+//! backend, the picture takes their predictions) and `loss.png`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::compare::Settings;
+use crate::data::Prepared;
+use crate::metrics::RunResult;
+use crate::output::write_atomic;
+use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
+use crate::report::Summary;
+use crate::twins::{burn_twin, chunked_predict, manual_net};
+
+fn title(summary: &Summary) -> String {
+    format!(
+        "{}: {} data, net {:?}, {} on {}, init {}",
+        summary.name,
+        summary.data,
+        summary.sizes,
+        summary.precision,
+        summary.backend.as_deref().unwrap_or("n/a"),
+        summary.init
+    )
+}
+
+/// `boundary.png` and `loss.png`; returns what the boundary picture found. A result folder
+/// without its pictures is not a result: failing to write one fails the run.
+pub(super) fn write_pictures(
+    dir: &Path,
+    summary: &Summary,
+    prepared: &Prepared,
+    run: &RunResult,
+    settings: &Settings,
+) -> Result<BoundaryStats> {
+    let accuracy = match summary.test_accuracy {
+        Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
+        None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
+    };
+    let grid = BoundaryGrid::new(prepared);
+    let mut manual = manual_net(&run.final_manual, settings.precision);
+    let burn = burn_twin(&run.final_burn, settings.precision, settings.backend)?;
+    let by_manual = chunked_predict(&grid.features, |x| manual.predict(x));
+    let by_burn = chunked_predict(&grid.features, |x| burn.predict(x));
+    let (png, stats) = boundary_png(
+        prepared,
+        &grid,
+        &by_manual,
+        &by_burn,
+        &format!("{}, {accuracy}", title(summary)),
+    )
+    .context("cannot draw boundary.png")?;
+    write_atomic(&dir.join("boundary.png"), &png)?;
+    write_loss_png(dir, summary, run, None)?;
+    Ok(stats)
+}
+
+pub(super) fn write_loss_png(
+    dir: &Path,
+    summary: &Summary,
+    run: &RunResult,
+    note: Option<&str>,
+) -> Result<()> {
+    let png = loss_png(
+        &run.metrics,
+        Some((run.initial_loss_manual, run.initial_loss_burn)),
+        summary.epochs,
+        crate::plot::AgreementLine {
+            limit: summary.err_bound_limit,
+        },
+        &format!(
+            "{}, lr {}, batch {}: {}",
+            title(summary),
+            summary.learning_rate,
+            summary.batch_size,
+            summary.verdict()
+        ),
+        note,
+    )
+    .context("cannot draw loss.png")?;
+    write_atomic(&dir.join("loss.png"), &png)
+}
