@@ -77,13 +77,16 @@ fn a_run_that_writes_nothing_leaves_no_folder() {
         "name = \"d\"\n[data]\nkind = \"moons\"\nsamples = 200\n[model]\nhidden = [64, 64, 64]\n[train]\nepochs = 5\nlearning_rate = 1e6\n",
     );
     let out = dir.path().join("out");
-    let o = common::bin()
-        .args(["compare", "-q", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let compare = || {
+        common::bin()
+            .args(["compare", "-q", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let o = compare();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("diverged"), "{err}");
@@ -92,14 +95,7 @@ fn a_run_that_writes_nothing_leaves_no_folder() {
     // An existing folder is left in place, with what it held.
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "x").unwrap();
-    let o = common::bin()
-        .args(["compare", "-q", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(compare().status.code(), Some(2));
     assert!(out.join("keep.txt").exists());
 }
 
