@@ -39,6 +39,7 @@
 use ndarray::{Array2, Axis, Zip};
 
 use crate::config::Precision;
+use crate::matmul::product_new as mm;
 use crate::params::{LayerParams, Params, tensor_name};
 
 /// The unit roundoff of a precision: half the distance from 1 to the next float.
@@ -136,11 +137,13 @@ fn scales_with_kinks(
     let mut s_logits = Array2::zeros((0, 0));
     for (i, l) in params.layers.iter().enumerate() {
         let w_abs = l.weight.mapv(f64::abs);
-        let z = h[i].dot(&l.weight) + &l.bias;
+        let z = mm(h[i].view(), l.weight.view()) + &l.bias;
         let root_k = ((l.weight.nrows() + 1) as f64).sqrt();
         // S_h·|W| + √k·(|h|·|W| + |b|), as one product.
-        let s_z = (&s_h[i] + &(h[i].mapv(f64::abs) * root_k)).dot(&w_abs)
-            + &(l.bias.mapv(f64::abs) * root_k);
+        let s_z = mm(
+            (&s_h[i] + &(h[i].mapv(f64::abs) * root_k)).view(),
+            w_abs.view(),
+        ) + &(l.bias.mapv(f64::abs) * root_k);
         if i == last {
             logits = z;
             s_logits = s_z;
@@ -198,7 +201,7 @@ fn scales_with_kinks(
         let l = &params.layers[i];
         let g_abs = g.mapv(f64::abs);
         let h_abs = h[i].mapv(f64::abs);
-        let s_dw = s_h[i].t().dot(&g_abs) + h_abs.t().dot(&(&s_g + &(&g_abs * root_n)));
+        let s_dw = mm(s_h[i].t(), g_abs.view()) + mm(h_abs.t(), (&s_g + &(&g_abs * root_n)).view());
         let s_db = s_g.sum_axis(Axis(0)) + g_abs.sum_axis(Axis(0)) * root_n;
         grads.push(LayerParams {
             weight: s_dw,
@@ -207,9 +210,12 @@ fn scales_with_kinks(
         if i == 0 {
             break;
         }
-        let g_prev = g.dot(&l.weight.t());
+        let g_prev = mm(g.view(), l.weight.t());
         let root_c = (l.weight.ncols() as f64).sqrt();
-        let s_prev = (&s_g + &(&g_abs * root_c)).dot(&l.weight.mapv(f64::abs).t());
+        let s_prev = mm(
+            (&s_g + &(&g_abs * root_c)).view(),
+            l.weight.mapv(f64::abs).t(),
+        );
         let mut s_prev = s_prev * &on[i - 1];
         // A unit that may have flipped may carry its whole gradient in one twin and none in the
         // other: allow that difference.

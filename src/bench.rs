@@ -193,7 +193,7 @@ pub enum Which {
 /// The machine's peak, two ways: from `/proc/cpuinfo` (cores × GHz × FMA lanes × 2 FLOP per
 /// FMA × 2 FMA units per core, an assumption that holds for server Xeons and recent desktop
 /// cores) and measured on a large matrix product with the same kernels the hand-written twin
-/// uses (`gemm`, src/manual/matmul.rs, all cores).
+/// uses (`gemm`, src/matmul.rs, all cores).
 #[derive(Debug, Clone, Serialize)]
 pub struct Peak {
     pub cpu: String,
@@ -278,7 +278,7 @@ fn measured_matmul<T: Scalar>() -> f64 {
     let best = (0..4)
         .map(|_| {
             let t = Instant::now();
-            crate::manual::matmul::x_w(a.view(), b.view(), c.view_mut());
+            crate::matmul::x_w(a.view(), b.view(), c.view_mut());
             black_box(&c);
             t.elapsed()
         })

@@ -12,6 +12,7 @@ pub mod divergence;
 pub mod gradcheck;
 pub mod interrupt;
 pub mod manual;
+pub mod matmul;
 pub mod metrics;
 #[cfg(test)]
 mod mutation_tests;

@@ -80,7 +80,7 @@ fn the_same_seed_gives_the_same_bytes_whatever_the_threads() {
 }
 
 /// 256-wide layers and batches of 256: large enough that the matrix products are split over
-/// the threads (256³ multiply-adds in f64, src/manual/matmul.rs). The split must not change a bit.
+/// the threads (256³ multiply-adds in f64, src/matmul.rs). The split must not change a bit.
 #[test]
 fn wide_layers_split_over_threads_give_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,8 +4,9 @@
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
+use super::Scalar;
 use super::mutant::Mutant;
-use super::{Scalar, matmul};
+use crate::matmul;
 
 #[derive(Debug, Clone)]
 pub struct Linear<T: Scalar> {

@@ -168,7 +168,7 @@ impl<T: Scalar> Mlp<T> {
     }
 
     /// Forward, loss and backward on one batch; the gradients land in the layers. Allocates
-    /// nothing of its own once the workspace has room for the batch (gemm may: `matmul.rs`).
+    /// nothing of its own once the workspace has room for the batch (gemm may: `src/matmul.rs`).
     pub fn loss_and_backward(&mut self, x: &Array2<T>, targets: &[usize]) -> T {
         self.forward_pass(x.view());
         let n = x.nrows();

@@ -4,12 +4,11 @@
 //!
 //! Written for speed as well as for reading: our code allocates nothing in a training step
 //! (every activation and gradient lives in buffers the network owns, `workspace.rs`; `gemm` may
-//! allocate a packing buffer inside a product, `matmul.rs`), matrix products write straight into
+//! allocate a packing buffer inside a product, `src/matmul.rs`), matrix products write straight into
 //! those buffers, and the bias add and the ReLU are in-place passes.
 
 mod linear;
 mod loss;
-pub(crate) mod matmul;
 mod mlp;
 pub mod mutant;
 mod relu;

@@ -1,5 +1,5 @@
 //! The buffers a training step works in, owned by the network and reused from step to step, so
-//! that a step allocates nothing of its own (`gemm` may, inside a product: `matmul.rs`).
+//! that a step allocates nothing of its own (`gemm` may, inside a product: `src/matmul.rs`).
 //!
 //! For layer `i` (from 0): `outputs[i]` is its output `[rows, c_out]` (after the ReLU for hidden
 //! layers, the logits for the last), and `grads[i]` is ∂L/∂(that output). The batch itself is

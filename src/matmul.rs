@@ -1,7 +1,8 @@
-//! The three matrix products a dense layer needs, written into a caller's buffer:
-//! `x·W` (forward), `xᵀ·g` (∂L/∂W) and `g·Wᵀ` (∂L/∂x).
+//! Matrix products: the three a dense layer of the hand-written twin needs, written into a
+//! caller's buffer, `x·W` (forward), `xᵀ·g` (∂L/∂W) and `g·Wᵀ` (∂L/∂x); and a plain product for
+//! the harness's rounding bound (agreement.rs), which multiplies magnitudes.
 //!
-//! All three go through the `gemm` crate (the kernels behind `faer` and `candle`, and burn-flex's
+//! All go through the `gemm` crate (the kernels behind `faer` and `candle`, and burn-flex's
 //! matrix product): it reads the operands through their strides, so a transpose is a view, not a
 //! copy; it picks AVX-512 or AVX2 kernels at run time; and it splits large products over the
 //! cores (rayon) while small ones stay on one thread (see [`parallelism`]). The split is over
@@ -13,7 +14,14 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use super::Scalar;
+use crate::manual::Scalar;
+
+/// `a·b` as a new array (`a: [m, k]`, `b: [k, n]`), any strides.
+pub fn product_new(a: ArrayView2<f64>, b: ArrayView2<f64>) -> ndarray::Array2<f64> {
+    let mut out = ndarray::Array2::zeros((a.nrows(), b.ncols()));
+    product(a, b, out.view_mut());
+    out
+}
 
 /// `out ← a·b` (`a: [m, k]`, `b: [k, n]`, `out: [m, n]`), any strides.
 fn product<T: Scalar>(a: ArrayView2<T>, b: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
