@@ -229,6 +229,19 @@ impl BurnTwin {
         )
     }
 
+    /// The loss and the predicted classes from one forward pass without autodiff.
+    pub fn loss_and_predict(&self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>) {
+        let logits = self
+            .model
+            .valid()
+            .forward(self.tensor2(x).without_autodiff());
+        let predicted = argmax_rows(logits.clone(), x.nrows());
+        let loss = self
+            .loss
+            .forward(logits, self.targets(y).without_autodiff());
+        (scalar(loss), predicted)
+    }
+
     /// The class with the largest logit per row.
     pub fn predict(&self, x: &Array2<f64>) -> Vec<usize> {
         // Without autodiff, as `loss`.
@@ -236,14 +249,18 @@ impl BurnTwin {
             .model
             .valid()
             .forward(self.tensor2(x).without_autodiff());
-        let n = x.nrows();
-        to_array2(logits)
-            .rows()
-            .into_iter()
-            .take(n)
-            .map(|row| crate::metrics::argmax(row.iter().copied()))
-            .collect()
+        argmax_rows(logits, x.nrows())
     }
+}
+
+/// The class with the largest logit in each of the first `n` rows.
+fn argmax_rows(logits: Tensor<2>, n: usize) -> Vec<usize> {
+    to_array2(logits)
+        .rows()
+        .into_iter()
+        .take(n)
+        .map(|row| crate::metrics::argmax(row.iter().copied()))
+        .collect()
 }
 
 fn values(t: impl Into<TensorData>) -> Vec<f64> {

@@ -24,7 +24,9 @@ use crate::divergence::{Diverged, check_loss, check_sane};
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
 use crate::params::Params;
 use crate::rng::{Stream, rng};
-use crate::twins::{ManualNet, burn_twin, chunked_loss, chunked_predict, manual_net};
+use crate::twins::{
+    ManualNet, burn_twin, chunked_loss, chunked_loss_and_predict, chunked_predict, manual_net,
+};
 
 /// How a lockstep run is checked, and where the burn twin runs.
 #[derive(Debug, Clone, Copy)]
@@ -306,13 +308,17 @@ impl<'a> Lockstep<'a> {
         let test = &self.prepared.test;
         let has_test = test.x.nrows() > 0;
         let (manual, burn) = (&mut self.manual, &self.burn);
+        let (loss_manual, train_manual) =
+            chunked_loss_and_predict(x, y, |x, y| manual.loss_and_predict(x, y));
+        let (loss_burn, train_burn) =
+            chunked_loss_and_predict(x, y, |x, y| burn.loss_and_predict(x, y));
         let r = &self.result;
         let metrics = EpochMetrics {
             epoch,
-            loss_manual: chunked_loss(x, y, |x, y| manual.loss(x, y)),
-            loss_burn: chunked_loss(x, y, |x, y| burn.loss(x, y)),
-            train_acc_manual: accuracy(&chunked_predict(x, |x| manual.predict(x)), y),
-            train_acc_burn: accuracy(&chunked_predict(x, |x| burn.predict(x)), y),
+            loss_manual,
+            loss_burn,
+            train_acc_manual: accuracy(&train_manual, y),
+            train_acc_burn: accuracy(&train_burn, y),
             test_acc_manual: has_test
                 .then(|| accuracy(&chunked_predict(&test.x, |x| manual.predict(x)), &test.y)),
             test_acc_burn: has_test

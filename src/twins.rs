@@ -17,6 +17,8 @@ pub trait ManualNet {
     fn loss_and_grads(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params);
     fn loss(&mut self, x: &Array2<f64>, y: &[usize]) -> f64;
     fn predict(&mut self, x: &Array2<f64>) -> Vec<usize>;
+    /// The loss and the predicted classes from one forward pass.
+    fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>);
     fn params(&self) -> Params;
     /// Overwrites the parameters in place (no new net, no new buffers).
     fn set_params(&mut self, params: &Params);
@@ -40,6 +42,10 @@ impl<T: Scalar> ManualNet for manual::Mlp<T> {
     }
     fn predict(&mut self, x: &Array2<f64>) -> Vec<usize> {
         manual::Mlp::predict(self, &x.mapv(T::of_f64))
+    }
+    fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>) {
+        let (loss, predicted) = manual::Mlp::loss_and_predict(self, &x.mapv(T::of_f64), y);
+        (loss.into_f64(), predicted)
     }
     fn params(&self) -> Params {
         manual::Mlp::params(self)
@@ -90,6 +96,27 @@ pub fn chunked_loss(
         total += loss(&piece, &y[start..end]) * (end - start) as f64;
     }
     total / n as f64
+}
+
+/// The mean loss and every row's predicted class, from `eval` evaluated piece by piece (as
+/// [`chunked_loss`] and [`chunked_predict`] in one pass).
+pub fn chunked_loss_and_predict(
+    x: &Array2<f64>,
+    y: &[usize],
+    mut eval: impl FnMut(&Array2<f64>, &[usize]) -> (f64, Vec<usize>),
+) -> (f64, Vec<usize>) {
+    let n = x.nrows();
+    if n <= EVAL_CHUNK {
+        return eval(x, y);
+    }
+    let (mut total, mut predicted) = (0.0, Vec::with_capacity(n));
+    for start in (0..n).step_by(EVAL_CHUNK) {
+        let end = (start + EVAL_CHUNK).min(n);
+        let (loss, p) = eval(&x.slice(s![start..end, ..]).to_owned(), &y[start..end]);
+        total += loss * (end - start) as f64;
+        predicted.extend(p);
+    }
+    (total / n as f64, predicted)
 }
 
 /// The predicted class of every row, from `predict` evaluated piece by piece.

@@ -191,7 +191,22 @@ impl<T: Scalar> Mlp<T> {
     /// The class with the largest logit per row (the first on ties).
     pub fn predict(&mut self, x: &Array2<T>) -> Vec<usize> {
         self.forward_pass(x.view());
-        rows(self.work.outputs.last().expect("a layer"), x.nrows())
+        self.predicted(x.nrows())
+    }
+
+    /// The loss and the predicted classes from one forward pass (an evaluation).
+    pub fn loss_and_predict(&mut self, x: &Array2<T>, targets: &[usize]) -> (T, Vec<usize>) {
+        self.forward_pass(x.view());
+        let n = x.nrows();
+        let predicted = self.predicted(n);
+        let logits = rows(self.work.outputs.last().expect("a layer"), n);
+        let grad = rows_mut(self.work.grads.last_mut().expect("a layer"), n);
+        (softmax_cross_entropy_into(logits, targets, grad), predicted)
+    }
+
+    /// The argmax of the first `n` rows of the last forward pass's logits.
+    fn predicted(&self, n: usize) -> Vec<usize> {
+        rows(self.work.outputs.last().expect("a layer"), n)
             .rows()
             .into_iter()
             .map(|row| crate::metrics::argmax(row.iter().copied()))
