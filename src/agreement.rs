@@ -126,40 +126,55 @@ fn scales_with_kinks(
     let n = x.nrows();
     let last = params.layers.len() - 1;
 
-    // Forward: activations, their scales, and which units are on / ambiguous.
+    // Forward: activations, their scales, and which units are on / ambiguous. One pass per
+    // layer after its two products, over arrays it owns (this runs at every step).
     let mut h = vec![x.clone()];
     let mut s_h = vec![Array2::<f64>::zeros(x.raw_dim())];
-    // For hidden layer i (0-based): 1 where on, 0 where off; and the ambiguous units.
+    // For hidden layer i (0-based): 1 where on or ambiguous, 0 where clearly off; and the
+    // ambiguous units. |W| of every layer, for the backward pass too.
     let mut on: Vec<Array2<f64>> = Vec::new();
     let mut ambiguous: Vec<Array2<bool>> = Vec::new();
+    let mut w_abs: Vec<Array2<f64>> = Vec::new();
     let mut ambiguous_units = 0;
     let mut logits = Array2::zeros((0, 0));
     let mut s_logits = Array2::zeros((0, 0));
     for (i, l) in params.layers.iter().enumerate() {
-        let w_abs = l.weight.mapv(f64::abs);
-        let z = mm(h[i].view(), l.weight.view()) + &l.bias;
+        w_abs.push(l.weight.mapv(f64::abs));
+        let mut z = mm(h[i].view(), l.weight.view());
+        z += &l.bias;
         let root_k = ((l.weight.nrows() + 1) as f64).sqrt();
         // S_h·|W| + √k·(|h|·|W| + |b|), as one product.
-        let s_z = mm(
-            (&s_h[i] + &(h[i].mapv(f64::abs) * root_k)).view(),
-            w_abs.view(),
-        ) + &(l.bias.mapv(f64::abs) * root_k);
+        let mut carried = s_h[i].clone();
+        Zip::from(&mut carried)
+            .and(&h[i])
+            .for_each(|c, &v| *c += root_k * v.abs());
+        let mut s_z = mm(carried.view(), w_abs[i].view());
+        s_z += &l.bias.mapv(|b| root_k * b.abs());
         if i == last {
             logits = z;
             s_logits = s_z;
             break;
         }
-        let amb = Zip::from(&z)
-            .and(&s_z)
-            .map_collect(|&z, &s| z.abs() <= kappa * u * s);
+        let mut amb = Array2::from_elem(z.raw_dim(), false);
+        let mut keep = Array2::<f64>::zeros(z.raw_dim());
+        Zip::from(&mut z)
+            .and(&mut s_z)
+            .and(&mut amb)
+            .and(&mut keep)
+            .for_each(|z, s, a, k| {
+                *a = z.abs() <= kappa * u * *s;
+                // Carried error where the unit is on or may be (relu is 1-Lipschitz); an exact
+                // 0 in both twins where it is clearly off.
+                if *z > 0.0 || *a {
+                    *k = 1.0;
+                } else {
+                    *s = 0.0;
+                }
+                *z = z.max(0.0);
+            });
         ambiguous_units += amb.iter().filter(|&&a| a).count();
-        let mask = z.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 });
-        // Carried error where the unit is on or may be: relu is 1-Lipschitz.
-        let keep = Zip::from(&mask)
-            .and(&amb)
-            .map_collect(|&m, &a| if m > 0.0 || a { 1.0 } else { 0.0 });
-        h.push(z.mapv(|v| v.max(0.0)));
-        s_h.push(s_z * &keep);
+        h.push(z);
+        s_h.push(s_z);
         on.push(keep);
         ambiguous.push(amb);
     }
@@ -200,9 +215,22 @@ fn scales_with_kinks(
     for i in (0..params.layers.len()).rev() {
         let l = &params.layers[i];
         let g_abs = g.mapv(f64::abs);
-        let h_abs = h[i].mapv(f64::abs);
-        let s_dw = mm(s_h[i].t(), g_abs.view()) + mm(h_abs.t(), (&s_g + &(&g_abs * root_n)).view());
-        let s_db = s_g.sum_axis(Axis(0)) + g_abs.sum_axis(Axis(0)) * root_n;
+        // S_G + √n·|G|, the scale of the terms summed over the batch.
+        let mut t = s_g.clone();
+        Zip::from(&mut t)
+            .and(&g_abs)
+            .for_each(|t, &ga| *t += root_n * ga);
+        // |h|: after a ReLU, h itself.
+        let x_abs;
+        let h_abs = if i == 0 {
+            x_abs = h[0].mapv(f64::abs);
+            x_abs.view()
+        } else {
+            h[i].view()
+        };
+        let mut s_dw = mm(s_h[i].t(), g_abs.view());
+        s_dw += &mm(h_abs.t(), t.view());
+        let s_db = t.sum_axis(Axis(0));
         grads.push(LayerParams {
             weight: s_dw,
             bias: s_db,
@@ -210,24 +238,31 @@ fn scales_with_kinks(
         if i == 0 {
             break;
         }
-        let g_prev = mm(g.view(), l.weight.t());
+        let mut g_prev = mm(g.view(), l.weight.t());
         let root_c = (l.weight.ncols() as f64).sqrt();
-        let s_prev = mm(
-            (&s_g + &(&g_abs * root_c)).view(),
-            l.weight.mapv(f64::abs).t(),
-        );
-        let mut s_prev = s_prev * &on[i - 1];
-        // A unit that may have flipped may carry its whole gradient in one twin and none in the
-        // other: allow that difference.
+        Zip::from(&mut t)
+            .and(&s_g)
+            .and(&g_abs)
+            .for_each(|t, &s, &ga| *t = s + root_c * ga);
+        let mut s_prev = mm(t.view(), w_abs[i].t());
+        // Through the ReLU: the scale where the unit is on or ambiguous; a unit that may have
+        // flipped may carry its whole gradient in one twin and none in the other, so that
+        // difference is allowed; the gradient itself where the unit is on.
         Zip::from(&mut s_prev)
-            .and(&g_prev)
+            .and(&mut g_prev)
+            .and(&on[i - 1])
             .and(&ambiguous[i - 1])
-            .for_each(|s, &gp, &a| {
+            .and(&h[i])
+            .for_each(|s, gp, &keep, &a, &hv| {
+                *s *= keep;
                 if a {
                     *s += gp.abs() / u;
                 }
+                if hv <= 0.0 {
+                    *gp = 0.0;
+                }
             });
-        g = g_prev * &on_strict(&h[i]);
+        g = g_prev;
         s_g = s_prev;
     }
     grads.reverse();
@@ -236,11 +271,6 @@ fn scales_with_kinks(
         grads: Params { layers: grads },
         ambiguous_units,
     }
-}
-
-/// 1 where the activation is > 0 (the exact ReLU mask), 0 elsewhere.
-fn on_strict(h: &Array2<f64>) -> Array2<f64> {
-    h.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 })
 }
 
 /// The scales of the update `θ' = θ − λ·g` at parameters `theta` with gradient `grad`.
