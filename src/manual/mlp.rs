@@ -45,34 +45,19 @@ impl<T: Scalar> Mlp<T> {
 
     /// Overwrites the parameters with plain values (rounded to `T`), keeping every buffer.
     pub fn set_params(&mut self, params: &Params) {
-        assert_eq!(
-            params.sizes(),
-            self.sizes(),
-            "the parameters have another shape"
-        );
-        for (layer, p) in self.layers.iter_mut().zip(&params.layers) {
-            layer
-                .weight
-                .zip_mut_with(&p.weight, |w, &v| *w = T::of_f64(v));
-            layer.bias.zip_mut_with(&p.bias, |b, &v| *b = T::of_f64(v));
-        }
+        let sizes = self.sizes();
+        let targets = self.layers.iter_mut().map(|l| (&mut l.weight, &mut l.bias));
+        assign(targets, params, sizes);
     }
 
     /// Overwrites the stored gradients (what [`super::Sgd::step`] applies) with plain values.
     pub fn set_grads(&mut self, grads: &Params) {
-        assert_eq!(
-            grads.sizes(),
-            self.sizes(),
-            "the gradients have another shape"
-        );
-        for (layer, g) in self.layers.iter_mut().zip(&grads.layers) {
-            layer
-                .grad_weight
-                .zip_mut_with(&g.weight, |w, &v| *w = T::of_f64(v));
-            layer
-                .grad_bias
-                .zip_mut_with(&g.bias, |b, &v| *b = T::of_f64(v));
-        }
+        let sizes = self.sizes();
+        let targets = self
+            .layers
+            .iter_mut()
+            .map(|l| (&mut l.grad_weight, &mut l.grad_bias));
+        assign(targets, grads, sizes);
     }
 
     /// Layer sizes `[c_0, …, c_n]`.
@@ -224,4 +209,17 @@ fn other_of_same_width<T: Scalar>(cache: &[Array2<T>], i: usize, n: usize) -> Ar
         .find(|&j| cache[j].ncols() == width)
         .unwrap_or(i);
     rows(&cache[other], n)
+}
+
+/// Copies plain values (rounded to `T`) into a net's weight and bias arrays, layer by layer.
+fn assign<'a, T: Scalar + 'a>(
+    targets: impl Iterator<Item = (&'a mut Array2<T>, &'a mut ndarray::Array1<T>)>,
+    values: &Params,
+    sizes: Vec<usize>,
+) {
+    assert_eq!(values.sizes(), sizes, "the values have another shape");
+    for ((w, b), v) in targets.zip(&values.layers) {
+        w.zip_mut_with(&v.weight, |w, &x| *w = T::of_f64(x));
+        b.zip_mut_with(&v.bias, |b, &x| *b = T::of_f64(x));
+    }
 }
