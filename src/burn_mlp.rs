@@ -242,6 +242,15 @@ impl BurnTwin {
         (scalar(loss), predicted)
     }
 
+    /// The softmax probabilities per row, without autodiff (the playground's confidence).
+    pub fn probabilities(&self, x: &Array2<f64>) -> Array2<f64> {
+        let logits = self
+            .model
+            .valid()
+            .forward(self.tensor2(x).without_autodiff());
+        to_array2(burn::tensor::activation::softmax(logits, 1))
+    }
+
     /// The class with the largest logit per row.
     pub fn predict(&self, x: &Array2<f64>) -> Vec<usize> {
         // Without autodiff, as `loss`.

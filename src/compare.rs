@@ -24,9 +24,7 @@ use crate::divergence::{Diverged, check_loss, check_sane};
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
 use crate::params::Params;
 use crate::rng::{Stream, rng};
-use crate::twins::{
-    ManualNet, burn_twin, chunked_loss, chunked_loss_and_predict, chunked_predict, manual_net,
-};
+use crate::twins::{ManualNet, burn_twin, chunked_loss, chunked_loss_and_predict, manual_net};
 
 /// How a lockstep run is checked, and where the burn twin runs.
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +83,10 @@ pub struct Lockstep<'a> {
     order: Vec<usize>,
     batch_rng: rand_chacha::ChaCha8Rng,
     epoch: usize,
+    /// Where the next batch starts in `order`; 0 between epochs.
+    cursor: usize,
+    /// The worst of each measure within the current epoch.
+    within: EpochWorst,
     /// Sums and maxima so far; the final parameters are filled in by [`Lockstep::finish`].
     result: RunResult,
     seconds_manual: f64,
@@ -139,6 +141,8 @@ impl<'a> Lockstep<'a> {
             order: (0..x.nrows()).collect(),
             batch_rng: rng(settings.seed, Stream::Batches),
             epoch: 0,
+            cursor: 0,
+            within: EpochWorst::default(),
             result,
             seconds_manual: 0.0,
             seconds_burn: 0.0,
@@ -158,6 +162,29 @@ impl<'a> Lockstep<'a> {
     /// The hand-written twin's current parameters.
     pub fn manual_params(&self) -> Params {
         self.manual.params()
+    }
+
+    /// Both twins as they are now, for views that evaluate them (the playground's rasters).
+    pub fn twins(&mut self) -> (&mut dyn ManualNet, &BurnTwin) {
+        (self.manual.as_mut(), &self.burn)
+    }
+
+    /// Epochs ended so far.
+    pub fn epochs_done(&self) -> usize {
+        if self.cursor == 0 {
+            self.epoch
+        } else {
+            self.epoch - 1
+        }
+    }
+
+    /// Steps taken in the current epoch (0 between epochs).
+    pub fn steps_into_epoch(&self) -> usize {
+        self.cursor.div_ceil(self.batch_size())
+    }
+
+    fn batch_size(&self) -> usize {
+        self.train.batch_size.min(self.order.len()).max(1)
     }
 
     /// Stops with a divergence: the result so far, with the current parameters.
@@ -283,27 +310,46 @@ impl<'a> Lockstep<'a> {
         })
     }
 
+    /// One step on the next batch of the epoch under way (a new epoch, shuffled, when none is);
+    /// after an epoch's last batch, also that epoch's losses and accuracies. [`Lockstep::epoch`]
+    /// is this until an epoch ends, so stepping one batch at a time trains exactly as it does.
+    pub fn advance(&mut self) -> Result<(StepReport, Option<EpochMetrics>)> {
+        if self.cursor == 0 {
+            self.epoch += 1;
+            if self.train.shuffle {
+                self.order.shuffle(&mut self.batch_rng);
+            }
+            self.within = EpochWorst::default();
+        }
+        let start = self.cursor;
+        let end = (start + self.batch_size()).min(self.order.len());
+        let order = std::mem::take(&mut self.order);
+        let report = self.step(&order[start..end]);
+        self.order = order;
+        let report = report?;
+        self.within.add(&report);
+        self.cursor = end;
+        if end < self.order.len() {
+            return Ok((report, None));
+        }
+        self.cursor = 0;
+        Ok((report, Some(self.end_epoch()?)))
+    }
+
     /// One epoch: a (shuffled) pass over the training rows in batches, then the losses and
     /// accuracies of both twins on both splits.
     pub fn epoch(&mut self) -> Result<EpochMetrics> {
-        self.epoch += 1;
-        let epoch = self.epoch;
-        if self.train.shuffle {
-            self.order.shuffle(&mut self.batch_rng);
-        }
-        let batch_size = self.train.batch_size.min(self.order.len());
-        let order = std::mem::take(&mut self.order);
-        let mut within = EpochWorst::default();
-        for batch in order.chunks(batch_size) {
-            match self.step(batch) {
-                Ok(s) => within.add(&s),
-                Err(e) => {
-                    self.order = order;
-                    return Err(e);
-                }
+        loop {
+            if let (_, Some(metrics)) = self.advance()? {
+                return Ok(metrics);
             }
         }
-        self.order = order;
+    }
+
+    /// The losses and accuracies after an epoch's last step.
+    fn end_epoch(&mut self) -> Result<EpochMetrics> {
+        let epoch = self.epoch;
+        let within = std::mem::take(&mut self.within);
         let (x, y) = (&self.prepared.train.x, &self.prepared.train.y);
         let test = &self.prepared.test;
         let has_test = test.x.nrows() > 0;
@@ -312,6 +358,23 @@ impl<'a> Lockstep<'a> {
             chunked_loss_and_predict(x, y, |x, y| manual.loss_and_predict(x, y));
         let (loss_burn, train_burn) =
             chunked_loss_and_predict(x, y, |x, y| burn.loss_and_predict(x, y));
+        let (test_manual, test_burn) = if has_test {
+            let (tx, ty) = (&test.x, &test.y);
+            (
+                Some(chunked_loss_and_predict(tx, ty, |x, y| {
+                    manual.loss_and_predict(x, y)
+                })),
+                Some(chunked_loss_and_predict(tx, ty, |x, y| {
+                    burn.loss_and_predict(x, y)
+                })),
+            )
+        } else {
+            (None, None)
+        };
+        let test_acc = |t: &Option<(f64, Vec<usize>)>| {
+            t.as_ref()
+                .map(|(_, predicted)| accuracy(predicted, &test.y))
+        };
         let r = &self.result;
         let metrics = EpochMetrics {
             epoch,
@@ -319,10 +382,10 @@ impl<'a> Lockstep<'a> {
             loss_burn,
             train_acc_manual: accuracy(&train_manual, y),
             train_acc_burn: accuracy(&train_burn, y),
-            test_acc_manual: has_test
-                .then(|| accuracy(&chunked_predict(&test.x, |x| manual.predict(x)), &test.y)),
-            test_acc_burn: has_test
-                .then(|| accuracy(&chunked_predict(&test.x, |x| burn.predict(x)), &test.y)),
+            test_acc_manual: test_acc(&test_manual),
+            test_acc_burn: test_acc(&test_burn),
+            test_loss_manual: test_manual.as_ref().map(|t| t.0),
+            test_loss_burn: test_burn.as_ref().map(|t| t.0),
             max_grad_rel_err: r.max_grad_rel_err,
             max_drift: r.max_drift,
             max_err_bound: r.max_err_bound,
@@ -356,7 +419,7 @@ impl<'a> Lockstep<'a> {
 }
 
 /// The worst of each measure within one epoch.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct EpochWorst {
     grad_rel_err: f64,
     drift: f64,

@@ -22,5 +22,6 @@ pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod rng;
+pub mod serve;
 pub mod sweep;
 pub mod twins;

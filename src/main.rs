@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use mlp2d::commands::{bench, compare, data, grads, report, sweep};
+use mlp2d::commands::{bench, compare, data, grads, report, serve, sweep};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -46,6 +46,9 @@ enum Command {
     /// Exit status: 0 when every run passes, 1 when any fails (its config is left as
     /// DIR/run-R.toml), 2 for bad input.
     Sweep(sweep::Args),
+    /// The playground: a page where both twins train live, side by side, with their agreement
+    /// (http://127.0.0.1:8080/ by default; Ctrl-C stops).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match outcome {
         // A signal that came while results were being written: they are complete, but the

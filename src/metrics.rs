@@ -44,6 +44,12 @@ pub struct EpochMetrics {
     /// None when there is no test split.
     pub test_acc_manual: Option<f64>,
     pub test_acc_burn: Option<f64>,
+    /// Loss on the test split (None without one). Shown by the playground; not in
+    /// metrics.csv, whose columns the committed results keep.
+    #[serde(skip)]
+    pub test_loss_manual: Option<f64>,
+    #[serde(skip)]
+    pub test_loss_burn: Option<f64>,
     /// Largest value so far.
     pub max_grad_rel_err: f64,
     pub max_drift: f64,

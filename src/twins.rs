@@ -19,6 +19,8 @@ pub trait ManualNet {
     fn predict(&mut self, x: &Array2<f64>) -> Vec<usize>;
     /// The loss and the predicted classes from one forward pass.
     fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>);
+    /// Every hidden layer's output (after its ReLU), one array per layer.
+    fn hidden_outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>>;
     fn params(&self) -> Params;
     /// Overwrites the parameters in place (no new net, no new buffers).
     fn set_params(&mut self, params: &Params);
@@ -46,6 +48,12 @@ impl<T: Scalar> ManualNet for manual::Mlp<T> {
     fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>) {
         let (loss, predicted) = manual::Mlp::loss_and_predict(self, &x.mapv(T::of_f64), y);
         (loss.into_f64(), predicted)
+    }
+    fn hidden_outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>> {
+        manual::Mlp::hidden_outputs(self, &x.mapv(T::of_f64))
+            .into_iter()
+            .map(|h| h.mapv(T::into_f64))
+            .collect()
     }
     fn params(&self) -> Params {
         manual::Mlp::params(self)

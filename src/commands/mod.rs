@@ -6,4 +6,5 @@ pub mod compare;
 pub mod data;
 pub mod grads;
 pub mod report;
+pub mod serve;
 pub mod sweep;

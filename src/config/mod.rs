@@ -541,6 +541,44 @@ impl DataConfig {
         self.cols.unwrap_or(4)
     }
 
+    /// A kind's keys with nothing given: every key takes its default ([`DataConfig::filled`]).
+    pub fn of_kind(kind: DataKind) -> DataConfig {
+        DataConfig {
+            kind,
+            samples: None,
+            noise: None,
+            factor: None,
+            centers: None,
+            cluster_std: None,
+            classes: None,
+            rows: None,
+            cols: None,
+            layout: None,
+            path: None,
+            test_fraction: default_test_fraction(),
+            shuffle: true,
+        }
+    }
+
+    /// The same data with every key of its kind written out, defaults included (`path` stays
+    /// as it is): what the playground shows and exports.
+    pub fn filled(&self) -> DataConfig {
+        let allowed = Self::allowed_keys(self.kind);
+        let has = |key: &str| allowed.contains(&key);
+        DataConfig {
+            samples: self.samples_or_default().filter(|_| has("samples")),
+            noise: has("noise").then(|| self.noise_or_default()),
+            factor: has("factor").then(|| self.factor_or_default()),
+            centers: has("centers").then(|| self.class_count()),
+            cluster_std: has("cluster_std").then(|| self.cluster_std_or_default()),
+            classes: has("classes").then(|| self.class_count()),
+            rows: has("rows").then(|| self.grid_rows()),
+            cols: has("cols").then(|| self.grid_cols()),
+            layout: has("layout").then(|| self.layout.unwrap_or_default()),
+            ..self.clone()
+        }
+    }
+
     /// The number of points a generator draws (None for iris and csv).
     pub fn samples_or_default(&self) -> Option<usize> {
         match self.kind {

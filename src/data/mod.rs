@@ -19,7 +19,7 @@ mod split;
 
 pub use csv::{parse_csv, read_csv, write_csv};
 pub use iris::iris;
-pub use prepare::{Prepared, layer_sizes, prepare};
+pub use prepare::{Prepared, layer_sizes, prepare, prepare_dataset};
 pub use shapes::{blobs, grid, spiral, xor};
 pub use sklearn::{circles, gaussian_quantiles, linspace, moons};
 pub use split::split;

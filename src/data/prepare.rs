@@ -18,7 +18,12 @@ pub struct Prepared {
 
 /// Loads the config's data, splits it and normalises both splits.
 pub fn prepare(config: &Config) -> Result<Prepared> {
-    let raw = super::load(&config.data, config.seed, &config.base_dir).map_err(|e| {
+    Ok(prepare_dataset(config, load(config)?))
+}
+
+/// The config's data set, generated or read from its file.
+fn load(config: &Config) -> Result<Dataset> {
+    super::load(&config.data, config.seed, &config.base_dir).map_err(|e| {
         // A generator's complaint is about the config's numbers; a CSV's names its own file.
         match (&config.file, config.data.kind) {
             (Some(file), kind) if kind != DataKind::Csv => {
@@ -26,7 +31,12 @@ pub fn prepare(config: &Config) -> Result<Prepared> {
             }
             _ => e,
         }
-    })?;
+    })
+}
+
+/// Splits a data set as the config says and normalises both splits (the playground's uploaded
+/// CSV comes in here, never through a path).
+pub fn prepare_dataset(config: &Config, raw: Dataset) -> Prepared {
     let split = super::split(&raw, config.data.test_fraction, config.seed);
     let normaliser = Normaliser::fit(&split.train.x);
     let mut warnings = Vec::new();
@@ -40,13 +50,13 @@ pub fn prepare(config: &Config) -> Result<Prepared> {
         x: normaliser.apply(&d.x),
         ..d
     };
-    Ok(Prepared {
+    Prepared {
         train: normalise(split.train),
         test: normalise(split.test),
         raw,
         normaliser,
         warnings,
-    })
+    }
 }
 
 /// Layer sizes `[inputs, hidden…, classes]` for a config and its data.

@@ -189,6 +189,16 @@ impl<T: Scalar> Mlp<T> {
         (softmax_cross_entropy_into(logits, targets, grad), predicted)
     }
 
+    /// Every hidden layer's output (after its ReLU) for a batch: what each unit computes.
+    pub fn hidden_outputs(&mut self, x: &Array2<T>) -> Vec<Array2<T>> {
+        self.forward_pass(x.view());
+        let hidden = self.layers.len() - 1;
+        self.work.outputs[..hidden]
+            .iter()
+            .map(|o| rows(o, x.nrows()).to_owned())
+            .collect()
+    }
+
     /// The argmax of the first `n` rows of the last forward pass's logits.
     fn predicted(&self, n: usize) -> Vec<usize> {
         rows(self.work.outputs.last().expect("a layer"), n)

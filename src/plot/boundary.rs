@@ -89,13 +89,17 @@ impl BoundaryGrid {
     /// Over the normalised plane (or, with more than two features, the plane of the first two
     /// principal directions of the normalised training rows), around every point.
     pub fn new(prepared: &Prepared) -> BoundaryGrid {
+        Self::with_cells(prepared, RASTER)
+    }
+
+    /// The same with `n` cells per side.
+    pub fn with_cells(prepared: &Prepared, n: usize) -> BoundaryGrid {
         let plane = Plane::fit(&prepared.train.x, "normalised");
         let train = labelled(&plane, &prepared.train.x, &prepared.train.y);
         let test = labelled(&plane, &prepared.test.x, &prepared.test.y);
         let all = || train.iter().chain(&test);
         let x_range = padded(all().map(|p| p.0));
         let y_range = padded(all().map(|p| p.1));
-        let n = RASTER;
         let centre = |(lo, hi): (f64, f64), i: usize| lo + (i as f64 + 0.5) * (hi - lo) / n as f64;
         let cells: Vec<(f64, f64)> = (0..n)
             .flat_map(|j| (0..n).map(move |i| (i, j)))
@@ -108,6 +112,28 @@ impl BoundaryGrid {
             y_range,
             features,
         }
+    }
+}
+
+impl BoundaryGrid {
+    /// Cells per side.
+    pub fn cells(&self) -> usize {
+        (self.features.nrows() as f64).sqrt().round() as usize
+    }
+
+    /// The plane's horizontal and vertical ranges, which the raster covers.
+    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        (self.x_range, self.y_range)
+    }
+
+    /// Axis titles.
+    pub fn labels(&self) -> (&str, &str) {
+        (&self.plane.x_label, &self.plane.y_label)
+    }
+
+    /// Rows of `x` as `(a, b)` in the plane.
+    pub fn project(&self, x: &Array2<f64>) -> Vec<(f64, f64)> {
+        self.plane.project(x)
     }
 }
 

@@ -44,4 +44,5 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+pub mod server;
 pub mod textbook;

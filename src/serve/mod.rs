@@ -1,0 +1,269 @@
+//! `mlp2d serve`: the playground. One page embedded in the binary, and one WebSocket per browser
+//! session whose training runs on its own thread ([`session`]); the protocol is `protocol.md`.
+//!
+//! Safe to leave running: it binds 127.0.0.1 unless told otherwise, serves only its embedded
+//! files, answers only requests whose `Host` is its own (on loopback: a page of another site
+//! that rebinds its name to 127.0.0.1 is refused) and WebSockets whose `Origin` is its own page,
+//! never opens a path a page sends, and caps sessions, sizes and idle time.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+mod session;
+pub mod settings;
+mod views;
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const STYLE_CSS: &str = include_str!("assets/style.css");
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub host: IpAddr,
+    /// 0: any free port (printed).
+    pub port: u16,
+    pub max_sessions: usize,
+    /// A session without a message from its page for this long is closed.
+    pub idle: Duration,
+}
+
+struct Shared {
+    /// `Host` values the server answers to; None: any (bound to a non-loopback address).
+    hosts: Option<Vec<String>>,
+    sessions: AtomicUsize,
+    max_sessions: usize,
+    idle: Duration,
+    stop: watch::Receiver<bool>,
+}
+
+/// Binds, prints the address, and serves until Ctrl-C or SIGTERM. `on_bound` sees the page's
+/// URL once the server listens (to open a browser on it).
+pub fn serve(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    runtime.block_on(run(opts, on_bound))
+}
+
+async fn run(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind((opts.host, opts.port))
+        .await
+        .with_context(|| format!("cannot listen on {}", SocketAddr::new(opts.host, opts.port)))?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}/");
+    let hosts = opts.host.is_loopback().then(|| {
+        let port = addr.port();
+        vec![
+            format!("{addr}"),
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]
+    });
+    let (stop_tx, stop) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        hosts,
+        sessions: AtomicUsize::new(0),
+        max_sessions: opts.max_sessions,
+        idle: opts.idle,
+        stop,
+    });
+    let app = Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
+        )
+        .route("/ws", get(upgrade))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .layer(middleware::from_fn_with_state(shared.clone(), check_host))
+        .with_state(shared.clone());
+    println!("mlp2d playground: {url}  (Ctrl-C stops)");
+    on_bound(&url);
+    let stopping = async move {
+        while !crate::interrupt::requested() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = stop_tx.send(true);
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stopping)
+        .await
+        .context("the server failed")?;
+    eprintln!("mlp2d serve: stopped");
+    Ok(())
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Refuses a `Host` that is not the server's own (DNS rebinding) on a loopback server.
+async fn check_host(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Some(hosts) = &shared.hosts {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return (StatusCode::FORBIDDEN, "unknown host\n").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The page's own origin: `http://` and the `Host` it was loaded from.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let get = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    match (get(header::ORIGIN), get(header::HOST)) {
+        (Some(origin), Some(host)) => origin.eq_ignore_ascii_case(&format!("http://{host}")),
+        _ => false,
+    }
+}
+
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "WebSocket refused: its Origin is not this server's page\n",
+        )
+            .into_response();
+    }
+    // Room for a 10 MB CSV in a JSON string (escaped line ends) and nothing much more.
+    ws.max_message_size(2 * settings::LIMITS.max_upload_bytes)
+        .on_upgrade(move |socket| session_socket(socket, shared))
+}
+
+/// Counts a session in and out, however it ends.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.sessions.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn session_socket(mut socket: WebSocket, shared: Arc<Shared>) {
+    let open = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
+    let _slot = Slot(shared.clone());
+    if open > shared.max_sessions {
+        let message = format!(
+            "{} sessions are open, the most this server takes: close a tab and reload",
+            shared.max_sessions
+        );
+        close(&mut socket, &message).await;
+        return;
+    }
+    let hello = settings::hello().to_string();
+    if socket.send(Message::Text(hello.into())).await.is_err() {
+        return;
+    }
+    let (commands, command_rx) = std::sync::mpsc::channel();
+    let (out_tx, mut out) = mpsc::channel::<String>(8);
+    let worker = std::thread::Builder::new()
+        .name("mlp2d-session".into())
+        .spawn(move || session::run(command_rx, out_tx));
+    if worker.is_err() {
+        close(&mut socket, "the server cannot start a session thread").await;
+        return;
+    }
+    let mut stop = shared.stop.clone();
+    let idle = shared.idle;
+    let mut deadline = tokio::time::Instant::now() + idle;
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Binary(_))) => {
+                        let e = json!({"type": "error", "message": "send JSON text messages (protocol.md)"});
+                        if socket.send(Message::Text(e.to_string().into())).await.is_err() { break; }
+                        continue;
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => continue,
+                };
+                deadline = tokio::time::Instant::now() + idle;
+                match serde_json::from_str::<session::Command>(&text) {
+                    Ok(command) => {
+                        if commands.send(command).is_err() {
+                            close(&mut socket, "the session ended unexpectedly: reload the page").await;
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let e = json!({"type": "error", "message": format!("bad message: {e}")});
+                        if socket.send(Message::Text(e.to_string().into())).await.is_err() { break; }
+                    }
+                }
+            }
+            outgoing = out.recv() => match outgoing {
+                Some(text) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() { break; }
+                }
+                None => {
+                    close(&mut socket, "the session ended unexpectedly: reload the page").await;
+                    break;
+                }
+            },
+            _ = tokio::time::sleep_until(deadline) => {
+                let minutes = idle.as_secs_f64() / 60.0;
+                close(&mut socket, &format!("closed after {minutes:.0} minutes without input: reconnect to go on")).await;
+                break;
+            }
+            _ = stop.changed() => {
+                close(&mut socket, "the server is stopping").await;
+                break;
+            }
+        }
+    }
+    // Dropping `commands` ends the session's thread at its next look at the channel.
+}
+
+/// A `closed` message, then the WebSocket close.
+async fn close(socket: &mut WebSocket, message: &str) {
+    let m = json!({"type": "closed", "message": message}).to_string();
+    let _ = socket.send(Message::Text(m.into())).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1000,
+            reason: "".into(),
+        })))
+        .await;
+}

@@ -1,0 +1,192 @@
+//! `mlp2d serve` for tests: the server on a free port, and a WebSocket client that speaks the
+//! playground's protocol (src/serve/protocol.md). Every read has a timeout: a test fails, it
+//! never hangs.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::{Message, WebSocket};
+
+/// A running `mlp2d serve --port 0`, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+}
+
+impl Server {
+    pub fn start(extra: &[&str]) -> Server {
+        let mut child = super::bin()
+            .args(["serve", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("mlp2d serve starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("serve prints its address");
+        let host = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        Server { child, host }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.host)
+    }
+
+    /// A session with the page's own origin; the `hello` is read.
+    pub fn session(&self) -> Session {
+        let (session, hello) = self
+            .connect(&format!("http://{}", self.host))
+            .expect("the WebSocket opens");
+        assert_eq!(hello["type"], "hello", "{hello}");
+        session
+    }
+
+    /// A WebSocket with the given `Origin`; the first message it gets.
+    pub fn connect(&self, origin: &str) -> Result<(Session, Value), tungstenite::Error> {
+        let mut request = format!("ws://{}/ws", self.host)
+            .into_client_request()
+            .expect("a valid request");
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().expect("a header value"));
+        let stream = TcpStream::connect(&self.host).expect("the server listens");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("a timeout can be set");
+        let (ws, _) = tungstenite::client(request, stream).map_err(|e| match e {
+            tungstenite::HandshakeError::Failure(e) => e,
+            tungstenite::HandshakeError::Interrupted(_) => {
+                panic!("the handshake would block on a blocking stream")
+            }
+        })?;
+        let mut session = Session { ws };
+        let first = session.recv();
+        Ok((session, first))
+    }
+
+    /// A raw HTTP/1.1 GET with a `Host` header; the status code and body.
+    pub fn get(&self, path: &str, host: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream = TcpStream::connect(&self.host).expect("the server listens");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a timeout can be set");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("the request is sent");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("a response comes");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session, as the page speaks it.
+pub struct Session {
+    ws: WebSocket<TcpStream>,
+}
+
+impl Session {
+    pub fn send(&mut self, message: Value) {
+        self.ws
+            .send(Message::Text(message.to_string().into()))
+            .expect("the message is sent");
+    }
+
+    pub fn send_text(&mut self, text: &str) {
+        self.ws
+            .send(Message::Text(text.into()))
+            .expect("the message is sent");
+    }
+
+    /// The next message (panics on a timeout or a closed socket).
+    pub fn recv(&mut self) -> Value {
+        loop {
+            match self.ws.read().expect("a message within the timeout") {
+                Message::Text(t) => return serde_json::from_str(&t).expect("JSON"),
+                Message::Close(_) => panic!("the server closed the WebSocket"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next message that is not a frame.
+    pub fn reply(&mut self) -> Value {
+        loop {
+            let m = self.recv();
+            if m["type"] != "frame" {
+                return m;
+            }
+        }
+    }
+
+    /// Messages until one satisfies `done` (within `timeout`), all of them.
+    pub fn until(&mut self, timeout: Duration, mut done: impl FnMut(&Value) -> bool) -> Vec<Value> {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            assert!(
+                start.elapsed() < timeout,
+                "no such message within {timeout:?}; last: {:?}",
+                seen.last()
+            );
+            let m = self.recv();
+            let stop = done(&m);
+            seen.push(m);
+            if stop {
+                return seen;
+            }
+        }
+    }
+
+    /// Sends settings; the `ready` (or panics with the error).
+    pub fn configure(&mut self, settings: Value) -> Value {
+        self.send(json!({"type": "configure", "settings": settings}));
+        let m = self.reply();
+        assert_eq!(m["type"], "ready", "{m}");
+        m
+    }
+}
+
+/// Small moons: a run of a few epochs takes milliseconds.
+pub fn small_moons() -> Value {
+    json!({
+        "seed": 7,
+        "data": {"kind": "moons", "samples": 300, "noise": 0.15, "test_fraction": 0.25},
+        "model": {"hidden": [8, 8], "init": "he"},
+        "train": {"batch_size": 16, "learning_rate": 0.05},
+        "compare": {"precision": "f64", "backend": "flex"},
+    })
+}

@@ -1,0 +1,304 @@
+//! `mlp2d serve` without a browser: a WebSocket client drives sessions as the page does.
+
+mod common;
+
+use std::time::Duration;
+
+use common::server::{Server, Session, small_moons};
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The epochs a session's frames carried, up to `epochs`.
+fn train_epochs(s: &mut Session, epochs: usize) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for _ in 0..epochs {
+        s.send(json!({"type": "epoch"}));
+        for m in s.until(WAIT, |m| m["type"] == "frame" && m["running"] == false) {
+            if m["type"] == "frame" {
+                seen.extend(m["epochs"].as_array().cloned().unwrap_or_default());
+            }
+        }
+    }
+    seen
+}
+
+fn metrics_csv(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("metrics.csv");
+    reader.deserialize().map(|r| r.expect("a row")).collect()
+}
+
+#[test]
+fn a_session_trains_exactly_as_compare_does_on_its_export() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    let ready = s.configure(small_moons());
+    assert_eq!(ready["sizes"], json!([2, 8, 8, 2]));
+    assert_eq!(ready["err_bound_limit"], json!(4.0));
+    // Two single steps, then to the end of that epoch, then two more epochs.
+    s.send(json!({"type": "step"}));
+    s.send(json!({"type": "step"}));
+    let frames = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 2);
+    assert_eq!(frames.last().unwrap()["epoch"], 0);
+    let epochs = train_epochs(&mut s, 3);
+    let numbers: Vec<u64> = epochs
+        .iter()
+        .map(|e| e["epoch"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+
+    s.send(json!({"type": "export"}));
+    let export = s.reply();
+    assert_eq!(export["type"], "export", "{export}");
+    assert_eq!(export["epochs"], 3);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("playground.toml");
+    std::fs::write(&config, export["toml"].as_str().unwrap()).unwrap();
+    let out = dir.path().join("run");
+    common::ok(
+        common::bin()
+            .args(["compare", "--quiet", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&out),
+    );
+    let rows = metrics_csv(&out.join("metrics.csv"));
+    assert_eq!(rows.len(), 3);
+    for (row, e) in rows.iter().zip(&epochs) {
+        for key in [
+            "loss_manual",
+            "loss_burn",
+            "train_acc_burn",
+            "test_acc_manual",
+        ] {
+            let from_compare: f64 = row[key].parse().unwrap();
+            assert_eq!(
+                from_compare,
+                e[key].as_f64().unwrap(),
+                "{key} at epoch {}",
+                e["epoch"]
+            );
+        }
+    }
+    // The exported parameters are compare's final burn parameters, bit for bit.
+    use base64::Engine;
+    let exported = base64::engine::general_purpose::STANDARD
+        .decode(export["safetensors"].as_str().unwrap())
+        .unwrap();
+    let final_burn = std::fs::read(out.join("final_burn.safetensors")).unwrap();
+    for name in ["layers.0.weight", "layers.2.bias"] {
+        assert_eq!(
+            mlp2d::params::read_tensor(&exported, name).unwrap(),
+            mlp2d::params::read_tensor(&final_burn, name).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn play_runs_until_pause_and_reset_starts_over() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    s.configure(small_moons());
+    s.send(json!({"type": "play"}));
+    let frames = s.until(WAIT, |m| {
+        m["type"] == "frame" && m["epoch"].as_u64() >= Some(20)
+    });
+    let last = frames.last().unwrap();
+    assert_eq!(last["running"], true);
+    assert_eq!(last["verdict"], "PASS");
+    assert!(last["steps_per_second"].as_f64().unwrap() > 0.0);
+    assert_eq!(last["boundary"]["n"], 64);
+    assert!(last["neurons"].as_array().unwrap().len() == 16);
+    s.send(json!({"type": "pause"}));
+    s.until(WAIT, |m| m["type"] == "frame" && m["running"] == false);
+    s.send(json!({"type": "reset"}));
+    assert_eq!(s.reply()["type"], "ready");
+    let f = s.until(WAIT, |m| m["type"] == "frame");
+    assert_eq!(f.last().unwrap()["step"], 0);
+}
+
+#[test]
+fn bad_messages_and_settings_get_errors_and_the_session_goes_on() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    s.send(json!({"type": "step"}));
+    let e = s.reply();
+    assert_eq!(e["type"], "error");
+    assert!(e["message"].as_str().unwrap().contains("nothing to train"));
+    s.configure(small_moons());
+    let cases: Vec<(Value, &str)> = vec![
+        (json!("not an object"), "bad message"),
+        (json!({"type": "launch"}), "unknown variant `launch`"),
+        (json!({"type": "configure"}), "missing field `settings`"),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons", "test_fraction": 1.5}}}),
+            "[data] test_fraction must be in [0, 1), got 1.5",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons", "nosie": 0.1}}}),
+            "did you mean `noise`?",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "model": {"hidden": [0]}}}),
+            "hidden[0] is 0",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "model": {"hidden": [600]}}}),
+            "at most 512 units",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons", "samples": 5000000}}}),
+            "at most 100000",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "csv", "path": "/etc/passwd"}}}),
+            "never opens a file",
+        ),
+        (
+            json!({"type": "import", "toml": "name = \"x\"\n[data]\nkind = \"csv\"\npath = \"/etc/passwd\"\n"}),
+            "never opens a server's file",
+        ),
+        (
+            json!({"type": "csv", "name": "bad.csv", "text": "x1,x2,label\n1,2,a\n3\n"}),
+            "bad.csv",
+        ),
+    ];
+    for (message, expected) in cases {
+        match &message {
+            Value::String(t) => s.send_text(t),
+            m => s.send(m.clone()),
+        }
+        let e = s.reply();
+        assert_eq!(e["type"], "error", "{message} → {e}");
+        let text = e["message"].as_str().unwrap();
+        assert!(text.contains(expected), "{message} → {text}");
+        assert!(!text.contains('\n'), "one line: {text}");
+        assert!(!text.contains("root:"), "no server file echoed: {text}");
+    }
+    // Still the old run, and it still trains.
+    s.send(json!({"type": "step"}));
+    let f = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
+    assert_eq!(f.last().unwrap()["verdict"], "PASS");
+}
+
+#[test]
+fn an_uploaded_csv_and_an_imported_config_train() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/data/three_clusters.csv"),
+    )
+    .unwrap();
+    s.send(json!({"type": "csv", "name": "mine.csv", "text": text}));
+    let reply = s.reply();
+    assert_eq!(reply["type"], "csv", "{reply}");
+    let classes = reply["classes"].as_u64().unwrap();
+    let ready = s.configure(json!({"data": {"kind": "csv"}, "model": {"hidden": [8]}}));
+    assert_eq!(ready["classes"].as_u64().unwrap(), classes);
+    assert!(
+        ready["toml"]
+            .as_str()
+            .unwrap()
+            .contains("path = \"mine.csv\"")
+    );
+    s.send(json!({"type": "epoch"}));
+    s.until(WAIT, |m| m["type"] == "frame" && m["epoch"] == 1);
+
+    let toml = "name = \"mine\"\nseed = 3\n[data]\nkind = \"spiral\"\nclasses = 4\nsamples = 400\n[model]\nhidden = [12]\n";
+    s.send(json!({"type": "import", "toml": toml}));
+    let ready = s.reply();
+    assert_eq!(ready["type"], "ready", "{ready}");
+    assert_eq!(ready["settings"]["data"]["classes"], 4);
+    assert_eq!(
+        ready["settings"]["data"]["noise"], 0.2,
+        "defaults written out"
+    );
+    assert_eq!(ready["sizes"], json!([2, 12, 4]));
+}
+
+#[test]
+fn only_the_pages_own_origin_and_host_are_served() {
+    let server = Server::start(&[]);
+    let (status, body) = server.get("/", &server.host);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<html") || body.contains("<!DOCTYPE"),
+        "{body}"
+    );
+    for path in ["/app.js", "/style.css"] {
+        assert_eq!(server.get(path, &server.host).0, 200, "{path}");
+    }
+    for path in ["/../Cargo.toml", "/src/main.rs", "/etc/passwd"] {
+        let (status, body) = server.get(path, &server.host);
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("[package]") && !body.contains("root:"));
+    }
+    // DNS rebinding: another site's name pointing at 127.0.0.1.
+    assert_eq!(server.get("/", "evil.example:80").0, 403);
+    let port = server.host.rsplit(':').next().unwrap();
+    assert_eq!(server.get("/", &format!("localhost:{port}")).0, 200);
+
+    for origin in ["http://evil.example", "null", "https://127.0.0.1"] {
+        match server.connect(origin) {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 403, "{origin}")
+            }
+            Err(e) => panic!("{origin}: {e}"),
+            Ok(_) => panic!("{origin}: the WebSocket opened"),
+        }
+    }
+}
+
+#[test]
+fn eight_sessions_at_once_all_progress() {
+    let server = Server::start(&[]);
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let mut s = server.session();
+            std::thread::spawn(move || {
+                let mut settings = small_moons();
+                settings["seed"] = json!(i);
+                s.configure(settings);
+                s.send(json!({"type": "play"}));
+                let frames = s.until(WAIT, |m| {
+                    m["type"] == "frame" && m["step"].as_u64().unwrap_or(0) >= 500
+                });
+                let f = frames.last().unwrap().clone();
+                s.send(json!({"type": "pause"}));
+                f
+            })
+        })
+        .collect();
+    for h in handles {
+        let f = h.join().expect("the session thread");
+        assert!(f["step"].as_u64().unwrap() >= 500);
+        assert_eq!(f["verdict"], "PASS");
+    }
+}
+
+#[test]
+fn sessions_past_the_cap_and_idle_ones_are_closed_with_a_message() {
+    let server = Server::start(&["--max-sessions", "2", "--idle-timeout", "2"]);
+    let mut a = server.session();
+    let _b = server.session();
+    let (_, first) = server
+        .connect(&format!("http://{}", server.host))
+        .expect("the upgrade itself succeeds");
+    assert_eq!(first["type"], "closed");
+    assert!(first["message"].as_str().unwrap().contains("2 sessions"));
+
+    // After the idle time a session is closed, which makes room again.
+    let closed = a.reply();
+    assert_eq!(closed["type"], "closed", "{closed}");
+    assert!(
+        closed["message"]
+            .as_str()
+            .unwrap()
+            .contains("without input")
+    );
+    drop(a);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut c = server.session();
+    c.configure(small_moons());
+}
