@@ -44,5 +44,6 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+pub mod browser;
 pub mod server;
 pub mod textbook;
