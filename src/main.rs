@@ -61,6 +61,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     mlp2d::interrupt::install();
+    let serving = matches!(cli.command, Command::Serve(_));
     let outcome = match cli.command {
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
@@ -71,6 +72,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
     };
     match outcome {
+        // Ctrl-C is how the server is meant to stop.
+        Ok(code) if serving => code,
         // A signal that came while results were being written: they are complete, but the
         // user asked to stop, so say so the usual way.
         Ok(_) if mlp2d::interrupt::requested() => {

@@ -302,3 +302,44 @@ fn sessions_past_the_cap_and_idle_ones_are_closed_with_a_message() {
     let mut c = server.session();
     c.configure(small_moons());
 }
+
+#[test]
+fn ctrl_c_stops_the_server_and_tells_the_pages() {
+    let mut server = Server::start(&[]);
+    let mut s = server.session();
+    s.configure(small_moons());
+    s.send(json!({"type": "play"}));
+    s.until(WAIT, |m| {
+        m["type"] == "frame" && m["step"].as_u64() > Some(100)
+    });
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let closed = s.until(WAIT, |m| m["type"] == "closed");
+    assert!(
+        closed.last().unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopping")
+    );
+    let status = server
+        .wait(Duration::from_secs(10))
+        .expect("the server stops");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn a_busy_port_is_one_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (code, stdout, stderr) = common::run(&["serve".as_ref(), "--port".as_ref(), port.as_ref()]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot listen on 127.0.0.1:"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
