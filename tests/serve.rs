@@ -343,3 +343,75 @@ fn a_busy_port_is_one_clear_error() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn every_kind_precision_backend_and_init_trains_a_step() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    let kinds = [
+        json!({"kind": "moons", "samples": 200, "noise": 0.2}),
+        json!({"kind": "circles", "samples": 200, "factor": 0.4}),
+        json!({"kind": "blobs", "samples": 200, "centers": 4, "cluster_std": 0.5}),
+        json!({"kind": "grid", "samples": 300, "rows": 3, "cols": 3, "classes": 3, "layout": "checkerboard"}),
+        json!({"kind": "spiral", "samples": 300, "classes": 5}),
+        json!({"kind": "xor", "samples": 200, "noise": 0.1}),
+        json!({"kind": "gaussian_quantiles", "samples": 300, "classes": 4}),
+        json!({"kind": "iris", "test_fraction": 0.3}),
+    ];
+    let combos = [
+        ("f64", "flex", "normal"),
+        ("f32", "ndarray", "he"),
+        ("f32", "flex", "normal"),
+        ("f64", "ndarray", "he"),
+    ];
+    for (i, data) in kinds.iter().enumerate() {
+        let (precision, backend, init) = combos[i % combos.len()];
+        let settings = json!({
+            "seed": i,
+            "data": data,
+            "model": {"hidden": [6, 5], "init": init},
+            "train": {"batch_size": 20, "learning_rate": 0.02},
+            "compare": {"precision": precision, "backend": backend},
+        });
+        let ready = s.configure(settings);
+        let got = &ready["settings"];
+        assert_eq!(got["data"]["kind"], data["kind"]);
+        for (key, value) in data.as_object().unwrap() {
+            assert_eq!(&got["data"][key], value, "{key} of {data}");
+        }
+        assert_eq!(got["compare"]["precision"], precision);
+        assert_eq!(got["compare"]["backend"], backend);
+        assert_eq!(got["model"]["init"], init);
+        let classes = ready["classes"].as_u64().unwrap();
+        assert_eq!(
+            ready["sizes"].as_array().unwrap().last().unwrap().as_u64(),
+            Some(classes)
+        );
+        if data["kind"] == "iris" {
+            assert_eq!(ready["sizes"][0], 4);
+            assert!(
+                ready["plane"]["x_label"]
+                    .as_str()
+                    .unwrap()
+                    .contains("principal")
+            );
+        }
+        s.send(json!({"type": "epoch"}));
+        let frames = s.until(WAIT, |m| {
+            m["type"] == "frame" && m["epoch"] == 1 && m["running"] == false
+        });
+        let f = frames.last().unwrap();
+        assert_eq!(
+            f["verdict"], "PASS",
+            "{data} {precision} {backend}: {}",
+            f["message"]
+        );
+        let n = f["boundary"]["n"].as_u64().unwrap() as usize;
+        use base64::Engine;
+        let class = base64::engine::general_purpose::STANDARD
+            .decode(f["boundary"]["class"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(class.len(), n * n);
+        assert!(class.iter().all(|&c| (c as u64) < classes));
+    }
+}
