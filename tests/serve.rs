@@ -415,3 +415,38 @@ fn every_kind_precision_backend_and_init_trains_a_step() {
         assert!(class.iter().all(|&c| (c as u64) < classes));
     }
 }
+
+#[test]
+fn a_diverged_run_stops_shows_why_and_keeps_its_last_picture() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    // N(0, 1) weights four layers deep: the loss explodes within a few steps.
+    s.configure(json!({
+        "data": {"kind": "moons", "samples": 1000},
+        "model": {"hidden": [128, 128, 128, 128], "init": "normal"},
+        "train": {"batch_size": 32, "learning_rate": 0.01},
+    }));
+    s.send(json!({"type": "play"}));
+    let frames = s.until(WAIT, |m| m["type"] == "frame" && m["verdict"] == "DIVERGED");
+    let f = frames.last().unwrap();
+    assert!(
+        f["message"].as_str().unwrap().contains("diverged"),
+        "{}",
+        f["message"]
+    );
+    assert_eq!(
+        f["boundary"]["differ_count"], 0,
+        "the picture before the blow-up"
+    );
+    let f = s.until(WAIT, |m| m["type"] == "frame" && m["running"] == false);
+    let step = f.last().unwrap()["step"].clone();
+    s.send(json!({"type": "step"}));
+    let e = s.reply();
+    assert_eq!(e["type"], "error");
+    assert!(e["message"].as_str().unwrap().contains("stopped"));
+    s.send(json!({"type": "reset"}));
+    assert_eq!(s.reply()["type"], "ready");
+    s.send(json!({"type": "step"}));
+    let f = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
+    assert_ne!(f.last().unwrap()["step"], step);
+}

@@ -210,6 +210,9 @@ struct Shown {
     steps_at_frame: usize,
     frame_at: Instant,
     steps_per_second: f64,
+    /// The last boundary and unit maps drawn: a diverged run keeps showing these, not the nets
+    /// the blown-up step left.
+    views: Option<(Value, Option<Value>)>,
 }
 
 /// Trains and shows one run until the page asks for another one or goes.
@@ -257,6 +260,7 @@ fn drive(
         steps_at_frame: 0,
         frame_at: Instant::now(),
         steps_per_second: 0.0,
+        views: None,
     };
     let mut force_frame = true;
     loop {
@@ -380,7 +384,7 @@ fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode: Mo
     };
     let worst = json!({
         "err_bound": finite_or_null(r.max_err_bound),
-        "at": r.max_err_bound_at,
+        "at": (!r.max_err_bound_at.is_empty()).then_some(&r.max_err_bound_at),
         "grad_rel_err": r.max_grad_rel_err,
         "drift": r.max_drift,
         "ambiguous_units": r.ambiguous_units,
@@ -389,8 +393,14 @@ fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode: Mo
     let epoch = lockstep.epochs_done();
     let in_epoch = lockstep.steps_into_epoch();
     let (manual, burn) = lockstep.twins();
-    let boundary = rasters.boundary(manual, burn);
-    let units = rasters.units(manual);
+    let (boundary, units) = match (&shown.stopped, &shown.views) {
+        (Some((Verdict::Diverged, _)), Some(views)) => views.clone(),
+        _ => {
+            let views = (rasters.boundary(manual, burn), rasters.units(manual));
+            shown.views = Some(views.clone());
+            views
+        }
+    };
     json!({
         "type": "frame",
         "running": mode != Mode::Paused,

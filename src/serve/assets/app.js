@@ -78,6 +78,9 @@ let debounceTimer = null;
 let lastSentJSON = null;
 let appliedKind = null;        // the kind whose parameters the inputs show
 let pendingImport = false;
+// Configures (and imports) sent whose reply (`ready` or `error`) has not come yet: while newer
+// ones are in flight, an older `ready` must not put its settings back into the controls.
+let configuresInFlight = 0;
 const pendingExports = [];
 const unitCanvases = new Map(); // "layer:unit" → canvas
 let outputCanvases = [];
@@ -128,6 +131,11 @@ function connect() {
   closedMessage = null;
   setStatus("connecting…", "connecting");
   $("reconnect").hidden = true;
+  if (!location.host) {
+    // Opened as a file: there is no server to talk to.
+    onClosed("no server: open the address that `mlp2d serve` prints");
+    return;
+  }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   let socket;
   try {
@@ -155,6 +163,7 @@ function connect() {
 
 function onClosed(message) {
   state.connected = false;
+  configuresInFlight = 0;
   state.running = false;
   setStatus(`closed: ${message}`, "closed");
   $("reconnect").hidden = false;
@@ -165,6 +174,7 @@ function onClosed(message) {
 function setStatus(text, kind) {
   const s = $("status");
   s.textContent = text;
+  s.title = text; // the bar may cut a long message short
   s.dataset.state = kind;
 }
 
@@ -229,14 +239,17 @@ function onReady(msg) {
   state.step = 0;
   state.verdict = null;
   clearError();
-  setControls(msg.settings, true);
-  if (pendingImport) {
-    // An imported config's settings become the page's (extra keys like shuffle included).
-    pendingImport = false;
-    state.settings = clone(msg.settings);
-    lastSentJSON = null;
+  if (configuresInFlight > 0) configuresInFlight--;
+  if (configuresInFlight === 0) {
+    setControls(msg.settings, true);
+    if (pendingImport) {
+      // An imported config's settings become the page's (extra keys like shuffle included).
+      pendingImport = false;
+      state.settings = clone(msg.settings);
+      lastSentJSON = null;
+    }
+    writeHash(msg.settings);
   }
-  writeHash(msg.settings);
   renderWarnings(msg.warnings || []);
   $("err-bound-limit").textContent = fmtSmall(msg.err_bound_limit);
   buildNetwork(msg.sizes, msg.classes);
@@ -292,7 +305,9 @@ function onExport(msg) {
 
 function onError(msg) {
   state.error = msg.message;
-  pendingImport = false;
+  // Most errors answer a configure; one that does not only makes the next `ready` show early.
+  if (configuresInFlight > 0) configuresInFlight--;
+  if (configuresInFlight === 0) pendingImport = false;
   showError(msg.message, true);
 }
 
@@ -373,7 +388,7 @@ function sendConfigure(s) {
   state.settings = s;
   lastSentJSON = JSON.stringify(s);
   writeHash(s);
-  send({ type: "configure", settings: s });
+  if (send({ type: "configure", settings: s })) configuresInFlight++;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,6 +590,8 @@ function renderLayerColumns(widths) {
     layers.append(col);
   });
   updateLayerCount(widths.length);
+  // Many layers: narrower columns (the width inputs stay; their +/- buttons go).
+  $("network").classList.toggle("dense", widths.length >= 4);
   dirty.links = true;
   scheduleRender();
 }
@@ -739,27 +756,40 @@ function drawLinks() {
   ctx.clearRect(0, 0, w, h);
   const origin = row.getBoundingClientRect();
   const columns = [$("inputs"), ...$("layers").querySelectorAll(".hidden-col"), $("outputs")]
-    .map((col) => [...col.querySelectorAll(".units > *")].map((u) => u.getBoundingClientRect()));
+    .map((col) => [...col.querySelectorAll(".units > *")].flatMap(anchors));
   ctx.lineWidth = 1;
-  ctx.strokeStyle = "rgba(60, 80, 110, 0.16)";
   for (let i = 0; i + 1 < columns.length; i++) {
     const from = columns[i];
     const to = columns[i + 1];
-    if (!from.length || !to.length || from.length * to.length > 4096) continue;
+    const links = from.length * to.length;
+    if (!links || links > 4096) continue;
+    // Fewer, darker lines for small layers; many faint ones for wide layers.
+    ctx.strokeStyle = `rgba(60, 80, 110, ${clamp(1 / Math.sqrt(links), 0.035, 0.2)})`;
     const fromX = Math.max(...from.map((r) => r.right)) - origin.left;
     const toX = Math.min(...to.map((r) => r.left)) - origin.left;
+    const mid = (fromX + toX) / 2;
     ctx.beginPath();
     for (const a of from) {
-      const ay = a.top + a.height / 2 - origin.top;
+      const ay = a.y - origin.top;
       for (const b of to) {
-        const by = b.top + b.height / 2 - origin.top;
-        const mid = (fromX + toX) / 2;
+        const by = b.y - origin.top;
         ctx.moveTo(fromX, ay);
         ctx.bezierCurveTo(mid, ay, mid, by, toX, by);
       }
     }
     ctx.stroke();
   }
+}
+
+/** Where links attach to a unit: its middle; a "N units" box gets several points. */
+function anchors(unit) {
+  const r = unit.getBoundingClientRect();
+  const count = unit.classList.contains("bulk") ? 9 : 1;
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    out.push({ left: r.left, right: r.right, y: r.top + (r.height * (i + 0.5)) / count });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1344,7 +1374,8 @@ async function onImportFile(ev) {
   const text = await file.text();
   input.value = "";
   pendingImport = true;
-  if (!send({ type: "import", toml: text })) pendingImport = false;
+  if (send({ type: "import", toml: text })) configuresInFlight++;
+  else pendingImport = false;
 }
 
 function download(name, blob) {
@@ -1464,6 +1495,7 @@ function wire() {
 function boot() {
   wire();
   renderLayerColumns([16, 16]);
+  updateParamVisibility(); // no kind's keys are known before the server's hello
   updateTexts();
   scheduleRender();
   connect();
