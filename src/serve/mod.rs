@@ -22,6 +22,7 @@ use axum::routing::get;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+mod messages;
 mod session;
 pub mod settings;
 mod views;

@@ -4,22 +4,21 @@
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
-use super::settings::{self, LIMITS, RUN_NAME};
+use super::messages::{self, Shown};
+use super::settings::{self, LIMITS};
 use super::views::Rasters;
-use crate::compare::{Lockstep, Settings, StepReport};
+use crate::compare::{Lockstep, Settings};
 use crate::config::{Config, DataKind};
 use crate::data::{Dataset, Prepared, layer_sizes, parse_csv, prepare, prepare_dataset};
 use crate::divergence::Diverged;
-use crate::metrics::{EpochMetrics, Verdict};
+use crate::metrics::Verdict;
 use crate::params::{Params, initial_params};
 
 /// What the page may send (protocol.md).
@@ -86,6 +85,7 @@ pub fn run(commands: Receiver<Command>, out: Sender<String>) {
         match start(&config, &uploaded) {
             Ok(run) => match drive(run, &commands, &mut uploaded, &out) {
                 Next::Start(c) => next = Some(*c),
+                Next::Wait => {}
                 Next::Quit => return,
             },
             Err(e) => {
@@ -168,7 +168,6 @@ struct Run {
     config: Config,
     prepared: Prepared,
     initial: Params,
-    sizes: Vec<usize>,
 }
 
 fn start(config: &Config, uploaded: &Option<(String, Dataset)>) -> Result<Run> {
@@ -183,36 +182,23 @@ fn start(config: &Config, uploaded: &Option<(String, Dataset)>) -> Result<Run> {
         config: config.clone(),
         prepared,
         initial,
-        sizes,
     })
 }
 
 enum Next {
     /// Start over with this config.
     Start(Box<Config>),
+    /// No run: wait for settings.
+    Wait,
     Quit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub enum Mode {
     Paused,
     Playing,
     /// Playing until the current epoch ends.
     ToEpochEnd,
-}
-
-/// What has happened since the last frame, and the run's standing.
-struct Shown {
-    last: Option<StepReport>,
-    window_err_bound: f64,
-    epochs: Vec<EpochMetrics>,
-    stopped: Option<(Verdict, String)>,
-    steps_at_frame: usize,
-    frame_at: Instant,
-    steps_per_second: f64,
-    /// The last boundary and unit maps drawn: a diverged run keeps showing these, not the nets
-    /// the blown-up step left.
-    views: Option<(Value, Option<Value>)>,
 }
 
 /// Trains and shows one run until the page asks for another one or goes.
@@ -226,42 +212,23 @@ fn drive(
         config,
         prepared,
         initial,
-        sizes,
     } = &run;
     let mut lockstep = match Lockstep::new(prepared, initial, &config.train, Settings::of(config)) {
         Ok(l) => l,
         Err(e) => {
-            out.error(format!("{e:#}"));
-            return Next::Quit;
+            return if out.error(format!("{e:#}")) {
+                Next::Wait
+            } else {
+                Next::Quit
+            };
         }
     };
     let rasters = Rasters::new(prepared, &config.model.hidden);
-    let mut ready = json!({
-        "type": "ready",
-        "settings": settings::to_settings(config),
-        "toml": export_toml(config, 1),
-        "sizes": sizes,
-        "classes": prepared.raw.classes,
-        "err_bound_limit": config.compare.tolerances().err_bound_limit,
-        "warnings": prepared.warnings,
-    });
-    if let (Some(m), Value::Object(plane)) = (ready.as_object_mut(), rasters.plane(prepared)) {
-        m.extend(plane);
-    }
-    if !out.reply(ready) {
+    if !out.reply(messages::ready(&lockstep, config, prepared, &rasters)) {
         return Next::Quit;
     }
     let mut mode = Mode::Paused;
-    let mut shown = Shown {
-        last: None,
-        window_err_bound: 0.0,
-        epochs: Vec::new(),
-        stopped: None,
-        steps_at_frame: 0,
-        frame_at: Instant::now(),
-        steps_per_second: 0.0,
-        views: None,
-    };
+    let mut shown = Shown::new();
     let mut force_frame = true;
     loop {
         let command = if mode == Mode::Paused && !force_frame {
@@ -294,7 +261,11 @@ fn drive(
                 }
                 Command::Reset => return Next::Start(Box::new(config.clone())),
                 Command::Export => {
-                    if !out.reply(export(config, &lockstep)) {
+                    let reply = match messages::export(config, &lockstep) {
+                        Ok(m) => out.reply(m),
+                        Err(e) => out.error(format!("{e:#}")),
+                    };
+                    if !reply {
                         return Next::Quit;
                     }
                 }
@@ -321,11 +292,10 @@ fn drive(
             }
         }
         if force_frame || shown.frame_at.elapsed() >= FRAME_INTERVAL {
-            let message = frame(&mut lockstep, &mut shown, &rasters, mode);
+            let message = messages::frame(&mut lockstep, &mut shown, &rasters, mode);
             match out.frame(message) {
                 Ok(true) => {
-                    shown.epochs.clear();
-                    shown.window_err_bound = 0.0;
+                    shown.sent();
                     force_frame = false;
                 }
                 Ok(false) => {}
@@ -339,13 +309,7 @@ fn drive(
 fn advance(lockstep: &mut Lockstep, shown: &mut Shown, out: &Outbox) -> Option<Next> {
     match lockstep.advance() {
         Ok((report, epoch)) => {
-            shown.window_err_bound = if report.err_bound.is_nan() {
-                f64::NAN
-            } else {
-                shown.window_err_bound.max(report.err_bound)
-            };
-            shown.last = Some(report);
-            shown.epochs.extend(epoch);
+            shown.add(report, epoch);
             None
         }
         Err(e) => {
@@ -361,127 +325,4 @@ fn advance(lockstep: &mut Lockstep, shown: &mut Shown, out: &Outbox) -> Option<N
             }
         }
     }
-}
-
-/// The page's view of the run now.
-fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode: Mode) -> Value {
-    let r = lockstep.result();
-    let steps = r.steps;
-    let now = Instant::now();
-    let seconds = now.duration_since(shown.frame_at).as_secs_f64();
-    shown.steps_per_second = match mode {
-        Mode::Paused => 0.0,
-        _ if seconds > 0.0 => (steps - shown.steps_at_frame) as f64 / seconds,
-        _ => shown.steps_per_second,
-    };
-    shown.steps_at_frame = steps;
-    shown.frame_at = now;
-    // As `compare` decides: a divergence, else the first disagreement, else PASS.
-    let (verdict, message) = match (&shown.stopped, &r.first_disagreement) {
-        (Some((v, m)), _) => (*v, Some(m.clone())),
-        (None, Some(d)) => (Verdict::Fail, Some(d.to_string())),
-        (None, None) => (Verdict::Pass, None),
-    };
-    let worst = json!({
-        "err_bound": finite_or_null(r.max_err_bound),
-        "at": (!r.max_err_bound_at.is_empty()).then_some(&r.max_err_bound_at),
-        "grad_rel_err": r.max_grad_rel_err,
-        "drift": r.max_drift,
-        "ambiguous_units": r.ambiguous_units,
-        "bit_identical": r.bit_identical,
-    });
-    let epoch = lockstep.epochs_done();
-    let in_epoch = lockstep.steps_into_epoch();
-    let (manual, burn) = lockstep.twins();
-    let (boundary, units) = match (&shown.stopped, &shown.views) {
-        (Some((Verdict::Diverged, _)), Some(views)) => views.clone(),
-        _ => {
-            let views = (rasters.boundary(manual, burn), rasters.units(manual));
-            shown.views = Some(views.clone());
-            views
-        }
-    };
-    json!({
-        "type": "frame",
-        "running": mode != Mode::Paused,
-        "step": steps,
-        "epoch": epoch,
-        "steps_in_epoch": in_epoch,
-        "steps_per_second": shown.steps_per_second,
-        "last": shown.last.as_ref().map(|r| json!({
-            "loss_burn": r.loss_burn,
-            "loss_manual": r.loss_manual,
-            "err_bound": finite_or_null(r.err_bound),
-            "grad_rel_err": r.grad_rel_err,
-            "drift": r.drift,
-            "ambiguous_units": r.ambiguous_units,
-            "bit_identical": r.bit_identical,
-        })),
-        "window_err_bound": finite_or_null(shown.window_err_bound),
-        "worst": worst,
-        "verdict": verdict.name(),
-        "message": message,
-        "epochs": shown.epochs.iter().map(epoch_json).collect::<Vec<_>>(),
-        "boundary": boundary,
-        "neurons": units,
-    })
-}
-
-fn epoch_json(m: &EpochMetrics) -> Value {
-    json!({
-        "epoch": m.epoch,
-        "loss_manual": m.loss_manual,
-        "loss_burn": m.loss_burn,
-        "test_loss_manual": m.test_loss_manual,
-        "test_loss_burn": m.test_loss_burn,
-        "train_acc_manual": m.train_acc_manual,
-        "train_acc_burn": m.train_acc_burn,
-        "test_acc_manual": m.test_acc_manual,
-        "test_acc_burn": m.test_acc_burn,
-        "err_bound": finite_or_null(m.err_bound),
-        "max_err_bound": finite_or_null(m.max_err_bound),
-    })
-}
-
-/// JSON has no NaN or infinity.
-fn finite_or_null(v: f64) -> Value {
-    if v.is_finite() { json!(v) } else { Value::Null }
-}
-
-/// The config and the burn twin's current parameters; the config's epochs are the epochs ended,
-/// so `compare --config` on it trains to the same point.
-fn export(config: &Config, lockstep: &Lockstep) -> Value {
-    let epochs = lockstep.epochs_done();
-    let precision = config.compare.precision;
-    let safetensors = lockstep
-        .burn_params()
-        .to_safetensors(precision)
-        .map(|b| STANDARD.encode(b))
-        .unwrap_or_default();
-    json!({
-        "type": "export",
-        "name": RUN_NAME,
-        "epochs": epochs,
-        "steps": lockstep.result().steps,
-        "toml": export_toml(config, epochs.max(1)),
-        "safetensors": safetensors,
-    })
-}
-
-/// The run's config file, with `epochs` epochs.
-fn export_toml(config: &Config, epochs: usize) -> String {
-    let mut config = config.clone();
-    config.train.epochs = epochs;
-    let csv = match &config.data.path {
-        Some(p) => format!(
-            "# Trained on the uploaded file {:?}: put it next to this file.\n",
-            p.display().to_string()
-        ),
-        None => String::new(),
-    };
-    let body = toml::to_string(&config).unwrap_or_default();
-    format!(
-        "# Exported from the mlp2d playground. `mlp2d compare --config {RUN_NAME}.toml` trains the\n\
-         # same run, step for step, to epoch {epochs}.\n{csv}{body}"
-    )
 }

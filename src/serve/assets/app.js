@@ -1287,7 +1287,12 @@ function epochRange(points) {
 }
 
 function drawLossChart() {
-  const pts = downsample(state.epochs);
+  // Epoch 0 is the initial parameters' training loss (from `ready`), as in compare's loss.png.
+  const initial = state.ready && state.ready.initial
+    ? [{ epoch: 0, loss_burn: state.ready.initial.loss_burn, loss_manual: state.ready.initial.loss_manual,
+         test_loss_burn: null, test_loss_manual: null }]
+    : [];
+  const pts = downsample(state.epochs.length ? initial.concat(state.epochs) : []);
   const series = (key, colour, dash) => ({ colour, dash, points: pts.map((e) => [e.epoch, e[key]]) });
   const values = [];
   for (const e of pts) values.push(e.loss_burn, e.loss_manual, e.test_loss_burn, e.test_loss_manual);
