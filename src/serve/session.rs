@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde::Deserialize;
@@ -36,8 +36,10 @@ pub enum Command {
     Export,
 }
 
-/// About 20 frames a second while something changes.
+/// About 20 frames a second while something changes; for big nets, whose frames cost more,
+/// at most a quarter of the time goes to frames.
 const FRAME_INTERVAL: Duration = Duration::from_millis(50);
+const FRAME_SHARE: u32 = 4;
 
 /// Messages to the page, as JSON text. Replies always arrive; frames are skipped when the page
 /// falls behind (the next one carries the epochs the skipped ones had).
@@ -223,13 +225,14 @@ fn drive(
             };
         }
     };
-    let rasters = Rasters::new(prepared, &config.model.hidden);
+    let rasters = Rasters::new(prepared, &initial.sizes());
     if !out.reply(messages::ready(&lockstep, config, prepared, &rasters)) {
         return Next::Quit;
     }
     let mut mode = Mode::Paused;
     let mut shown = Shown::new();
     let mut force_frame = true;
+    let mut frame_interval = FRAME_INTERVAL;
     loop {
         let command = if mode == Mode::Paused && !force_frame {
             match commands.recv_timeout(Duration::from_secs(1)) {
@@ -291,8 +294,10 @@ fn drive(
                 force_frame = true;
             }
         }
-        if force_frame || shown.frame_at.elapsed() >= FRAME_INTERVAL {
+        if force_frame || shown.frame_at.elapsed() >= frame_interval {
+            let started = Instant::now();
             let message = messages::frame(&mut lockstep, &mut shown, &rasters, mode);
+            frame_interval = FRAME_INTERVAL.max(started.elapsed() * FRAME_SHARE);
             match out.frame(message) {
                 Ok(true) => {
                     shown.sent();

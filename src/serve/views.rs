@@ -13,8 +13,12 @@ use crate::metrics::argmax;
 use crate::plot::BoundaryGrid;
 use crate::twins::ManualNet;
 
-/// Cells per side of the boundary raster and of each unit's map.
+/// Cells per side of the boundary raster (fewer for big nets, whose every cell costs a forward
+/// pass of both twins) and of each unit's map.
 const BOUNDARY_CELLS: usize = 64;
+const BOUNDARY_CELLS_BIG_NET: usize = 32;
+/// Parameters from which a net counts as big.
+const BIG_NET: usize = 50_000;
 const UNIT_CELLS: usize = 24;
 /// Per-unit maps for nets with at most this many hidden units in all.
 pub const MAX_UNITS_SHOWN: usize = 64;
@@ -28,10 +32,17 @@ pub struct Rasters {
 }
 
 impl Rasters {
-    pub fn new(prepared: &Prepared, hidden: &[usize]) -> Rasters {
+    pub fn new(prepared: &Prepared, sizes: &[usize]) -> Rasters {
+        let hidden = &sizes[1..sizes.len() - 1];
         let shown = hidden.iter().sum::<usize>() <= MAX_UNITS_SHOWN && !hidden.is_empty();
+        let parameters: usize = sizes.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
+        let cells = if parameters > BIG_NET {
+            BOUNDARY_CELLS_BIG_NET
+        } else {
+            BOUNDARY_CELLS
+        };
         Rasters {
-            boundary: BoundaryGrid::with_cells(prepared, BOUNDARY_CELLS),
+            boundary: BoundaryGrid::with_cells(prepared, cells),
             units: shown.then(|| BoundaryGrid::with_cells(prepared, UNIT_CELLS)),
         }
     }
