@@ -110,34 +110,15 @@ fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
 /// `limit` is given.
 pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
     let mut rng = run_rng(seed, run);
-    let kinds = [
-        DataKind::Moons,
-        DataKind::Circles,
-        DataKind::Blobs,
-        DataKind::Grid,
-        DataKind::Spiral,
-        DataKind::Xor,
-        DataKind::GaussianQuantiles,
-        DataKind::Iris,
-    ];
+    // Every kind but csv (no file to read).
+    let kinds = &DataKind::ALL[..DataKind::ALL.len() - 1];
     let kind = kinds[rng.gen_range(0..kinds.len())];
     let samples = log_uniform(&mut rng, 20.0, 2000.0).round() as usize;
     let noise = (rng.gen_range(0.0..0.3f64) * 1000.0).round() / 1000.0;
     let classes = rng.gen_range(2..=5usize);
     let mut data = DataConfig {
-        kind,
-        samples: None,
-        noise: None,
-        factor: None,
-        centers: None,
-        cluster_std: None,
-        classes: None,
-        rows: None,
-        cols: None,
-        layout: None,
-        path: None,
         test_fraction: 0.2,
-        shuffle: true,
+        ..DataConfig::of_kind(kind)
     };
     match kind {
         DataKind::Moons | DataKind::Circles | DataKind::Xor => {

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use common::browser::Browser;
 use common::server::Server;
-use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -151,22 +150,8 @@ fn the_playground_works_in_a_browser() {
         .expect("#loss-burn has data-value")
         .parse()
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("playground.toml");
-    std::fs::write(&config, export["toml"].as_str().unwrap()).unwrap();
-    let out = dir.path().join("run");
-    common::ok(
-        common::bin()
-            .args(["compare", "--quiet", "--config"])
-            .arg(&config)
-            .arg("--out")
-            .arg(&out),
-    );
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    let mut reader = csv::Reader::from_path(out.join("metrics.csv")).unwrap();
-    let rows: Vec<std::collections::HashMap<String, String>> =
-        reader.deserialize().map(|r| r.unwrap()).collect();
+    let (dir, out, rows) = common::server::compare_export(export["toml"].as_str().unwrap());
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert_eq!(rows.len() as u64, epochs, "{summary}");
     let from_compare: f64 = rows.last().unwrap()["loss_burn"].parse().unwrap();
     assert_eq!(shown, from_compare, "the page's loss after {epochs} epochs");

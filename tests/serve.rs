@@ -23,11 +23,6 @@ fn train_epochs(s: &mut Session, epochs: usize) -> Vec<Value> {
     seen
 }
 
-fn metrics_csv(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).expect("metrics.csv");
-    reader.deserialize().map(|r| r.expect("a row")).collect()
-}
-
 #[test]
 fn a_session_trains_exactly_as_compare_does_on_its_export() {
     let server = Server::start(&[]);
@@ -51,18 +46,7 @@ fn a_session_trains_exactly_as_compare_does_on_its_export() {
     let export = s.reply();
     assert_eq!(export["type"], "export", "{export}");
     assert_eq!(export["epochs"], 3);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("playground.toml");
-    std::fs::write(&config, export["toml"].as_str().unwrap()).unwrap();
-    let out = dir.path().join("run");
-    common::ok(
-        common::bin()
-            .args(["compare", "--quiet", "--config"])
-            .arg(&config)
-            .arg("--out")
-            .arg(&out),
-    );
-    let rows = metrics_csv(&out.join("metrics.csv"));
+    let (_dir, out, rows) = common::server::compare_export(export["toml"].as_str().unwrap());
     assert_eq!(rows.len(), 3);
     for (row, e) in rows.iter().zip(&epochs) {
         for key in [

@@ -50,6 +50,19 @@ pub enum DataKind {
 }
 
 impl DataKind {
+    /// Every kind, generators first, in the order the docs list them.
+    pub const ALL: [DataKind; 9] = [
+        DataKind::Moons,
+        DataKind::Circles,
+        DataKind::Blobs,
+        DataKind::Grid,
+        DataKind::Spiral,
+        DataKind::Xor,
+        DataKind::GaussianQuantiles,
+        DataKind::Iris,
+        DataKind::Csv,
+    ];
+
     /// The name in configs and output (`gaussian_quantiles`, …).
     pub fn name(self) -> &'static str {
         match self {

@@ -22,19 +22,6 @@ pub const LIMITS: Limits = Limits {
     max_upload_bytes: 10 * 1024 * 1024,
 };
 
-/// Every data kind, in the order the page lists them.
-pub const KINDS: [DataKind; 9] = [
-    DataKind::Moons,
-    DataKind::Circles,
-    DataKind::Blobs,
-    DataKind::Grid,
-    DataKind::Spiral,
-    DataKind::Xor,
-    DataKind::GaussianQuantiles,
-    DataKind::Iris,
-    DataKind::Csv,
-];
-
 /// The name every playground run has (and its export's file names).
 pub const RUN_NAME: &str = "playground";
 
@@ -182,7 +169,7 @@ fn without_nulls(mut v: Value) -> Value {
 
 /// What `hello` tells the page: limits, each kind's keys and defaults, and the default settings.
 pub fn hello() -> Value {
-    let kinds: Map<String, Value> = KINDS
+    let kinds: Map<String, Value> = DataKind::ALL
         .iter()
         .map(|&kind| {
             let filled = without_nulls(

@@ -206,3 +206,28 @@ pub fn small_moons() -> Value {
         "compare": {"precision": "f64", "backend": "flex"},
     })
 }
+
+/// `mlp2d compare` on an exported config (in a fresh folder); the folder (kept alive by the
+/// returned guard) and metrics.csv's rows.
+pub fn compare_export(
+    toml: &str,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Vec<std::collections::HashMap<String, String>>,
+) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = dir.path().join("playground.toml");
+    std::fs::write(&config, toml).expect("the config is written");
+    let out = dir.path().join("run");
+    super::ok(
+        super::bin()
+            .args(["compare", "--quiet", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&out),
+    );
+    let mut reader = csv::Reader::from_path(out.join("metrics.csv")).expect("metrics.csv");
+    let rows = reader.deserialize().map(|r| r.expect("a row")).collect();
+    (dir, out, rows)
+}
