@@ -419,7 +419,7 @@ impl<'a> Lockstep<'a> {
 }
 
 /// The worst of each measure within one epoch.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct EpochWorst {
     grad_rel_err: f64,
     drift: f64,

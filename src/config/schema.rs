@@ -282,9 +282,50 @@ pub(super) fn did_you_mean(given: &str, valid: &[&str]) -> String {
     let limit = (given.chars().count() / 3).max(2);
     valid
         .iter()
-        .map(|v| (super::edit_distance(&given_lower, &v.to_lowercase()), *v))
+        .map(|v| (edit_distance(&given_lower, &v.to_lowercase()), *v))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, v)| format!(", did you mean `{v}`?"))
         .unwrap_or_default()
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`; the swap
+/// counts once because it is the commonest typo (`nosie`).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // d[i][j]: distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_a_swap_once() {
+        assert_eq!(edit_distance("nosie", "noise"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("epoch", "epochs"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }
