@@ -6,7 +6,9 @@
 //! compiled into the binary (`assets/fonts/`): labels render on machines without any fonts.
 
 mod boundary;
+mod chart;
 mod curves;
+mod init;
 mod plane;
 
 use std::path::Path;
@@ -18,7 +20,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 pub use boundary::{BoundaryGrid, BoundaryStats, RASTER, boundary_png, dataset_png};
-pub use curves::{AgreementLine, InitCurve, init_png, loss_png};
+pub use curves::{AgreementLine, loss_png};
+pub use init::{InitCurve, init_png};
 pub use plane::Plane;
 
 use crate::data::Dataset;
