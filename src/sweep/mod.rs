@@ -1,0 +1,146 @@
+//! `mlp2d sweep`: random problems, each trained a few hundred steps in lockstep under the gate.
+//!
+//! Run `r` of a sweep with seed `s` is drawn from its own generator, seeded by `(s, r)` alone, so
+//! a row depends on nothing else: shards (`--shard K/N` takes the runs with `r mod N = K − 1`)
+//! can run on different machines and their rows together equal the unsharded sweep's.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, bail};
+
+use crate::compare::{Settings, train_lockstep};
+use crate::config::Config;
+use crate::data::{layer_sizes, prepare};
+use crate::divergence::Diverged;
+use crate::metrics::Verdict;
+use crate::output::{prepare_dir, write_atomic};
+use crate::params::Params;
+
+mod problem;
+mod rows;
+
+pub use problem::{config_toml, problem};
+pub use rows::{SweepRow, read_rows, rows_csv, same_row};
+
+/// `--shard K/N`: this process runs the runs with `r mod N = K − 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("--shard takes K/N with 1 <= K <= N, e.g. 2/3; got {s:?}");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if n == 0 || k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { index: k, count: n })
+    }
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 1, count: 1 };
+
+    pub fn takes(&self, run: usize) -> bool {
+        run % self.count == self.index - 1
+    }
+}
+
+/// Trains one problem in lockstep and records the verdict.
+pub fn run_one(seed: u64, run: usize, limit: Option<f64>) -> Result<(SweepRow, Config)> {
+    let config = problem(seed, run, limit);
+    config
+        .validate()
+        .with_context(|| format!("run {run}: the generated config is invalid"))?;
+    let prepared = prepare(&config)?;
+    let sizes = layer_sizes(&config, &prepared);
+    let initial = Params::init(&sizes, config.model.init, config.seed);
+    let settings = Settings::of(&config);
+    let (result, diverged) =
+        match train_lockstep(&prepared, &initial, &config.train, settings, |_| {}) {
+            Ok(r) => (r, None),
+            Err(e) => match e.downcast::<Diverged>() {
+                Ok(d) => (*d.partial, Some(d.message)),
+                Err(e) => return Err(e),
+            },
+        };
+    let row = rows::row(seed, run, &config, &prepared.raw.classes, &result, diverged);
+    Ok((row, config))
+}
+
+/// What `mlp2d sweep` was asked to do.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    pub runs: usize,
+    pub seed: u64,
+    pub shard: Shard,
+    pub out: PathBuf,
+    pub threads: usize,
+    pub quiet: bool,
+    /// Overrides `err_bound_limit` (for experiments; the default is the gate's).
+    pub limit: Option<f64>,
+}
+
+/// Runs the shard's problems on `threads` workers; writes `out/sweep.csv` (rows in run order)
+/// and `out/run-{r}.toml` for every failing run. Returns the rows.
+pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
+    if opts.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    prepare_dir(&opts.out)?;
+    let todo: Vec<usize> = (0..opts.runs).filter(|&r| opts.shard.takes(r)).collect();
+    let next = AtomicUsize::new(0);
+    let rows: Mutex<Vec<(SweepRow, Config)>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let bar = crate::progress::count_bar("sweep", todo.len(), opts.quiet);
+    std::thread::scope(|scope| {
+        for _ in 0..opts.threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    if crate::interrupt::requested() {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&run) = todo.get(i) else { return };
+                    match run_one(opts.seed, run, opts.limit) {
+                        Ok(done) => rows.lock().expect("no worker panics").push(done),
+                        Err(e) => errors
+                            .lock()
+                            .expect("no worker panics")
+                            .push(format!("run {run}: {e:#}")),
+                    }
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    if crate::interrupt::requested() {
+        return Err(crate::interrupt::Interrupted { epoch: 0, step: 0 }.into());
+    }
+    if let Some(e) = errors.into_inner().expect("no worker panics").first() {
+        bail!("{e}");
+    }
+    let mut done = rows.into_inner().expect("no worker panics");
+    done.sort_by_key(|(r, _)| r.run);
+    for (row, config) in &done {
+        if row.verdict == Verdict::Fail {
+            write_atomic(
+                &opts.out.join(format!("run-{}.toml", row.run)),
+                config_toml(config)?.as_bytes(),
+            )?;
+        }
+    }
+    let rows: Vec<SweepRow> = done.into_iter().map(|(r, _)| r).collect();
+    write_atomic(&opts.out.join("sweep.csv"), &rows_csv(&rows)?)?;
+    Ok(rows)
+}
