@@ -1005,6 +1005,9 @@ function boundaryImage(b, classes) {
   return { canvas: off, cls, conf, n };
 }
 
+/** The training and test points, drawn once per run, size and checkbox state. */
+let pointsLayer = null;
+
 function drawBoundary() {
   const cv = $("boundary");
   const { ctx, w, h } = fitCanvas(cv);
@@ -1028,7 +1031,7 @@ function drawBoundary() {
   if (f && f.boundary) {
     raster = boundaryImage(f.boundary, ready.classes);
     ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
+    ctx.imageSmoothingQuality = "medium";
     ctx.drawImage(raster.canvas, box.x, box.y, size, size);
   }
   drawOutputUnits(raster, ready.classes);
@@ -1043,14 +1046,29 @@ function drawBoundary() {
   drawAxes(ctx, box, plane, px, py);
   const many = ready.train.length + ready.test.length > 3000;
   const radius = many ? 2.2 : 3.4;
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(box.x, box.y, size, size);
-  ctx.clip();
-  for (const [x, y, c] of ready.train) drawPoint(ctx, px(x), py(y), radius, classColour(c), false);
-  if ($("show-test").checked) {
-    for (const [x, y, c] of ready.test) drawPoint(ctx, px(x), py(y), radius + 0.6, classColour(c), true);
+  // The points change only with the run, the size or the test checkbox: drawn once into a
+  // layer and copied onto every frame (a thousand arcs per frame cost more than the rest).
+  const showTest = $("show-test").checked;
+  const dpr = window.devicePixelRatio || 1;
+  const key = `${w}x${h}@${dpr}/${showTest}`;
+  if (!pointsLayer || pointsLayer.ready !== ready || pointsLayer.key !== key) {
+    const layer = document.createElement("canvas");
+    layer.width = cv.width;
+    layer.height = cv.height;
+    const lc = layer.getContext("2d");
+    lc.setTransform(dpr, 0, 0, dpr, 0, 0);
+    lc.beginPath();
+    lc.rect(box.x, box.y, size, size);
+    lc.clip();
+    for (const [x, y, c] of ready.train) drawPoint(lc, px(x), py(y), radius, classColour(c), false);
+    if (showTest) {
+      for (const [x, y, c] of ready.test) drawPoint(lc, px(x), py(y), radius + 0.6, classColour(c), true);
+    }
+    pointsLayer = { ready, key, canvas: layer };
   }
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(pointsLayer.canvas, 0, 0);
   ctx.restore();
 }
 
