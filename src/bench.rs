@@ -166,7 +166,7 @@ pub fn time_per_step(budget: Duration, mut step: impl FnMut()) -> Duration {
 
 /// One line of the table, one JSON object with `--json`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Row {
+pub struct BenchRow {
     /// `manual` (hand-written), `burn-ndarray` or `burn-flex`.
     pub twin: &'static str,
     /// The burn backend (`ndarray` or `flex`); `none` for the hand-written twin.
@@ -288,14 +288,19 @@ fn measured_matmul<T: Scalar>() -> f64 {
 }
 
 /// Times every case in both precisions for the chosen twins, `budget` per row.
-pub fn run(which: Which, backends: &[Backend], budget: Duration, peak: &Peak) -> Result<Vec<Row>> {
+pub fn run(
+    which: Which,
+    backends: &[Backend],
+    budget: Duration,
+    peak: &Peak,
+) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     for case in &CASES {
         for precision in [Precision::F32, Precision::F64] {
             let mut row = |twin, backend: &'static str, per_step: Duration| {
                 let us = per_step.as_secs_f64() * 1e6;
                 let flop = case.flops_per_step();
-                rows.push(Row {
+                rows.push(BenchRow {
                     twin,
                     backend,
                     hidden: case.hidden.to_vec(),
@@ -344,7 +349,7 @@ pub fn run(which: Which, backends: &[Backend], budget: Duration, peak: &Peak) ->
 }
 
 /// The rows as a table, with the machine and the FLOP count above it.
-pub fn table(rows: &[Row], peak: &Peak) -> String {
+pub fn table(rows: &[BenchRow], peak: &Peak) -> String {
     let mut out = format!("{}\n{FLOP_FORMULA}\n\n", peak.text());
     out.push_str(&format!(
         "{:<13} {:<14} {:<4} {:>12} {:>14} {:>10} {:>8}\n",

@@ -169,19 +169,26 @@ impl BurnTwin {
     }
 
     fn read_grads(&self, grads: &burn::tensor::Gradients) -> Params {
+        self.per_layer(|l| {
+            let weight = l.weight.grad(grads).expect("weight takes part in the loss");
+            let bias = l.bias.as_ref().and_then(|b| b.grad(grads));
+            (weight, bias.expect("bias takes part in the loss"))
+        })
+    }
+
+    /// Plain values of a weight and a bias tensor read from every layer.
+    fn per_layer(&self, read: impl Fn(&Linear) -> (Tensor<2>, Tensor<1>)) -> Params {
         Params {
             layers: self
                 .model
                 .layers
                 .iter()
-                .map(|l| LayerParams {
-                    weight: to_array2(l.weight.grad(grads).expect("weight takes part in the loss")),
-                    bias: to_array1(
-                        l.bias
-                            .as_ref()
-                            .and_then(|b| b.grad(grads))
-                            .expect("bias takes part in the loss"),
-                    ),
+                .map(|l| {
+                    let (weight, bias) = read(l);
+                    LayerParams {
+                        weight: to_array2(weight),
+                        bias: to_array1(bias),
+                    }
                 })
                 .collect(),
         }
@@ -203,17 +210,10 @@ impl BurnTwin {
 
     /// The current parameters as plain values.
     pub fn params(&self) -> Params {
-        Params {
-            layers: self
-                .model
-                .layers
-                .iter()
-                .map(|l| LayerParams {
-                    weight: to_array2(l.weight.val()),
-                    bias: to_array1(l.bias.as_ref().expect("layers have a bias").val()),
-                })
-                .collect(),
-        }
+        self.per_layer(|l| {
+            let bias = l.bias.as_ref().expect("layers have a bias");
+            (l.weight.val(), bias.val())
+        })
     }
 
     /// The loss on a data set, on the backend without autodiff: an evaluation builds no graph

@@ -4,7 +4,7 @@ use crate::metrics::RunResult;
 use crate::params::{Params, tensor_name};
 
 /// A run whose loss or gradients became NaN or infinite, or whose loss grew more than
-/// [`LOSS_BLOWUP`] times: the error [`train_lockstep`] returns
+/// [`LOSS_BLOWUP`] times: the error a [`crate::lockstep::Lockstep`] step or epoch returns
 /// then (inside an `anyhow::Error`; `downcast_ref::<Diverged>()` finds it), with the epochs
 /// completed before the step that diverged. Its message names the step, the twin and the tensor.
 #[derive(Debug)]

@@ -14,7 +14,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::manual::Scalar;
+use crate::scalar::Scalar;
 
 /// `a·b` as a new array (`a: [m, k]`, `b: [k, n]`), any strides.
 pub fn product_new(a: ArrayView2<f64>, b: ArrayView2<f64>) -> ndarray::Array2<f64> {

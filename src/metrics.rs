@@ -155,6 +155,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The rule every report follows: a divergence, else a disagreement, else PASS.
+    pub fn of(diverged: bool, passed: bool) -> Verdict {
+        if diverged {
+            Verdict::Diverged
+        } else if passed {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",

@@ -6,11 +6,10 @@
 //! `cargo test --release mutation -- --nocapture` prints the table in README, "How agreement is
 //! judged".
 
-use crate::compare::{Settings, train_lockstep};
 use crate::config::{Backend, Config, Init, Precision};
 use crate::manual::mutant::{self, Mutant};
 use crate::metrics::RunResult;
-use crate::params::Params;
+use crate::run_setup::RunSetup;
 
 const STRUCTURAL: [(Mutant, &str); 7] = [
     (Mutant::MissingMean, "missing 1/n"),
@@ -57,17 +56,7 @@ learning_rate = 0.05
 }
 
 fn run(config: &Config) -> RunResult {
-    let prepared = crate::data::prepare(config).unwrap();
-    let sizes = crate::data::layer_sizes(config, &prepared);
-    let initial = Params::init(&sizes, config.model.init, config.seed);
-    train_lockstep(
-        &prepared,
-        &initial,
-        &config.train,
-        Settings::of(config),
-        |_| {},
-    )
-    .unwrap()
+    RunSetup::new(config, None).unwrap().train(|_| {}).unwrap()
 }
 
 fn settings() -> Vec<(Precision, Backend)> {
@@ -97,7 +86,7 @@ fn mutation_every_structural_mistake_fails_in_the_first_epoch_by_a_wide_margin()
     for (m, name) in STRUCTURAL {
         for (p, b) in settings() {
             let config = config(p, b);
-            let limit = config.compare.tolerances().err_bound_limit;
+            let limit = crate::agreement::Tolerances::of(&config.compare).err_bound_limit;
             let r = mutant::with(m, || run(&config));
             let d = r
                 .first_disagreement

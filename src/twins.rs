@@ -1,6 +1,8 @@
 //! The twins as the harness, the pictures and `grads` build them: the hand-written twin behind
 //! plain values in the run's precision, and the burn twin on the run's backend.
 
+use std::ops::Range;
+
 use ndarray::{Array2, s};
 
 use anyhow::Result;
@@ -86,24 +88,46 @@ pub fn burn_twin(params: &Params, precision: Precision, backend: Backend) -> Res
 /// the data. Splits this small or smaller run in one piece, exactly as a single batch.
 pub const EVAL_CHUNK: usize = 8192;
 
-/// The mean loss over all rows, from `loss` evaluated piece by piece (each piece's mean weighted
-/// by its rows).
+/// `eval` on each piece of at most [`EVAL_CHUNK`] rows in order, given the piece and its rows;
+/// a split that small is one piece, passed as it is.
+fn per_piece<R>(
+    x: &Array2<f64>,
+    mut eval: impl FnMut(&Array2<f64>, Range<usize>) -> R,
+) -> Vec<(R, usize)> {
+    let n = x.nrows();
+    if n <= EVAL_CHUNK {
+        return vec![(eval(x, 0..n), n)];
+    }
+    (0..n)
+        .step_by(EVAL_CHUNK)
+        .map(|start| {
+            let end = (start + EVAL_CHUNK).min(n);
+            let piece = x.slice(s![start..end, ..]).to_owned();
+            (eval(&piece, start..end), end - start)
+        })
+        .collect()
+}
+
+/// The mean over all rows of the pieces' means, each weighted by its rows; one piece's mean as
+/// it is.
+fn weighted_mean(means: impl IntoIterator<Item = (f64, usize)>, n: usize) -> f64 {
+    let means: Vec<(f64, usize)> = means.into_iter().collect();
+    if let [(mean, _)] = means[..] {
+        return mean;
+    }
+    means
+        .iter()
+        .fold(0.0, |total, &(mean, rows)| total + mean * rows as f64)
+        / n as f64
+}
+
+/// The mean loss over all rows, from `loss` evaluated piece by piece.
 pub fn chunked_loss(
     x: &Array2<f64>,
     y: &[usize],
     mut loss: impl FnMut(&Array2<f64>, &[usize]) -> f64,
 ) -> f64 {
-    let n = x.nrows();
-    if n <= EVAL_CHUNK {
-        return loss(x, y);
-    }
-    let mut total = 0.0;
-    for start in (0..n).step_by(EVAL_CHUNK) {
-        let end = (start + EVAL_CHUNK).min(n);
-        let piece = x.slice(s![start..end, ..]).to_owned();
-        total += loss(&piece, &y[start..end]) * (end - start) as f64;
-    }
-    total / n as f64
+    weighted_mean(per_piece(x, |p, rows| loss(p, &y[rows])), x.nrows())
 }
 
 /// The mean loss and every row's predicted class, from `eval` evaluated piece by piece (as
@@ -113,18 +137,14 @@ pub fn chunked_loss_and_predict(
     y: &[usize],
     mut eval: impl FnMut(&Array2<f64>, &[usize]) -> (f64, Vec<usize>),
 ) -> (f64, Vec<usize>) {
-    let n = x.nrows();
-    if n <= EVAL_CHUNK {
-        return eval(x, y);
-    }
-    let (mut total, mut predicted) = (0.0, Vec::with_capacity(n));
-    for start in (0..n).step_by(EVAL_CHUNK) {
-        let end = (start + EVAL_CHUNK).min(n);
-        let (loss, p) = eval(&x.slice(s![start..end, ..]).to_owned(), &y[start..end]);
-        total += loss * (end - start) as f64;
+    let pieces = per_piece(x, |p, rows| eval(p, &y[rows]));
+    let mut predicted = Vec::with_capacity(x.nrows());
+    let mut means = Vec::with_capacity(pieces.len());
+    for ((loss, p), rows) in pieces {
+        means.push((loss, rows));
         predicted.extend(p);
     }
-    (total / n as f64, predicted)
+    (weighted_mean(means, x.nrows()), predicted)
 }
 
 /// The predicted class of every row, from `predict` evaluated piece by piece.
@@ -132,14 +152,8 @@ pub fn chunked_predict(
     x: &Array2<f64>,
     mut predict: impl FnMut(&Array2<f64>) -> Vec<usize>,
 ) -> Vec<usize> {
-    let n = x.nrows();
-    if n <= EVAL_CHUNK {
-        return predict(x);
-    }
-    let mut out = Vec::with_capacity(n);
-    for start in (0..n).step_by(EVAL_CHUNK) {
-        let end = (start + EVAL_CHUNK).min(n);
-        out.extend(predict(&x.slice(s![start..end, ..]).to_owned()));
-    }
-    out
+    per_piece(x, |p, _| predict(p))
+        .into_iter()
+        .flat_map(|(p, _)| p)
+        .collect()
 }

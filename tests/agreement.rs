@@ -4,10 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use mlp2d::compare::{Settings, train_lockstep};
 use mlp2d::config::{Backend, Config, Precision};
-use mlp2d::data::{layer_sizes, prepare};
-use mlp2d::params::initial_params;
+use mlp2d::run_setup::RunSetup;
 
 fn configs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
@@ -30,12 +28,9 @@ fn check_all(precision: Precision, backend: Backend) {
         let mut config = Config::load(&path).unwrap();
         config.compare.precision = precision;
         config.compare.backend = backend;
-        let prepared = prepare(&config).unwrap();
-        let sizes = layer_sizes(&config, &prepared);
-        let initial = initial_params(&config, &sizes, None).unwrap();
-        let settings = Settings::of(&config);
-        let limit = settings.tolerances.err_bound_limit;
-        let run = train_lockstep(&prepared, &initial, &config.train, settings, |_| {}).unwrap();
+        let setup = RunSetup::new(&config, None).unwrap();
+        let limit = setup.options.tolerances.err_bound_limit;
+        let run = setup.train(|_| {}).unwrap();
         let name = format!(
             "{} ({}, {})",
             path.display(),

@@ -7,7 +7,8 @@ use std::path::Path;
 use common::textbook::{Linear, Relu, softmax_cross_entropy};
 use mlp2d::config::{Backend, Config, Precision};
 use mlp2d::data::prepare;
-use mlp2d::gradcheck::{self, Column, default_numeric_tol, kink_mask, numeric, three_way};
+use mlp2d::grads::numeric::{Column, default_numeric_tol, kink_mask, loss_at, numeric};
+use mlp2d::grads::three_way::{self, TwinJudge, Twins, three_way};
 use mlp2d::metrics::rel_err;
 use mlp2d::params::{LayerParams, Params};
 use ndarray::Array2;
@@ -91,15 +92,15 @@ fn the_three_way_check_catches_a_broken_backward() {
     let config = Config::load(&fixture("config.toml")).unwrap();
     let prepared = prepare(&config).unwrap();
     let params = Params::load(&fixture("params.safetensors"), &SIZES).unwrap();
-    let twins = gradcheck::Twins {
+    let twins = Twins {
         precision: Precision::F64,
         backend: Backend::Flex,
-        limit: config.compare.tolerances().err_bound_limit,
+        limit: mlp2d::agreement::Tolerances::of(&config.compare).err_bound_limit,
     };
     let (x, y) = (&prepared.train.x, &prepared.train.y);
 
-    let good = gradcheck::run(&prepared, &params, twins, 1e-6, 1e-6).unwrap();
-    let judge = gradcheck::TwinJudge {
+    let good = three_way::run(&prepared, &params, twins, 1e-6, 1e-6).unwrap();
+    let judge = TwinJudge {
         scales: &good.scales,
         precision: Precision::F64,
         limit: twins.limit,
@@ -147,7 +148,7 @@ fn numeric_gradients_need_no_twin() {
     let config = Config::load(&fixture("config.toml")).unwrap();
     let prepared = prepare(&config).unwrap();
     let params = Params::load(&fixture("params.safetensors"), &SIZES).unwrap();
-    let loss = gradcheck::loss_at(&params, &prepared.train.x, &prepared.train.y);
+    let loss = loss_at(&params, &prepared.train.x, &prepared.train.y);
     let want = read_tensor(
         &std::fs::read(fixture("expected_grads.safetensors")).unwrap(),
         "loss",

@@ -4,13 +4,15 @@
 
 use std::path::Path;
 
+use mlp2d::agreement::Tolerances;
 use mlp2d::burn_mlp::BurnTwin;
-use mlp2d::compare::{Settings, train_lockstep};
-use mlp2d::config::{Backend, Precision, Tolerances, TrainConfig};
+use mlp2d::config::{Backend, Precision, TrainConfig};
 use mlp2d::data::Prepared;
 use mlp2d::data::{Dataset, Normaliser, read_csv};
+use mlp2d::lockstep::LockstepOptions;
 use mlp2d::metrics::rel_err;
 use mlp2d::params::Params;
+use mlp2d::run_setup::RunSetup;
 use mlp2d::twins::manual_net;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/moons64");
@@ -134,13 +136,19 @@ fn the_harness_reproduces_the_reference_trajectory() {
         learning_rate: 0.05,
         shuffle: false,
     };
-    let settings = Settings {
-        precision: Precision::F64,
-        backend: Backend::default(),
-        tolerances: Tolerances::defaults(Precision::F64),
-        seed: 0,
+    let setup = RunSetup {
+        prepared,
+        sizes: SIZES.to_vec(),
+        initial: params,
+        train,
+        options: LockstepOptions {
+            precision: Precision::F64,
+            backend: Backend::default(),
+            tolerances: Tolerances::defaults(Precision::F64),
+            seed: 0,
+        },
     };
-    let run = train_lockstep(&prepared, &params, &train, settings, |_| {}).unwrap();
+    let run = setup.train(|_| {}).unwrap();
     assert_eq!(run.steps, 12);
     assert!(run.passed(), "{:?}", run.first_disagreement);
     let want_final = load("expected_final.safetensors", &SIZES);

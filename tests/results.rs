@@ -10,7 +10,6 @@ use mlp2d::burn_mlp::BurnTwin;
 use mlp2d::commands::compare::{CompareOptions, compare_all, run_config};
 use mlp2d::config::Config;
 use mlp2d::data::Dataset;
-use mlp2d::data::prepare;
 use mlp2d::divergence::Diverged;
 use mlp2d::plot::{BoundaryGrid, RASTER, boundary_png, plot_dataset};
 use mlp2d::progress::EpochProgress;
@@ -142,24 +141,16 @@ fn the_twins_paint_the_same_boundary_in_f64() {
     for (kind, extra) in [("spiral", "samples = 300\nclasses = 3\n"), ("iris", "")] {
         let text = small(kind, kind, extra, "[16]", "he", 20);
         let config = Config::parse(&text).unwrap();
-        let prepared = prepare(&config).unwrap();
-        let sizes = mlp2d::data::layer_sizes(&config, &prepared);
-        let initial = mlp2d::params::Params::init(&sizes, config.model.init, config.seed);
-        let run = mlp2d::compare::train_lockstep(
-            &prepared,
-            &initial,
-            &config.train,
-            mlp2d::compare::Settings::of(&config),
-            |_| {},
-        )
-        .unwrap();
-        let grid = BoundaryGrid::new(&prepared);
+        let setup = mlp2d::run_setup::RunSetup::new(&config, None).unwrap();
+        let run = setup.train(|_| {}).unwrap();
+        let prepared = &setup.prepared;
+        let grid = BoundaryGrid::new(prepared);
         let p = config.compare.precision;
         let by_manual = manual_net(&run.final_manual, p).predict(&grid.features);
         let by_burn = BurnTwin::with_backend(&run.final_burn, p, config.compare.backend)
             .unwrap()
             .predict(&grid.features);
-        let (png, stats) = boundary_png(&prepared, &grid, &by_manual, &by_burn, kind).unwrap();
+        let (png, stats) = boundary_png(prepared, &grid, &by_manual, &by_burn, kind).unwrap();
         assert_eq!(stats.cells, RASTER * RASTER);
         assert_eq!(
             stats.differ, 0,

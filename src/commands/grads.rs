@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::config::{Backend, Config, Precision};
+use crate::agreement::Tolerances;
+use crate::config::{Backend, CompareConfig, Config, Overrides, Precision};
 use crate::data::{layer_sizes, prepare};
 
 #[derive(clap::Args)]
@@ -20,9 +21,9 @@ pub struct Args {
     /// Also write every column to this safetensors file (`manual.*`, `burn.*`, `numeric.*`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Finite-difference step.
-    #[arg(long, default_value_t = crate::gradcheck::DEFAULT_H)]
-    pub h: f64,
+    /// The finite-difference step h of (L(θ+h) − L(θ−h)) / 2h.
+    #[arg(long, value_name = "H", default_value_t = crate::grads::numeric::DEFAULT_H, allow_negative_numbers = true)]
+    pub step: f64,
     /// Tolerance against the numeric column [default: 1e-6 for f64 twins, 1e-2 for f32].
     #[arg(long)]
     pub numeric_tol: Option<f64>,
@@ -41,14 +42,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut config = Config::load(&args.config)?;
-    if let Some(p) = args.precision {
-        config.compare.precision = p;
-    }
-    if let Some(b) = args.backend {
-        config.compare.backend = b;
-    }
-    if !(args.h.is_finite() && args.h > 0.0) {
-        anyhow::bail!("--h must be a positive number, got {}", args.h);
+    let overrides = Overrides {
+        precision: args.precision,
+        backend: args.backend,
+        ..Overrides::default()
+    };
+    overrides.apply(&mut config);
+    if !(args.step.is_finite() && args.step > 0.0) {
+        anyhow::bail!("--step must be a positive number, got {}", args.step);
     }
     if let Some(out) = &args.out {
         crate::output::check_parent(out)?;
@@ -56,27 +57,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let precision = config.compare.precision;
     let numeric_tol = args
         .numeric_tol
-        .unwrap_or_else(|| crate::gradcheck::default_numeric_tol(precision == Precision::F32));
+        .unwrap_or_else(|| crate::grads::numeric::default_numeric_tol(precision == Precision::F32));
     let prepared = prepare(&config)?;
     let sizes = layer_sizes(&config, &prepared);
     // The same checks as `compare --init`: network size, and values beyond f32 in an f32 run.
     let params = crate::params::initial_params(&config, &sizes, Some(&args.params))?;
     let given = match &args.check {
-        Some(path) => Some(crate::check::load(path, &sizes)?),
+        Some(path) => Some(crate::grads::given::load(path, &sizes)?),
         None => None,
     };
-    let twins = crate::gradcheck::Twins {
+    let twins = crate::grads::three_way::Twins {
         precision,
         backend: config.compare.backend,
-        limit: config.compare.tolerances().err_bound_limit,
+        limit: Tolerances::of(&config.compare).err_bound_limit,
     };
-    let run = crate::gradcheck::run(&prepared, &params, twins, args.h, numeric_tol)?;
+    let run = crate::grads::three_way::run(&prepared, &params, twins, args.step, numeric_tol)?;
     if let Some(out) = &args.out {
         crate::output::write_atomic(out, &run.to_safetensors()?)?;
     }
     let numeric = match given {
         Some(_) => String::new(),
-        None => format!(", numeric in f64 (h = {:e})", args.h),
+        None => format!(", numeric in f64 (h = {:e})", args.step),
     };
     println!(
         "{}: {} training rows, net {sizes:?}, twins in {} (burn on {}){numeric}",
@@ -106,8 +107,8 @@ fn check(
     config: &Config,
     prepared: &crate::data::Prepared,
     params: &crate::params::Params,
-    run: &crate::gradcheck::GradsRun,
-    given: &crate::check::Given,
+    run: &crate::grads::three_way::GradsRun,
+    given: &crate::grads::given::Given,
 ) -> Result<ExitCode> {
     use crate::agreement;
     // Judged in the coarser of the twins' and the file's precision.
@@ -120,13 +121,15 @@ fn check(
     let x_seen = x.mapv(|v| agreement::round_to(v, config.compare.precision));
     let scales = agreement::gradient_scales(&params, &x_seen, y, precision);
     let scales_no_kinks = agreement::gradient_scales_no_kinks(&params, &x_seen, y, precision);
-    let limit = config
-        .compare
-        .err_bound_limit
-        .unwrap_or_else(|| agreement::err_bound_limit(precision));
-    let checked = crate::check::check(
+    // The limit of the precision judged in (the config's own, if it sets one).
+    let limit = Tolerances::of(&CompareConfig {
+        precision,
+        ..config.compare.clone()
+    })
+    .err_bound_limit;
+    let checked = crate::grads::diagnose::check(
         given,
-        &crate::check::Reference {
+        &crate::grads::diagnose::Reference {
             burn_loss: run.burn.loss,
             burn: &run.burn.grads,
             manual_loss: run.manual.loss,

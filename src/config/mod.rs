@@ -164,7 +164,7 @@ pub struct CompareConfig {
     #[serde(default)]
     pub backend: Backend,
     /// The gate: the largest allowed `err_bound` (disagreement in units of the rounding bound,
-    /// see `agreement.rs`). Default: one number per precision, [`crate::agreement::err_bound_limit`].
+    /// see agreement/). Default: the gate's own, one number per precision (agreement/judge.rs).
     pub err_bound_limit: Option<f64>,
     /// An extra gate on the relative error between the hand-written gradient and burn's at
     /// burn's parameters. Default: reported, not checked.
@@ -174,34 +174,28 @@ pub struct CompareConfig {
     pub drift_tol: Option<f64>,
 }
 
-/// The limits in force for a run. `f64::INFINITY` means "measured, not checked".
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Tolerances {
-    pub err_bound_limit: f64,
-    pub grad_tol: f64,
-    pub drift_tol: f64,
+/// Command-line overrides of a config (`compare`, `grads`).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub epochs: Option<usize>,
+    pub precision: Option<Precision>,
+    pub backend: Option<Backend>,
 }
 
-impl Tolerances {
-    /// The defaults of a precision: the `err_bound` gate, and the relative errors reported only
-    /// (they depend on the data and on how the backends order their sums: README, "How
-    /// agreement is judged").
-    pub fn defaults(precision: Precision) -> Self {
-        Tolerances {
-            err_bound_limit: crate::agreement::err_bound_limit(precision),
-            grad_tol: f64::INFINITY,
-            drift_tol: f64::INFINITY,
+impl Overrides {
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(seed) = self.seed {
+            config.seed = seed;
         }
-    }
-}
-
-impl CompareConfig {
-    pub fn tolerances(&self) -> Tolerances {
-        let d = Tolerances::defaults(self.precision);
-        Tolerances {
-            err_bound_limit: self.err_bound_limit.unwrap_or(d.err_bound_limit),
-            grad_tol: self.grad_tol.unwrap_or(d.grad_tol),
-            drift_tol: self.drift_tol.unwrap_or(d.drift_tol),
+        if let Some(epochs) = self.epochs {
+            config.train.epochs = epochs;
+        }
+        if let Some(p) = self.precision {
+            config.compare.precision = p;
+        }
+        if let Some(b) = self.backend {
+            config.compare.backend = b;
         }
     }
 }

@@ -62,9 +62,7 @@ impl<T: Scalar> Mlp<T> {
 
     /// Layer sizes `[c_0, …, c_n]`.
     pub fn sizes(&self) -> Vec<usize> {
-        let mut sizes: Vec<usize> = self.layers.iter().map(|l| l.weight.nrows()).collect();
-        sizes.extend(self.layers.last().map(|l| l.weight.ncols()));
-        sizes
+        crate::params::sizes_of(self.layers.iter().map(|l| l.weight.dim()))
     }
 
     /// The gradients of the last backward pass, under the same layout as the parameters.

@@ -8,8 +8,7 @@ use ndarray::{Array1, Array2};
 use rand_distr::{Distribution, Normal};
 
 mod safetensors;
-pub(crate) use self::safetensors::decode;
-pub use self::safetensors::{Tensor, read_tensor, tensors_to_safetensors};
+pub use self::safetensors::{Tensor, TensorFile, name_list, read_tensor, tensors_to_safetensors};
 
 use crate::config::{Config, Init, Precision};
 use crate::rng::{Stream, rng};
@@ -66,11 +65,7 @@ impl Params {
 
     /// Layer sizes `[c_0, …, c_n]`.
     pub fn sizes(&self) -> Vec<usize> {
-        let mut sizes: Vec<usize> = self.layers.iter().map(|l| l.weight.nrows()).collect();
-        if let Some(last) = self.layers.last() {
-            sizes.push(last.weight.ncols());
-        }
-        sizes
+        sizes_of(self.layers.iter().map(|l| l.weight.dim()))
     }
 
     /// Every tensor with its name: `layers.{i}.weight`, `layers.{i}.bias`, in layer order.
@@ -107,6 +102,18 @@ impl Params {
             .iter()
             .all(|l| l.weight.iter().chain(l.bias.iter()).all(|v| v.is_finite()))
     }
+}
+
+/// Layer sizes `[c_0, …, c_n]` of a net whose weights have these shapes `[c_in, c_out]`.
+pub fn sizes_of(weights: impl IntoIterator<Item = (usize, usize)>) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for (c_in, c_out) in weights {
+        if sizes.is_empty() {
+            sizes.push(c_in);
+        }
+        sizes.push(c_out);
+    }
+    sizes
 }
 
 /// Far above any toy net; the twins hold several copies of every parameter, so a typo of a few

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use ndarray::{Array1, Array2};
+use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
 use super::{LayerParams, Params, tensor_name};
@@ -44,41 +45,27 @@ impl Params {
     }
 
     pub fn from_safetensors(bytes: &[u8], sizes: &[usize]) -> Result<Params> {
-        let file = SafeTensors::deserialize(bytes)
-            .map_err(|e| anyhow::anyhow!("not a safetensors file ({e})"))?;
-        let tensors: HashMap<String, _> = file.tensors().into_iter().collect();
+        let file = TensorFile::parse(bytes)?;
         let read = |name: String, shape: &[usize]| -> Result<Vec<f64>> {
-            let view = tensors.get(&name).with_context(|| {
-                let mut held: Vec<&str> = tensors.keys().map(String::as_str).collect();
-                held.sort_unstable();
+            let (held_shape, values) = file.get(&name)?.with_context(|| {
                 format!(
                     "tensor `{name}` is missing (expected shape {shape:?} for layer sizes {sizes:?}; the file holds {})",
-                    name_list(&held)
+                    name_list(&file.names())
                 )
             })?;
-            if view.shape() != shape {
+            if held_shape != shape {
                 bail!(
-                    "tensor `{name}` has shape {:?}, expected {shape:?} for layer sizes {sizes:?}",
-                    view.shape()
+                    "tensor `{name}` has shape {held_shape:?}, expected {shape:?} for layer sizes {sizes:?}"
                 );
-            }
-            let values = decode(view.dtype(), view.data()).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "tensor `{name}` has dtype {:?}, expected F32 or F64",
-                    view.dtype()
-                )
-            })?;
-            if values.iter().any(|v| !v.is_finite()) {
-                bail!("tensor `{name}` holds NaN or infinite values");
             }
             Ok(values)
         };
         // A layer beyond the network's means the file is for a deeper net: say so rather than
         // silently train a prefix of it.
         let n_layers = sizes.len().saturating_sub(1);
-        let mut extra: Vec<&str> = tensors
-            .keys()
-            .map(String::as_str)
+        let extra: Vec<&str> = file
+            .names()
+            .into_iter()
             .filter(|n| {
                 n.strip_prefix("layers.")
                     .and_then(|rest| rest.split('.').next())
@@ -86,7 +73,6 @@ impl Params {
                     .is_some_and(|i| i >= n_layers)
             })
             .collect();
-        extra.sort_unstable();
         if !extra.is_empty() {
             bail!(
                 "it holds {} beyond the {n_layers} layers of layer sizes {sizes:?}: it is for a different network",
@@ -106,8 +92,53 @@ impl Params {
     }
 }
 
+/// A safetensors file's tensors, each read as f64 values and checked (F32 or F64, finite) when
+/// asked for: what parameter files and gradient files share.
+pub struct TensorFile<'a> {
+    tensors: HashMap<String, TensorView<'a>>,
+}
+
+impl<'a> TensorFile<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let file = SafeTensors::deserialize(bytes)
+            .map_err(|e| anyhow::anyhow!("not a safetensors file ({e})"))?;
+        Ok(TensorFile {
+            tensors: file.tensors().into_iter().collect(),
+        })
+    }
+
+    /// Every tensor's name, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.tensors.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The dtype of `name`, if the file holds it.
+    pub fn dtype(&self, name: &str) -> Option<Dtype> {
+        self.tensors.get(name).map(|v| v.dtype())
+    }
+
+    /// The shape and values of `name` widened to f64; None when the file does not hold it.
+    pub fn get(&self, name: &str) -> Result<Option<(Vec<usize>, Vec<f64>)>> {
+        let Some(view) = self.tensors.get(name) else {
+            return Ok(None);
+        };
+        let values = decode(view.dtype(), view.data()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "tensor `{name}` has dtype {:?}, expected F32 or F64",
+                view.dtype()
+            )
+        })?;
+        if values.iter().any(|v| !v.is_finite()) {
+            bail!("tensor `{name}` holds NaN or infinite values");
+        }
+        Ok(Some((view.shape().to_vec(), values)))
+    }
+}
+
 /// `` `a`, `b`, `c` `` for messages, cut short after a few names.
-fn name_list(names: &[&str]) -> String {
+pub fn name_list(names: &[&str]) -> String {
     const SHOWN: usize = 8;
     if names.is_empty() {
         return "no tensors".to_owned();
@@ -175,7 +206,7 @@ pub fn read_tensor(bytes: &[u8], name: &str) -> Result<Vec<f64>> {
 }
 
 /// The values of an F32 or F64 tensor; None for any other dtype.
-pub(crate) fn decode(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
+fn decode(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
     Some(match dtype {
         Dtype::F32 => data
             .chunks_exact(4)

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::format::{backend, hidden, num, pct};
 use super::runs::{Run, read_metrics_csv};
-use super::table::{backend, hidden, num, pct};
 use crate::output::write_atomic;
 use crate::plot::{InitCurve, init_png};
 

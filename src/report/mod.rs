@@ -2,6 +2,7 @@
 //! summary printed at the end; and (`table`) the results table over many runs.
 
 mod files;
+mod format;
 mod init;
 pub mod runs;
 pub mod sweep;
@@ -132,7 +133,7 @@ impl Summary {
     pub fn new(config: &Config, prepared: &Prepared, sizes: &[usize], run: &RunResult) -> Summary {
         let last = run.metrics.last();
         let get = |f: fn(&EpochMetrics) -> f64| last.map_or(f64::NAN, f);
-        let tol = config.compare.tolerances();
+        let tol = crate::agreement::Tolerances::of(&config.compare);
         Summary {
             name: config.name.clone(),
             data: config.data.kind_name(),
@@ -195,13 +196,7 @@ impl Summary {
 
     /// PASS, FAIL (the twins disagree) or DIVERGED.
     pub fn verdict(&self) -> Verdict {
-        if self.diverged.is_some() {
-            Verdict::Diverged
-        } else if self.passed {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        }
+        Verdict::of(self.diverged.is_some(), self.passed)
     }
 
     /// The exit status `compare` gives this run: 0 pass, 1 the twins disagree, 2 diverged.
@@ -209,22 +204,25 @@ impl Summary {
         self.verdict().exit_status()
     }
 
+    /// The run's name, data, rows, net and precision: the first line of [`Summary::text`].
+    fn headline(&self) -> String {
+        format!(
+            "{}: {} data, {} rows ({} train, {} test), net {:?}, {}",
+            self.name,
+            self.data,
+            self.samples,
+            self.train_samples,
+            self.test_samples,
+            self.sizes,
+            self.precision
+        )
+    }
+
     /// The few lines printed at the end of `compare`.
     pub fn text(&self) -> String {
         let mut s = String::new();
         if let Some(why) = &self.diverged {
-            let _ = writeln!(
-                s,
-                "{}: {} data, {} rows ({} train, {} test), net {:?}, {}, {} epochs planned",
-                self.name,
-                self.data,
-                self.samples,
-                self.train_samples,
-                self.test_samples,
-                self.sizes,
-                self.precision,
-                self.epochs
-            );
+            let _ = writeln!(s, "{}, {} epochs planned", self.headline(), self.epochs);
             if let (Some(m), Some(b)) = (self.initial_loss_manual, self.initial_loss_burn) {
                 let _ = writeln!(
                     s,
@@ -239,14 +237,8 @@ impl Summary {
         let pct = |a: f64| format!("{:.1}%", 100.0 * a);
         let _ = writeln!(
             s,
-            "{}: {} data, {} rows ({} train, {} test), net {:?}, {}, {} epochs = {} steps",
-            self.name,
-            self.data,
-            self.samples,
-            self.train_samples,
-            self.test_samples,
-            self.sizes,
-            self.precision,
+            "{}, {} epochs = {} steps",
+            self.headline(),
             self.epochs,
             self.steps
         );

@@ -10,42 +10,11 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::Summary;
+use super::format::{backend, num, pct, sci};
 use super::init::{init_groups, init_section};
 pub use super::runs::{Run, find_runs, read_metrics_csv, read_summary};
 use crate::metrics::Verdict;
 use crate::output::write_atomic;
-
-pub(super) fn num(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".to_owned()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf" } else { "-inf" }.to_owned()
-    } else if v == 0.0 {
-        "0".to_owned()
-    } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
-        format!("{v:.2e}")
-    } else {
-        format!("{v:.4}")
-    }
-}
-
-pub(super) fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.1}%", 100.0 * v)
-    } else {
-        "n/a".to_owned()
-    }
-}
-
-fn sci(v: f64) -> String {
-    if v == 0.0 {
-        "0".to_owned()
-    } else if v.is_finite() {
-        format!("{v:.1e}")
-    } else {
-        num(v)
-    }
-}
 
 fn per_second(steps: usize, seconds: f64) -> f64 {
     if seconds > 0.0 {
@@ -53,15 +22,6 @@ fn per_second(steps: usize, seconds: f64) -> f64 {
     } else {
         f64::NAN
     }
-}
-
-/// Hidden widths, e.g. `[64, 64, 64]`.
-pub(super) fn hidden(s: &Summary) -> String {
-    let h = s
-        .sizes
-        .get(1..s.sizes.len().saturating_sub(1))
-        .unwrap_or(&[]);
-    format!("{h:?}")
 }
 
 /// `target` relative to `base` with `/` separators, for links in Markdown.
@@ -149,11 +109,6 @@ fn row(s: &Summary) -> [String; 24] {
         },
         s.verdict().to_string(),
     ]
-}
-
-/// The burn twin's backend, or `n/a` for summaries written before it was recorded.
-pub(super) fn backend(s: &Summary) -> &str {
-    s.backend.as_deref().unwrap_or("n/a")
 }
 
 /// One row of `summary.csv`: a run's numbers in full (the header is these names).

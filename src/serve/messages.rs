@@ -8,12 +8,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::session::Mode;
 use super::settings::{self, RUN_NAME};
 use super::views::Rasters;
-use crate::compare::{Lockstep, StepReport};
 use crate::config::Config;
 use crate::data::Prepared;
+use crate::lockstep::{Lockstep, StepReport};
 use crate::metrics::{EpochMetrics, Verdict};
 
 /// A new run: its settings written out, its config, the net's sizes, and the plane with the
@@ -32,7 +31,7 @@ pub fn ready(
         "toml": export_toml(config, 0, 0),
         "sizes": sizes,
         "classes": prepared.raw.classes,
-        "err_bound_limit": config.compare.tolerances().err_bound_limit,
+        "err_bound_limit": crate::agreement::Tolerances::of(&config.compare).err_bound_limit,
         "warnings": prepared.warnings,
         // The training split's loss at the initial parameters: the loss curve's epoch 0.
         "initial": { "loss_burn": r.initial_loss_burn, "loss_manual": r.initial_loss_manual },
@@ -91,6 +90,15 @@ impl Shown {
     }
 }
 
+/// Whether the session is training, as a frame tells the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Paused,
+    Playing,
+    /// Playing until the current epoch ends.
+    ToEpochEnd,
+}
+
 /// The page's view of the run now.
 pub fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode: Mode) -> Value {
     let r = lockstep.result();
@@ -107,8 +115,10 @@ pub fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode
     // As `compare` decides: a divergence, else the first disagreement, else PASS.
     let (verdict, message) = match (&shown.stopped, &r.first_disagreement) {
         (Some((v, m)), _) => (*v, Some(m.clone())),
-        (None, Some(d)) => (Verdict::Fail, Some(d.to_string())),
-        (None, None) => (Verdict::Pass, None),
+        (None, d) => (
+            Verdict::of(false, d.is_none()),
+            d.as_ref().map(|d| d.to_string()),
+        ),
     };
     let worst = json!({
         "err_bound": finite_or_null(r.max_err_bound),

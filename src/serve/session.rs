@@ -11,15 +11,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
-use super::messages::{self, Shown};
+use super::messages::{self, Mode, Shown};
 use super::settings::{self, LIMITS};
 use super::views::Rasters;
-use crate::compare::{Lockstep, Settings};
 use crate::config::{Config, DataKind};
-use crate::data::{Dataset, Prepared, layer_sizes, parse_csv, prepare, prepare_dataset};
+use crate::data::{Dataset, parse_csv, prepare, prepare_dataset};
 use crate::divergence::Diverged;
+use crate::lockstep::Lockstep;
 use crate::metrics::Verdict;
-use crate::params::{Params, initial_params};
+use crate::run_setup::RunSetup;
 
 /// What the page may send (protocol.md).
 #[derive(Debug, Deserialize)]
@@ -168,8 +168,7 @@ fn read_upload(name: &str, text: &str) -> Result<Dataset> {
 /// A run being shown: its config, data and starting point.
 struct Run {
     config: Config,
-    prepared: Prepared,
-    initial: Params,
+    setup: RunSetup,
 }
 
 fn start(config: &Config, uploaded: &Option<(String, Dataset)>) -> Result<Run> {
@@ -178,12 +177,9 @@ fn start(config: &Config, uploaded: &Option<(String, Dataset)>) -> Result<Run> {
         (DataKind::Csv, None) => anyhow::bail!("upload a CSV file first"),
         _ => prepare(config)?,
     };
-    let sizes = layer_sizes(config, &prepared);
-    let initial = initial_params(config, &sizes, None)?;
     Ok(Run {
         config: config.clone(),
-        prepared,
-        initial,
+        setup: RunSetup::with_data(config, prepared, None)?,
     })
 }
 
@@ -195,14 +191,6 @@ enum Next {
     Quit,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Paused,
-    Playing,
-    /// Playing until the current epoch ends.
-    ToEpochEnd,
-}
-
 /// Trains and shows one run until the page asks for another one or goes.
 fn drive(
     run: Run,
@@ -210,12 +198,9 @@ fn drive(
     uploaded: &mut Option<(String, Dataset)>,
     out: &Outbox,
 ) -> Next {
-    let Run {
-        config,
-        prepared,
-        initial,
-    } = &run;
-    let mut lockstep = match Lockstep::new(prepared, initial, &config.train, Settings::of(config)) {
+    let Run { config, setup } = &run;
+    let prepared = &setup.prepared;
+    let mut lockstep = match setup.lockstep() {
         Ok(l) => l,
         Err(e) => {
             return if out.error(format!("{e:#}")) {
@@ -225,7 +210,7 @@ fn drive(
             };
         }
     };
-    let rasters = Rasters::new(prepared, &initial.sizes());
+    let rasters = Rasters::new(prepared, &setup.sizes);
     if !out.reply(messages::ready(&lockstep, config, prepared, &rasters)) {
         return Next::Quit;
     }

@@ -1,6 +1,7 @@
 //! What a frame shows of the nets: the boundary raster (the burn twin's class and confidence,
 //! the cells where the hand-written twin differs) and each hidden unit's output over the plane.
-//! Values in, bytes out: the twins are evaluated by the caller's [`crate::compare::Lockstep`].
+//! Each frame evaluates the twins it is given (the caller's nets, at their current parameters)
+//! over the rasters' cells and turns the results into bytes for the page.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -10,13 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 
-use crate::compare::{Settings, train_lockstep};
 use crate::config::Config;
-use crate::data::{layer_sizes, prepare};
 use crate::divergence::Diverged;
 use crate::metrics::Verdict;
 use crate::output::{prepare_dir, write_atomic};
-use crate::params::Params;
+use crate::run_setup::RunSetup;
 
 mod problem;
 mod rows;
@@ -61,19 +59,16 @@ pub fn run_one(seed: u64, run: usize, limit: Option<f64>) -> Result<(SweepRow, C
     config
         .validate()
         .with_context(|| format!("run {run}: the generated config is invalid"))?;
-    let prepared = prepare(&config)?;
-    let sizes = layer_sizes(&config, &prepared);
-    let initial = Params::init(&sizes, config.model.init, config.seed);
-    let settings = Settings::of(&config);
-    let (result, diverged) =
-        match train_lockstep(&prepared, &initial, &config.train, settings, |_| {}) {
-            Ok(r) => (r, None),
-            Err(e) => match e.downcast::<Diverged>() {
-                Ok(d) => (*d.partial, Some(d.message)),
-                Err(e) => return Err(e),
-            },
-        };
-    let row = rows::row(seed, run, &config, &prepared.raw.classes, &result, diverged);
+    let setup = RunSetup::new(&config, None)?;
+    let (result, diverged) = match setup.train(|_| {}) {
+        Ok(r) => (r, None),
+        Err(e) => match e.downcast::<Diverged>() {
+            Ok(d) => (*d.partial, Some(d.message)),
+            Err(e) => return Err(e),
+        },
+    };
+    let classes = setup.prepared.raw.classes;
+    let row = rows::row(seed, run, &config, &classes, &result, diverged);
     Ok((row, config))
 }
 

@@ -76,7 +76,7 @@ pub(super) fn row(
         steps: r.steps,
         max_err_bound: r.max_err_bound,
         max_err_bound_at: r.max_err_bound_at.clone(),
-        err_bound_limit: config.compare.tolerances().err_bound_limit,
+        err_bound_limit: crate::agreement::Tolerances::of(&config.compare).err_bound_limit,
         ambiguous_units: r.ambiguous_units,
         bit_identical: r.bit_identical && r.steps > 0,
         max_grad_rel_err: r.max_grad_rel_err,

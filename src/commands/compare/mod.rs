@@ -11,14 +11,12 @@ use anyhow::Result;
 pub use all::{compare_all, config_files};
 use pictures::{write_loss_png, write_pictures};
 
-use crate::compare::{Settings, train_lockstep};
-use crate::config::{Backend, Config, Precision};
-use crate::data::{Prepared, layer_sizes, prepare};
+use crate::config::{Backend, Config, Overrides, Precision};
 use crate::divergence::Diverged;
 use crate::output::{prepare_dir, remove_if_empty};
-use crate::params::{Params, initial_params};
 use crate::progress::EpochProgress;
 use crate::report::{Summary, write_diverged, write_run};
+use crate::run_setup::RunSetup;
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["config", "all"])))]
@@ -84,32 +82,6 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Command-line overrides of a config.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub seed: Option<u64>,
-    pub epochs: Option<usize>,
-    pub precision: Option<Precision>,
-    pub backend: Option<Backend>,
-}
-
-impl Overrides {
-    pub fn apply(&self, config: &mut Config) {
-        if let Some(seed) = self.seed {
-            config.seed = seed;
-        }
-        if let Some(epochs) = self.epochs {
-            config.train.epochs = epochs;
-        }
-        if let Some(p) = self.precision {
-            config.compare.precision = p;
-        }
-        if let Some(b) = self.backend {
-            config.compare.backend = b;
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct CompareOptions {
     pub overrides: Overrides,
@@ -152,30 +124,13 @@ pub(super) fn run_loaded(
     opts: &CompareOptions,
     record_divergence: bool,
 ) -> Result<RunOutput> {
-    let mut prepared = prepare(config)?;
-    if config.train.batch_size > prepared.train.x.nrows() {
-        prepared.warnings.push(format!(
-            "batch_size {} is larger than the training split ({} rows): each step uses the whole split",
-            config.train.batch_size,
-            prepared.train.x.nrows()
-        ));
-    }
+    let setup = RunSetup::new(config, opts.init.as_deref())?;
     // Printed here and kept in summary.json.
-    for w in &prepared.warnings {
+    for w in &setup.prepared.warnings {
         eprintln!("warning: {w}");
     }
-    let sizes = layer_sizes(config, &prepared);
-    let initial = initial_params(config, &sizes, opts.init.as_deref())?;
     let created = prepare_dir(out)?;
-    let outcome = train_and_write(
-        config,
-        &prepared,
-        &sizes,
-        &initial,
-        out,
-        opts,
-        record_divergence,
-    );
+    let outcome = train_and_write(config, &setup, out, opts, record_divergence);
     if outcome.is_err() && created {
         remove_if_empty(out);
     }
@@ -185,19 +140,21 @@ pub(super) fn run_loaded(
 /// Trains and writes every result file into `out` (which exists).
 fn train_and_write(
     config: &Config,
-    prepared: &Prepared,
-    sizes: &[usize],
-    initial: &Params,
+    setup: &RunSetup,
     out: &Path,
     opts: &CompareOptions,
     record_divergence: bool,
 ) -> Result<RunOutput> {
     let progress = EpochProgress::new(&config.name, config.train.epochs, opts.quiet);
-    let settings = Settings::of(config);
-    let outcome = train_lockstep(prepared, initial, &config.train, settings, |m| {
-        progress.update(m)
-    });
+    let outcome = setup.train(|m| progress.update(m));
     progress.finish();
+    let RunSetup {
+        prepared,
+        sizes,
+        initial,
+        options,
+        ..
+    } = setup;
     let run = match outcome {
         Ok(run) => run,
         Err(e) => {
@@ -216,7 +173,7 @@ fn train_and_write(
         }
     };
     let mut summary = Summary::new(config, prepared, sizes, &run);
-    let stats = write_pictures(out, &summary, prepared, &run, &settings)?;
+    let stats = write_pictures(out, &summary, prepared, &run, options)?;
     summary.boundary_cells_differ = Some(stats.differ);
     summary.boundary_cells = Some(stats.cells);
     write_run(out, &summary, &run, initial, config)?;

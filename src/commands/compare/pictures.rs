@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::compare::Settings;
 use crate::data::Prepared;
+use crate::lockstep::LockstepOptions;
 use crate::metrics::RunResult;
 use crate::output::write_atomic;
 use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
@@ -32,15 +32,15 @@ pub(super) fn write_pictures(
     summary: &Summary,
     prepared: &Prepared,
     run: &RunResult,
-    settings: &Settings,
+    options: &LockstepOptions,
 ) -> Result<BoundaryStats> {
     let accuracy = match summary.test_accuracy {
         Some(a) => format!("test accuracy {:.1}%", 100.0 * a),
         None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
     };
     let grid = BoundaryGrid::new(prepared);
-    let mut manual = manual_net(&run.final_manual, settings.precision);
-    let burn = burn_twin(&run.final_burn, settings.precision, settings.backend)?;
+    let mut manual = manual_net(&run.final_manual, options.precision);
+    let burn = burn_twin(&run.final_burn, options.precision, options.backend)?;
     let by_manual = chunked_predict(&grid.features, |x| manual.predict(x));
     let by_burn = chunked_predict(&grid.features, |x| burn.predict(x));
     let (png, stats) = boundary_png(

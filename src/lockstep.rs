@@ -17,8 +17,9 @@ use ndarray::Axis;
 use rand::seq::SliceRandom;
 
 use crate::agreement;
+use crate::agreement::Tolerances;
 use crate::burn_mlp::BurnTwin;
-use crate::config::{Backend, Config, Precision, Tolerances, TrainConfig};
+use crate::config::{Backend, Config, Precision, TrainConfig};
 use crate::data::Prepared;
 use crate::divergence::{Diverged, check_loss, check_sane};
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
@@ -28,7 +29,7 @@ use crate::twins::{ManualNet, burn_twin, chunked_loss, chunked_loss_and_predict,
 
 /// How a lockstep run is checked, and where the burn twin runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Settings {
+pub struct LockstepOptions {
     pub precision: Precision,
     pub backend: Backend,
     pub tolerances: Tolerances,
@@ -36,13 +37,13 @@ pub struct Settings {
     pub seed: u64,
 }
 
-impl Settings {
+impl LockstepOptions {
     /// A config's precision, backend, limits and seed.
-    pub fn of(config: &Config) -> Settings {
-        Settings {
+    pub fn of(config: &Config) -> LockstepOptions {
+        LockstepOptions {
             precision: config.compare.precision,
             backend: config.compare.backend,
-            tolerances: config.compare.tolerances(),
+            tolerances: Tolerances::of(&config.compare),
             seed: config.seed,
         }
     }
@@ -74,7 +75,7 @@ pub struct StepReport {
 pub struct Lockstep<'a> {
     prepared: &'a Prepared,
     train: TrainConfig,
-    settings: Settings,
+    settings: LockstepOptions,
     manual: Box<dyn ManualNet>,
     probe: Box<dyn ManualNet>,
     burn: BurnTwin,
@@ -99,7 +100,7 @@ impl<'a> Lockstep<'a> {
         prepared: &'a Prepared,
         initial: &Params,
         train: &TrainConfig,
-        settings: Settings,
+        settings: LockstepOptions,
     ) -> Result<Self> {
         let precision = settings.precision;
         let initial = initial.rounded(precision);
@@ -200,7 +201,7 @@ impl<'a> Lockstep<'a> {
     /// One step on the training rows `batch`: both twins step, the probe is judged at burn's
     /// parameters, and the first disagreement is recorded.
     pub fn step(&mut self, batch: &[usize]) -> Result<StepReport> {
-        let Settings {
+        let LockstepOptions {
             precision,
             tolerances,
             ..
@@ -438,21 +439,4 @@ impl EpochWorst {
         };
         self.ambiguous_units += s.ambiguous_units;
     }
-}
-
-/// Trains both twins in lockstep from `initial` for the configured epochs and measures their
-/// agreement every step. `on_epoch` sees each epoch's metrics as they come (for progress output).
-pub fn train_lockstep(
-    prepared: &Prepared,
-    initial: &Params,
-    train: &TrainConfig,
-    settings: Settings,
-    mut on_epoch: impl FnMut(&EpochMetrics),
-) -> Result<RunResult> {
-    let mut lockstep = Lockstep::new(prepared, initial, train, settings)?;
-    for _ in 0..train.epochs {
-        let metrics = lockstep.epoch()?;
-        on_epoch(&metrics);
-    }
-    Ok(lockstep.finish())
 }

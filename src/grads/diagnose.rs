@@ -1,105 +1,19 @@
-//! `mlp2d grads --check G.safetensors`: anyone's gradients judged against the twins' at the same
-//! parameters and rows, with the gate's measure (`err_bound`, agreement.rs), and the classic
+//! `mlp2d grads --check`: anyone's gradients ([`super::given`]) judged against the twins' at the
+//! same parameters and rows, with the gate's measure (`err_bound`, agreement.rs), and the classic
 //! mistake named when the numbers fit one.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use ndarray::{Array1, Array2};
-use safetensors::{Dtype, SafeTensors};
+use ndarray::Array2;
 
+use super::given::Given;
 use crate::agreement::{self, Scales};
 use crate::config::Precision;
-use crate::params::{LayerParams, Params, tensor_name};
-
-/// Gradients from a file: `layers.{i}.weight`, `layers.{i}.bias` and optionally `loss`.
-#[derive(Debug, Clone)]
-pub struct Given {
-    pub loss: Option<f64>,
-    pub grads: Params,
-    /// Weight tensors stored as `[c_out, c_in]` (read transposed back; a mistake in itself).
-    pub transposed: Vec<usize>,
-    /// The coarsest dtype in the file.
-    pub precision: Precision,
-}
-
-/// Reads a gradient file for a network of layer sizes `sizes`.
-pub fn load(path: &Path, sizes: &[usize]) -> Result<Given> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read gradient file {}", path.display()))?;
-    parse(&bytes, sizes).with_context(|| format!("bad gradient file {}", path.display()))
-}
-
-fn parse(bytes: &[u8], sizes: &[usize]) -> Result<Given> {
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| anyhow::anyhow!("not a safetensors file ({e})"))?;
-    let tensors: HashMap<String, _> = file.tensors().into_iter().collect();
-    let mut precision = Precision::F64;
-    let mut values = |name: &str| -> Result<Option<(Vec<usize>, Vec<f64>)>> {
-        let Some(view) = tensors.get(name) else {
-            return Ok(None);
-        };
-        if view.dtype() == Dtype::F32 {
-            precision = Precision::F32;
-        }
-        let v = crate::params::decode(view.dtype(), view.data()).with_context(|| {
-            format!(
-                "tensor `{name}` has dtype {:?}, expected F32 or F64",
-                view.dtype()
-            )
-        })?;
-        if v.iter().any(|x| !x.is_finite()) {
-            bail!("tensor `{name}` holds NaN or infinite values");
-        }
-        Ok(Some((view.shape().to_vec(), v)))
-    };
-    let loss = match values("loss")? {
-        None => None,
-        Some((shape, v)) if v.len() == 1 && shape.len() <= 1 => Some(v[0]),
-        Some((shape, _)) => bail!("tensor `loss` has shape {shape:?}, expected [] or [1]"),
-    };
-    let mut layers = Vec::new();
-    let mut transposed = Vec::new();
-    for (i, w) in sizes.windows(2).enumerate() {
-        let (c_in, c_out) = (w[0], w[1]);
-        let name = tensor_name(i, false);
-        let (shape, v) = values(&name)?.with_context(|| {
-            format!("tensor `{name}` is missing (the gradient of a [{c_in}, {c_out}] weight)")
-        })?;
-        let weight = if shape == [c_in, c_out] {
-            Array2::from_shape_vec((c_in, c_out), v)?
-        } else if shape == [c_out, c_in] {
-            transposed.push(i);
-            Array2::from_shape_vec((c_out, c_in), v)?.reversed_axes()
-        } else {
-            bail!(
-                "tensor `{name}` has shape {shape:?}, expected [{c_in}, {c_out}] for layer sizes {sizes:?}"
-            );
-        };
-        let name = tensor_name(i, true);
-        let (shape, v) = values(&name)?
-            .with_context(|| format!("tensor `{name}` is missing (shape [{c_out}])"))?;
-        if shape != [c_out] {
-            bail!("tensor `{name}` has shape {shape:?}, expected [{c_out}]");
-        }
-        layers.push(LayerParams {
-            weight: weight.as_standard_layout().into_owned(),
-            bias: Array1::from_vec(v),
-        });
-    }
-    Ok(Given {
-        loss,
-        grads: Params { layers },
-        transposed,
-        precision,
-    })
-}
+use crate::params::{Params, tensor_name};
 
 /// One tensor's verdict.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct TensorVerdict {
     pub name: String,
     pub shape: Vec<usize>,
     /// Against the burn twin and the hand-written twin.
@@ -115,7 +29,7 @@ pub struct Row {
 /// The whole check.
 #[derive(Debug, Clone)]
 pub struct Checked {
-    pub rows: Vec<Row>,
+    pub rows: Vec<TensorVerdict>,
     pub limit: f64,
     pub precision: Precision,
     /// One sentence on what is wrong overall, when a pattern fits.
@@ -188,7 +102,7 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
     if let Some(loss) = given.loss {
         let eb = bound(&[loss], &[r.burn_loss], &[r.scales.loss]);
         let em = bound(&[loss], &[r.manual_loss], &[r.scales.loss]);
-        rows.push(Row {
+        rows.push(TensorVerdict {
             name: "loss".to_owned(),
             shape: vec![1],
             err_bound_burn: eb,
@@ -262,7 +176,7 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
                     }
                 }
             }
-            rows.push(Row {
+            rows.push(TensorVerdict {
                 name: tensor_name(i, is_bias),
                 shape: if is_bias {
                     vec![b.bias.len()]
@@ -291,9 +205,9 @@ fn flat2(a: &Array2<f64>) -> Vec<f64> {
 }
 
 /// The overall pattern: every tensor off by the same mistake, or one layer alone wrong.
-fn diagnose(rows: &[Row], layers: usize) -> Option<String> {
-    let tensors: Vec<&Row> = rows.iter().filter(|r| r.name != "loss").collect();
-    let failing: Vec<&Row> = tensors.iter().copied().filter(|r| !r.agrees).collect();
+fn diagnose(rows: &[TensorVerdict], layers: usize) -> Option<String> {
+    let tensors: Vec<&TensorVerdict> = rows.iter().filter(|r| r.name != "loss").collect();
+    let failing: Vec<&TensorVerdict> = tensors.iter().copied().filter(|r| !r.agrees).collect();
     if failing.is_empty() {
         if tensors.iter().any(|r| r.only_kinks) {
             return Some(
@@ -320,7 +234,7 @@ fn diagnose(rows: &[Row], layers: usize) -> Option<String> {
                 .to_owned(),
         );
     }
-    let layer_of = |r: &Row| {
+    let layer_of = |r: &TensorVerdict| {
         r.name
             .split('.')
             .nth(1)

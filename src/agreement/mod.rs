@@ -1,0 +1,161 @@
+//! How far apart two correct twins may be: a first-order bound of the rounding error of the
+//! loss, every gradient entry and the SGD update, and the measure `err_bound` that judges a
+//! disagreement in units of that bound.
+//!
+//! Laid out like the hand-written twin it judges: a file per layer kind with its forward and
+//! backward scale side by side (linear.rs, relu.rs, loss.rs, sgd.rs), this file composing them
+//! through the net as manual/mlp.rs composes the layers, and the judge apart (judge.rs).
+//!
+//! The harness's own math, in f64, from plain values: it calls neither twin. For each entry `e`
+//! it computes a scale `S_e` such that a correct implementation in precision `u` (unit roundoff)
+//! computes `e` within about `u·S_e` of the exact value; two correct twins then differ by about
+//! `u·S_e` at most, and
+//!
+//! ```text
+//! err_bound = max_e |a_e − b_e| / (u · S_e)
+//! ```
+//!
+//! is their disagreement in units of what rounding can explain. The scales (README, "How
+//! agreement is judged"), with `|·|` element-wise, `z_i = h_{i−1}·W_i + b_i`, `h_i = relu(z_i)`,
+//! `n` rows in the batch, `K` classes:
+//!
+//! - forward: `S_z_i = S_h_{i−1}·|W_i| + √(c_{i−1}+1)·(|h_{i−1}|·|W_i| + |b_i|)` (the error
+//!   carried in, then the product's own rounding); `S_h_i = S_z_i` where the unit is on or
+//!   ambiguous, 0 where it is clearly off (both twins write an exact 0); `S_h_0 = 0`;
+//! - softmax and loss, per row with `Δ = max_c S_z_L[c]`, `lse = log Σ exp z`:
+//!   `S_p_c = p_c·(|z_c| + |lse| + K + 2) + 2·p_c·(1 − p_c)·Δ` and
+//!   `S_ℓ = |z_y| + |lse| + K + 2 + 2·(1 − p_y)·Δ`; the mean `S_L = Σ_r S_ℓ/n + Σ_r |ℓ_r| + |L|`;
+//! - `G_L = (p − onehot)/n`: `S_G_L = (S_p + p + onehot)/n` (the cancellation case);
+//! - backward: `S_dW = S_hᵀ·|G| + |h|ᵀ·(S_G + √n·|G|)`, `S_db = Σ_rows (S_G + √n·|G|)`,
+//!   `S_G' = (S_G + √c_i·|G|)·|W|ᵀ`, and through the ReLU `S_G = S_G'` masked like `S_h`;
+//! - kinks: a unit with `|z| ≤ κ·u·S_z` may be on in one twin and off in the other. It is
+//!   counted (`ambiguous_units`), and its whole gradient `|G'|` is allowed as a difference
+//!   (`S_G += |G'|/u` there), which the later products carry to every entry it reaches;
+//! - update `θ' = θ − λ·g` at burn's θ and g: `S = |θ| + |λ·g| + |θ'|`.
+//!
+//! A sum of `k` terms of mixed sign gets `√k·Σ|terms|`, the probabilistic bound (Higham and
+//! Mary, SIAM J. Sci. Comput. 2019: rounding errors of independent sign grow like `√k·u`, not
+//! `k·u`). The loss is a sum of `n` terms ≥ 0 of similar size, whose roundings do not cancel
+//! (measured: 180 u on 1171 rows in f64), so it keeps the classic `n·u·Σ|ℓ_r|/n`. Errors carried
+//! in from earlier layers are bounded in full, without a factor. [`err_bound_limit`] is measured
+//! against this (README: the sweep and the mutation tables).
+
+use ndarray::Array2;
+
+use crate::config::Precision;
+use crate::params::Params;
+
+pub mod judge;
+pub mod linear;
+pub mod loss;
+pub mod relu;
+pub mod sgd;
+
+pub use judge::{
+    Tolerances, err_bound, err_bound_limit, judge, judge_grads, kink_factor, round_to,
+    unit_roundoff,
+};
+pub use sgd::update_scales;
+
+/// The rounding scales of one step's loss and gradients, at one point (parameters, batch).
+#[derive(Debug, Clone)]
+pub struct Scales {
+    pub loss: f64,
+    /// One scale per gradient entry, in the parameters' layout.
+    pub grads: Params,
+    /// ReLU units (row × unit) whose pre-activation is within its rounding bound of 0.
+    pub ambiguous_units: usize,
+}
+
+/// The scales of the loss and every gradient for `params` on the batch `(x, y)` (x already
+/// rounded to the run's precision, as the twins see it).
+pub fn gradient_scales(
+    params: &Params,
+    x: &Array2<f64>,
+    y: &[usize],
+    precision: Precision,
+) -> Scales {
+    scales_with_kinks(params, x, y, precision, kink_factor(precision))
+}
+
+/// [`gradient_scales`] with no allowance for ReLU kinks (only an input of exactly 0 counts as
+/// ambiguous): to tell a difference that only kinks explain.
+pub fn gradient_scales_no_kinks(
+    params: &Params,
+    x: &Array2<f64>,
+    y: &[usize],
+    precision: Precision,
+) -> Scales {
+    scales_with_kinks(params, x, y, precision, 0.0)
+}
+
+/// The chain rule over the layers' scales: forward through every layer, the loss, then backward
+/// from the last layer down (as `manual::Mlp` runs the twin).
+fn scales_with_kinks(
+    params: &Params,
+    x: &Array2<f64>,
+    y: &[usize],
+    precision: Precision,
+    kappa: f64,
+) -> Scales {
+    let u = unit_roundoff(precision);
+    let last = params.layers.len() - 1;
+
+    // Forward: every layer's input and its scale (`S_h_0 = 0`: the data are exact as given),
+    // the ReLU masks, and |W| of every layer (for the backward pass too).
+    let mut h = vec![x.clone()];
+    let mut s_h = vec![Array2::<f64>::zeros(x.raw_dim())];
+    let mut masks: Vec<relu::Mask> = Vec::new();
+    let mut w_abs: Vec<Array2<f64>> = Vec::new();
+    let mut ambiguous_units = 0;
+    let mut logits = Array2::zeros((0, 0));
+    let mut s_logits = Array2::zeros((0, 0));
+    for (i, l) in params.layers.iter().enumerate() {
+        w_abs.push(l.weight.mapv(f64::abs));
+        let (mut z, mut s_z) = linear::forward(&h[i], &s_h[i], l, &w_abs[i]);
+        if i == last {
+            logits = z;
+            s_logits = s_z;
+            break;
+        }
+        let mask = relu::forward(&mut z, &mut s_z, kappa * u);
+        ambiguous_units += mask.ambiguous_units;
+        h.push(z);
+        s_h.push(s_z);
+        masks.push(mask);
+    }
+
+    let loss::LossScales {
+        loss: loss_scale,
+        mut g,
+        mut s_g,
+    } = loss::scales(&logits, &s_logits, y);
+
+    let mut grads = Vec::with_capacity(params.layers.len());
+    for i in (0..params.layers.len()).rev() {
+        let l = &params.layers[i];
+        let g_abs = g.mapv(f64::abs);
+        // |h|: after a ReLU, h itself.
+        let x_abs;
+        let h_abs = if i == 0 {
+            x_abs = h[0].mapv(f64::abs);
+            x_abs.view()
+        } else {
+            h[i].view()
+        };
+        grads.push(linear::backward_params(h_abs, &s_h[i], &g_abs, &s_g));
+        if i == 0 {
+            break;
+        }
+        let (mut g_prev, mut s_prev) = linear::backward_input(&g, &g_abs, &s_g, l, &w_abs[i]);
+        relu::backward(&mut s_prev, &mut g_prev, &masks[i - 1], &h[i], u);
+        g = g_prev;
+        s_g = s_prev;
+    }
+    grads.reverse();
+    Scales {
+        loss: loss_scale,
+        grads: Params { layers: grads },
+        ambiguous_units,
+    }
+}
