@@ -65,6 +65,24 @@ pub struct Scales {
     pub grads: Params,
     /// ReLU units (row × unit) whose pre-activation is within its rounding bound of 0.
     pub ambiguous_units: usize,
+    /// Every intermediate value with its scale, when asked for ([`gradient_trace`]).
+    pub trace: Option<Trace>,
+}
+
+/// The intermediates of one forward and backward pass in f64, each beside its rounding scale
+/// (same shape): what an implementation's own intermediates are judged against.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Layer i's input `h_i` (`h_0 = x`) and its scale, for every layer.
+    pub inputs: Vec<(Array2<f64>, Array2<f64>)>,
+    /// The logits `z_L` and their scale.
+    pub logits: (Array2<f64>, Array2<f64>),
+    /// Per layer, `∂L/∂z_i` (the gradient at the layer's output, after the activation's
+    /// backward) and its scale.
+    pub grad_outputs: Vec<(Array2<f64>, Array2<f64>)>,
+    /// Per hidden layer (index i: layer i's output), `∂L/∂h_i` before the activation's backward,
+    /// and its scale.
+    pub grad_hidden: Vec<(Array2<f64>, Array2<f64>)>,
 }
 
 /// The scales of the loss and every gradient for `params` on the batch `(x, y)` (x already
@@ -75,7 +93,17 @@ pub fn gradient_scales(
     y: &[usize],
     precision: Precision,
 ) -> Scales {
-    scales_with_kinks(params, x, y, precision, kink_factor(precision))
+    scales_with_kinks(params, x, y, precision, kink_factor(precision), false)
+}
+
+/// [`gradient_scales`] with every intermediate kept ([`Scales::trace`]).
+pub fn gradient_trace(
+    params: &Params,
+    x: &Array2<f64>,
+    y: &[usize],
+    precision: Precision,
+) -> Scales {
+    scales_with_kinks(params, x, y, precision, kink_factor(precision), true)
 }
 
 /// [`gradient_scales`] with no allowance for ReLU kinks (only an input of exactly 0 counts as
@@ -86,7 +114,7 @@ pub fn gradient_scales_no_kinks(
     y: &[usize],
     precision: Precision,
 ) -> Scales {
-    scales_with_kinks(params, x, y, precision, 0.0)
+    scales_with_kinks(params, x, y, precision, 0.0, false)
 }
 
 /// The chain rule over the layers' scales: forward through every layer, the loss, then backward
@@ -97,6 +125,7 @@ fn scales_with_kinks(
     y: &[usize],
     precision: Precision,
     kappa: f64,
+    keep: bool,
 ) -> Scales {
     let u = unit_roundoff(precision);
     let last = params.layers.len() - 1;
@@ -130,6 +159,10 @@ fn scales_with_kinks(
         mut g,
         mut s_g,
     } = loss::scales(&logits, &s_logits, y);
+    let mut trace = keep.then(|| Trace {
+        logits: (logits, s_logits),
+        ..Trace::default()
+    });
 
     let mut grads = Vec::with_capacity(params.layers.len());
     for i in (0..params.layers.len()).rev() {
@@ -145,17 +178,34 @@ fn scales_with_kinks(
         };
         grads.push(linear::backward_params(h_abs, &s_h[i], &g_abs, &s_g));
         if i == 0 {
+            if let Some(t) = trace.as_mut() {
+                t.grad_outputs.push((g, s_g));
+            }
             break;
         }
         let (mut g_prev, mut s_prev) = linear::backward_input(&g, &g_abs, &s_g, l, &w_abs[i]);
+        if let Some(t) = trace.as_mut() {
+            t.grad_hidden.push((g_prev.clone(), s_prev.clone()));
+        }
         relu::backward(&mut s_prev, &mut g_prev, &masks[i - 1], &h[i], u);
-        g = g_prev;
-        s_g = s_prev;
+        let (g_out, s_out) = (
+            std::mem::replace(&mut g, g_prev),
+            std::mem::replace(&mut s_g, s_prev),
+        );
+        if let Some(t) = trace.as_mut() {
+            t.grad_outputs.push((g_out, s_out));
+        }
     }
     grads.reverse();
+    if let Some(t) = trace.as_mut() {
+        t.grad_outputs.reverse();
+        t.grad_hidden.reverse();
+        t.inputs = h.into_iter().zip(s_h).collect();
+    }
     Scales {
         loss: loss_scale,
         grads: Params { layers: grads },
         ambiguous_units,
+        trace,
     }
 }
