@@ -17,10 +17,11 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use crate::burn_mlp::{Batch, BurnTwin};
-use crate::config::{Backend, Init, Precision};
+use crate::config::{Activation, Backend, Init, Optimizer, Precision};
 use crate::manual::{self, Scalar, Sgd};
 use crate::params::Params;
 use crate::rng::{Stream, rng};
+use crate::twins::NetSpec;
 
 /// A net size and batch size to time.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +101,7 @@ impl<T: Scalar> ManualStep<T> {
     pub fn new(case: &Case) -> Self {
         let (x, y) = batch_data(case);
         Self {
-            net: manual::Mlp::from_params(&case_params(case)),
+            net: manual::Mlp::from_params(&case_params(case), Activation::Relu),
             x: x.mapv(T::of_f64),
             y,
             sgd: Sgd {
@@ -126,14 +127,20 @@ pub struct BurnStep {
 impl BurnStep {
     pub fn new(case: &Case, precision: Precision, backend: Backend) -> Result<Self> {
         let (x, y) = batch_data(case);
-        let twin = BurnTwin::with_backend(&case_params(case), precision, backend)?;
+        let spec = NetSpec {
+            precision,
+            activation: Activation::Relu,
+            optimizer: Optimizer::default(),
+            learning_rate: LEARNING_RATE,
+        };
+        let twin = BurnTwin::new(&case_params(case), spec, backend)?;
         let batch = twin.batch(&x, &y);
         Ok(Self { twin, batch })
     }
 
     /// Forward, loss, backward, burn's SGD update; returns the loss.
     pub fn step(&mut self) -> f64 {
-        self.twin.step(&self.batch, LEARNING_RATE)
+        self.twin.step(&self.batch)
     }
 }
 

@@ -1,52 +1,57 @@
-//! The burn twin: the same MLP as `burn::nn` modules, differentiated by burn's autodiff and
-//! stepped by burn's own SGD. It shares no math with the hand-written twin; it sees only plain
-//! parameter values and data, and gives back plain values.
+//! The burn twin: the same MLP as `burn::nn` modules with burn's own activation functions,
+//! differentiated by burn's autodiff and stepped by burn's own optimizers (burn_optimizer.rs).
+//! It shares no math with the hand-written twin; it sees only plain parameter values and data,
+//! and gives back plain values.
 
 use anyhow::{Result, bail};
 use burn::module::Param;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::nn::{Linear, LinearConfig, Relu};
-use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::DType;
+use burn::tensor::{DType, activation};
 use ndarray::{Array1, Array2};
 
-use crate::config::{Backend, Precision};
-use crate::params::{LayerParams, Params};
+use crate::burn_optimizer::{Stepper, stepper};
+use crate::config::{Activation, Backend};
+use crate::params::{LayerParams, OptimizerState, Params};
+use crate::twins::NetSpec;
 
-/// `Linear → ReLU → … → Linear`, as `#[derive(Module)]`.
+/// `Linear → activation → … → Linear`, as `#[derive(Module)]`.
 #[derive(Module, Debug)]
 pub struct Mlp {
-    layers: Vec<Linear>,
-    activation: Relu,
+    pub(crate) layers: Vec<Linear>,
 }
 
 impl Mlp {
-    /// No layers yet: a placeholder while the real model is built or stepped.
-    fn empty() -> Mlp {
-        Mlp {
-            layers: Vec::new(),
-            activation: Relu::new(),
-        }
-    }
-
-    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+    pub fn forward(&self, x: Tensor<2>, a: Activation) -> Tensor<2> {
         let last = self.layers.len() - 1;
         let mut h = x;
         for (i, layer) in self.layers.iter().enumerate() {
             h = layer.forward(h);
             if i < last {
-                h = self.activation.forward(h);
+                h = activate(h, a);
             }
         }
         h
     }
 }
 
+/// burn's own activation function.
+fn activate(h: Tensor<2>, a: Activation) -> Tensor<2> {
+    match a {
+        Activation::Relu => activation::relu(h),
+        Activation::LeakyRelu { negative_slope } => activation::leaky_relu(h, negative_slope),
+        Activation::Tanh => activation::tanh(h),
+        Activation::Sigmoid => activation::sigmoid(h),
+    }
+}
+
 /// The burn model with its optimizer, on a burn CPU device with autodiff.
 pub struct BurnTwin {
     model: Mlp,
-    optimizer: ModuleOptimizer,
+    activation: Activation,
+    optimizer: Box<dyn Stepper>,
+    learning_rate: f64,
     loss: CrossEntropyLoss,
     device: Device,
     dtype: DType,
@@ -71,19 +76,22 @@ fn device(backend: Backend) -> Device {
 }
 
 impl BurnTwin {
-    /// Builds the model from plain parameter values, rounded to `precision`, on `backend`.
-    pub fn with_backend(params: &Params, precision: Precision, backend: Backend) -> Result<Self> {
+    /// Builds the model from plain parameter values, rounded to the spec's precision, on
+    /// `backend`.
+    pub fn new(params: &Params, spec: NetSpec, backend: Backend) -> Result<Self> {
         if params.layers.is_empty() {
             bail!("the network needs at least one layer");
         }
         let device = device(backend);
-        let dtype = match precision {
-            Precision::F32 => DType::F32,
-            Precision::F64 => DType::F64,
+        let dtype = match spec.precision {
+            crate::config::Precision::F32 => DType::F32,
+            crate::config::Precision::F64 => DType::F64,
         };
         let mut twin = BurnTwin {
-            model: Mlp::empty(),
-            optimizer: SgdConfig::new().init(),
+            model: Mlp { layers: Vec::new() },
+            activation: spec.activation,
+            optimizer: stepper(spec.optimizer),
+            learning_rate: spec.learning_rate,
             loss: CrossEntropyLossConfig::new().init(&device),
             device,
             dtype,
@@ -133,7 +141,7 @@ impl BurnTwin {
 
     /// Forward, loss and `loss.backward()`: the one path every training computation takes.
     fn forward_backward(&self, batch: &Batch) -> (Tensor<1>, burn::tensor::Gradients) {
-        let logits = self.model.forward(batch.x.clone());
+        let logits = self.model.forward(batch.x.clone(), self.activation);
         let loss = self.loss.forward(logits, batch.y.clone());
         let grads = loss.backward();
         (loss, grads)
@@ -153,19 +161,23 @@ impl BurnTwin {
         }
     }
 
-    /// One training step (forward, backward, SGD update) on a batch already on the device;
-    /// returns the loss. What `mlp2d bench` times.
-    pub fn step(&mut self, batch: &Batch, learning_rate: f64) -> f64 {
+    /// One training step (forward, backward, optimizer step) on a batch already on the
+    /// device; returns the loss. What `mlp2d bench` times.
+    pub fn step(&mut self, batch: &Batch) -> f64 {
         let (loss, grads) = self.forward_backward(batch);
-        self.apply(grads, learning_rate);
+        self.apply(&grads);
         scalar(loss)
     }
 
-    /// `θ ← θ − λ·∂L/∂θ` by burn's optimizer.
-    fn apply(&mut self, grads: burn::tensor::Gradients, learning_rate: f64) {
-        let grads = GradientsParams::from_grads(grads, &self.model);
-        let model = std::mem::replace(&mut self.model, Mlp::empty());
-        self.model = self.optimizer.step(learning_rate, model, grads);
+    /// Every parameter stepped by burn's optimizer.
+    fn apply(&mut self, grads: &burn::tensor::Gradients) {
+        self.optimizer
+            .step(&mut self.model.layers, grads, self.learning_rate);
+    }
+
+    /// The optimizer's state (momentum buffer, moments) as plain values.
+    pub fn optimizer_state(&self) -> OptimizerState {
+        self.optimizer.state()
     }
 
     fn read_grads(&self, grads: &burn::tensor::Gradients) -> Params {
@@ -194,17 +206,12 @@ impl BurnTwin {
         }
     }
 
-    /// One SGD step on one batch with burn's optimizer; returns the loss and the gradients it
+    /// One step on one batch with burn's optimizer; returns the loss and the gradients it
     /// stepped with (taken before the update).
-    pub fn train_step(
-        &mut self,
-        x: &Array2<f64>,
-        y: &[usize],
-        learning_rate: f64,
-    ) -> (f64, Params) {
+    pub fn train_step(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
         let (loss, grads) = self.forward_backward(&self.batch(x, y));
         let gradients = self.read_grads(&grads);
-        self.apply(grads, learning_rate);
+        self.apply(&grads);
         (scalar(loss), gradients)
     }
 
@@ -222,7 +229,7 @@ impl BurnTwin {
         let logits = self
             .model
             .valid()
-            .forward(self.tensor2(x).without_autodiff());
+            .forward(self.tensor2(x).without_autodiff(), self.activation);
         scalar(
             self.loss
                 .forward(logits, self.targets(y).without_autodiff()),
@@ -234,7 +241,7 @@ impl BurnTwin {
         let logits = self
             .model
             .valid()
-            .forward(self.tensor2(x).without_autodiff());
+            .forward(self.tensor2(x).without_autodiff(), self.activation);
         let predicted = argmax_rows(logits.clone(), x.nrows());
         let loss = self
             .loss
@@ -247,7 +254,7 @@ impl BurnTwin {
         let logits = self
             .model
             .valid()
-            .forward(self.tensor2(x).without_autodiff());
+            .forward(self.tensor2(x).without_autodiff(), self.activation);
         to_array2(burn::tensor::activation::softmax(logits, 1))
     }
 
@@ -257,7 +264,7 @@ impl BurnTwin {
         let logits = self
             .model
             .valid()
-            .forward(self.tensor2(x).without_autodiff());
+            .forward(self.tensor2(x).without_autodiff(), self.activation);
         argmax_rows(logits, x.nrows())
     }
 }
@@ -272,7 +279,7 @@ fn argmax_rows(logits: Tensor<2>, n: usize) -> Vec<usize> {
         .collect()
 }
 
-fn values(t: impl Into<TensorData>) -> Vec<f64> {
+pub(crate) fn values(t: impl Into<TensorData>) -> Vec<f64> {
     let data: TensorData = t.into();
     data.convert::<f64>()
         .try_into_vec::<f64>()

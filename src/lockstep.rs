@@ -19,30 +19,46 @@ use rand::seq::SliceRandom;
 use crate::agreement;
 use crate::agreement::Tolerances;
 use crate::burn_mlp::BurnTwin;
-use crate::config::{Backend, Config, Precision, TrainConfig};
+use crate::config::{Activation, Backend, Config, Optimizer, Precision, TrainConfig};
 use crate::data::Prepared;
 use crate::divergence::{Diverged, check_loss, check_sane};
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
-use crate::params::Params;
+use crate::params::{OptimizerState, Params};
 use crate::rng::{Stream, rng};
-use crate::twins::{ManualNet, burn_twin, chunked_loss, chunked_loss_and_predict, manual_net};
+use crate::twins::{
+    ManualNet, NetSpec, burn_twin, chunked_loss, chunked_loss_and_predict, manual_net,
+};
 
 /// How a lockstep run is checked, and where the burn twin runs.
 #[derive(Debug, Clone, Copy)]
 pub struct LockstepOptions {
     pub precision: Precision,
     pub backend: Backend,
+    pub activation: Activation,
+    pub optimizer: Optimizer,
     pub tolerances: Tolerances,
     /// Drives the batch order.
     pub seed: u64,
 }
 
 impl LockstepOptions {
+    /// What both twins are built with, at `learning_rate`.
+    pub fn net(&self, learning_rate: f64) -> NetSpec {
+        NetSpec {
+            precision: self.precision,
+            activation: self.activation,
+            optimizer: self.optimizer,
+            learning_rate,
+        }
+    }
+
     /// A config's precision, backend, limits and seed.
     pub fn of(config: &Config) -> LockstepOptions {
         LockstepOptions {
             precision: config.compare.precision,
             backend: config.compare.backend,
+            activation: config.model.activation(),
+            optimizer: config.train.optimizer(),
             tolerances: Tolerances::of(&config.compare),
             seed: config.seed,
         }
@@ -79,8 +95,9 @@ pub struct Lockstep<'a> {
     manual: Box<dyn ManualNet>,
     probe: Box<dyn ManualNet>,
     burn: BurnTwin,
-    /// Burn's parameters before the next step.
+    /// Burn's parameters and optimizer state before the next step.
     burn_params: Params,
+    burn_state: OptimizerState,
     order: Vec<usize>,
     batch_rng: rand_chacha::ChaCha8Rng,
     epoch: usize,
@@ -114,8 +131,9 @@ impl<'a> Lockstep<'a> {
         if x.nrows() == 0 {
             bail!("the training split is empty");
         }
-        let mut manual = manual_net(&initial, precision);
-        let burn = burn_twin(&initial, precision, settings.backend)?;
+        let net = settings.net(train.learning_rate);
+        let mut manual = manual_net(&initial, net);
+        let burn = burn_twin(&initial, net, settings.backend)?;
         let result = RunResult {
             initial_loss_manual: chunked_loss(x, y, |x, y| manual.loss(x, y)),
             initial_loss_burn: chunked_loss(x, y, |x, y| burn.loss(x, y)),
@@ -135,10 +153,11 @@ impl<'a> Lockstep<'a> {
             prepared,
             train: train.clone(),
             settings,
-            probe: manual_net(&initial, precision),
+            probe: manual_net(&initial, net),
             manual,
             burn,
             burn_params: initial,
+            burn_state: OptimizerState::default(),
             order: (0..x.nrows()).collect(),
             batch_rng: rng(settings.seed, Stream::Batches),
             epoch: 0,
@@ -204,6 +223,8 @@ impl<'a> Lockstep<'a> {
         let LockstepOptions {
             precision,
             tolerances,
+            activation,
+            optimizer,
             ..
         } = self.settings;
         let (epoch, step) = (self.epoch.max(1), self.result.steps);
@@ -217,13 +238,13 @@ impl<'a> Lockstep<'a> {
         let initial_loss = self.result.initial_loss_burn;
 
         let t = Instant::now();
-        let (loss_b, grads_b) = self.burn.train_step(&xb, &yb, lr);
+        let (loss_b, grads_b) = self.burn.train_step(&xb, &yb);
         self.seconds_burn += t.elapsed().as_secs_f64();
         if let Err(m) = check_sane(loss_b, &grads_b, initial_loss, epoch, step, "burn") {
             return Err(self.diverged(m));
         }
         let t = Instant::now();
-        let (loss_m, grads_m) = self.manual.train_step(&xb, &yb, lr);
+        let (loss_m, grads_m) = self.manual.train_step(&xb, &yb);
         self.seconds_manual += t.elapsed().as_secs_f64();
         if let Err(m) = check_sane(loss_m, &grads_m, initial_loss, epoch, step, "hand-written") {
             return Err(self.diverged(m));
@@ -236,19 +257,20 @@ impl<'a> Lockstep<'a> {
         if let Err(m) = check_sane(loss_c, &grads_c, initial_loss, epoch, step, "hand-written") {
             return Err(self.diverged(m));
         }
-        // The hand-written update from burn's point with burn's gradient.
-        let updated = self.probe.update(&grads_b, lr);
+        // The hand-written step from burn's point with burn's gradient and optimizer state.
+        let state_before = std::mem::replace(&mut self.burn_state, self.burn.optimizer_state());
+        let (updated, state_updated) = self.probe.update(&grads_b, &state_before);
 
         let xb_seen = xb.mapv(|v| agreement::round_to(v, precision));
-        let scales = agreement::gradient_scales(&before, &xb_seen, &yb, precision);
-        let update_scales = agreement::update_scales(&before, &grads_b, lr);
+        let scales = agreement::gradient_scales(&before, (&xb_seen, &yb), activation, precision);
+        let step_scales =
+            agreement::update_scales(optimizer, (&before, &grads_b, &state_before), lr, precision);
         let (grad_bound, grad_at) =
             agreement::judge_grads((loss_c, &grads_c), (loss_b, &grads_b), &scales, precision);
-        let (update_bound, update_at) = agreement::judge(
-            "update",
-            &updated,
-            &self.burn_params,
-            &update_scales,
+        let (update_bound, update_at) = agreement::judge_update(
+            (&updated, &state_updated),
+            (&self.burn_params, &self.burn_state),
+            &step_scales,
             precision,
         );
         let (err_bound, bound_at) = if update_bound > grad_bound || update_bound.is_nan() {
@@ -258,7 +280,10 @@ impl<'a> Lockstep<'a> {
         };
         let (grad_rel_err, grad_rel_at) = worst(loss_c, &grads_c, loss_b, &grads_b);
         let (drift, drift_at) = worst(loss_m, &grads_m, loss_b, &grads_b);
-        let bit_identical = grad_rel_err == 0.0 && drift == 0.0 && updated == self.burn_params;
+        let bit_identical = grad_rel_err == 0.0
+            && drift == 0.0
+            && updated == self.burn_params
+            && state_updated == self.burn_state;
 
         let r = &mut self.result;
         r.max_grad_rel_err = r.max_grad_rel_err.max(grad_rel_err);

@@ -8,79 +8,121 @@ use ndarray::{Array2, s};
 use anyhow::Result;
 
 use crate::burn_mlp::BurnTwin;
-use crate::config::{Backend, Precision};
-use crate::manual::{self, Scalar, Sgd};
-use crate::params::Params;
+use crate::config::{Activation, Backend, Optimizer, Precision};
+use crate::manual;
+use crate::params::{OptimizerState, Params};
+use crate::scalar::Scalar;
+
+/// What both twins are built with besides their parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct NetSpec {
+    pub precision: Precision,
+    pub activation: Activation,
+    pub optimizer: Optimizer,
+    pub learning_rate: f64,
+}
+
+impl NetSpec {
+    /// A net that is only evaluated (pictures, `grads`): plain SGD, never stepped.
+    pub fn evaluated(precision: Precision, activation: Activation) -> Self {
+        NetSpec {
+            precision,
+            activation,
+            optimizer: Optimizer::default(),
+            learning_rate: 0.0,
+        }
+    }
+}
 
 /// The hand-written twin behind plain values, whatever its float type.
 pub trait ManualNet {
-    /// Loss and gradients on a batch, then one SGD step; returns the pre-step loss and gradients.
-    fn train_step(&mut self, x: &Array2<f64>, y: &[usize], learning_rate: f64) -> (f64, Params);
+    /// Loss and gradients on a batch, then one optimizer step; returns the pre-step loss and
+    /// gradients.
+    fn train_step(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params);
     fn loss_and_grads(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params);
     fn loss(&mut self, x: &Array2<f64>, y: &[usize]) -> f64;
     fn predict(&mut self, x: &Array2<f64>) -> Vec<usize>;
     /// The loss and the predicted classes from one forward pass.
     fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>);
-    /// Every hidden layer's output (after its ReLU), one array per layer.
+    /// Every hidden layer's output (after its activation), one array per layer.
     fn hidden_outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>>;
     fn params(&self) -> Params;
     /// Overwrites the parameters in place (no new net, no new buffers).
     fn set_params(&mut self, params: &Params);
-    /// One SGD step with the given gradient instead of the last backward pass's; returns the
-    /// new parameters.
-    fn update(&mut self, grads: &Params, learning_rate: f64) -> Params;
+    /// The optimizer's state as it is now.
+    fn optimizer_state(&self) -> OptimizerState;
+    /// One optimizer step from the current parameters with the given gradient and optimizer
+    /// state instead of its own; returns the new parameters and state.
+    fn update(&mut self, grads: &Params, state: &OptimizerState) -> (Params, OptimizerState);
 }
 
-impl<T: Scalar> ManualNet for manual::Mlp<T> {
-    fn train_step(&mut self, x: &Array2<f64>, y: &[usize], learning_rate: f64) -> (f64, Params) {
+/// The hand-written twin: the net and its optimizer.
+struct Hand<T: Scalar> {
+    net: manual::Mlp<T>,
+    optimizer: manual::Optimizer<T>,
+}
+
+impl<T: Scalar> ManualNet for Hand<T> {
+    fn train_step(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
         let out = self.loss_and_grads(x, y);
-        Sgd { learning_rate }.step(self);
+        self.optimizer.step(&mut self.net);
         out
     }
     fn loss_and_grads(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Params) {
-        let loss = self.loss_and_backward(&x.mapv(T::of_f64), y);
-        (loss.into_f64(), self.grads())
+        let loss = self.net.loss_and_backward(&x.mapv(T::of_f64), y);
+        (loss.into_f64(), self.net.grads())
     }
     fn loss(&mut self, x: &Array2<f64>, y: &[usize]) -> f64 {
-        manual::Mlp::loss(self, &x.mapv(T::of_f64), y).into_f64()
+        self.net.loss(&x.mapv(T::of_f64), y).into_f64()
     }
     fn predict(&mut self, x: &Array2<f64>) -> Vec<usize> {
-        manual::Mlp::predict(self, &x.mapv(T::of_f64))
+        self.net.predict(&x.mapv(T::of_f64))
     }
     fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>) {
-        let (loss, predicted) = manual::Mlp::loss_and_predict(self, &x.mapv(T::of_f64), y);
+        let (loss, predicted) = self.net.loss_and_predict(&x.mapv(T::of_f64), y);
         (loss.into_f64(), predicted)
     }
     fn hidden_outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>> {
-        manual::Mlp::hidden_outputs(self, &x.mapv(T::of_f64))
+        self.net
+            .hidden_outputs(&x.mapv(T::of_f64))
             .into_iter()
             .map(|h| h.mapv(T::into_f64))
             .collect()
     }
     fn params(&self) -> Params {
-        manual::Mlp::params(self)
+        self.net.params()
     }
     fn set_params(&mut self, params: &Params) {
-        manual::Mlp::set_params(self, params);
+        self.net.set_params(params);
     }
-    fn update(&mut self, grads: &Params, learning_rate: f64) -> Params {
-        self.set_grads(grads);
-        Sgd { learning_rate }.step(self);
-        manual::Mlp::params(self)
+    fn optimizer_state(&self) -> OptimizerState {
+        self.optimizer.state(&self.net)
     }
-}
-
-/// The hand-written twin in the run's precision.
-pub fn manual_net(params: &Params, precision: Precision) -> Box<dyn ManualNet> {
-    match precision {
-        Precision::F32 => Box::new(manual::Mlp::<f32>::from_params(params)),
-        Precision::F64 => Box::new(manual::Mlp::<f64>::from_params(params)),
+    fn update(&mut self, grads: &Params, state: &OptimizerState) -> (Params, OptimizerState) {
+        self.net.set_grads(grads);
+        self.optimizer.set_state(state);
+        self.optimizer.step(&mut self.net);
+        (self.net.params(), self.optimizer.state(&self.net))
     }
 }
 
-/// The burn twin at `params` in the run's precision, on its backend.
-pub fn burn_twin(params: &Params, precision: Precision, backend: Backend) -> Result<BurnTwin> {
-    BurnTwin::with_backend(params, precision, backend)
+/// The hand-written twin at `params`, in the spec's precision.
+pub fn manual_net(params: &Params, spec: NetSpec) -> Box<dyn ManualNet> {
+    fn hand<T: Scalar>(params: &Params, spec: NetSpec) -> Box<dyn ManualNet> {
+        Box::new(Hand::<T> {
+            net: manual::Mlp::from_params(params, spec.activation),
+            optimizer: manual::Optimizer::new(spec.optimizer, spec.learning_rate),
+        })
+    }
+    match spec.precision {
+        Precision::F32 => hand::<f32>(params, spec),
+        Precision::F64 => hand::<f64>(params, spec),
+    }
+}
+
+/// The burn twin at `params`, in the spec's precision, on `backend`.
+pub fn burn_twin(params: &Params, spec: NetSpec, backend: Backend) -> Result<BurnTwin> {
+    BurnTwin::new(params, spec, backend)
 }
 
 /// Rows per piece when a whole split (or the boundary raster) is evaluated: losses and

@@ -5,6 +5,7 @@
 mod common;
 
 use common::textbook::{Linear, Relu, softmax_cross_entropy};
+use mlp2d::config::Activation;
 use mlp2d::manual::Mlp;
 use mlp2d::metrics::rel_err;
 use mlp2d::params::{LayerParams, Params};
@@ -142,10 +143,10 @@ fn whole_network_backward_matches_finite_differences() {
     };
     let x = random(8, 3, &mut rng);
     let y = [0, 1, 2, 3, 3, 2, 1, 0];
-    let mut net = Mlp::<f64>::from_params(&params);
+    let mut net = Mlp::<f64>::from_params(&params, Activation::Relu);
     net.loss_and_backward(&x, &y);
     let grads = net.grads();
-    let loss_with = |p: &Params| Mlp::<f64>::from_params(p).loss(&x, &y);
+    let loss_with = |p: &Params| Mlp::<f64>::from_params(p, Activation::Relu).loss(&x, &y);
     for (i, layer) in params.layers.iter().enumerate() {
         let num_w = numeric(&layer.weight, |w| {
             let mut p = params.clone();

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use common::textbook::{Linear, Relu, softmax_cross_entropy};
-use mlp2d::config::{Backend, Config, Precision};
+use mlp2d::config::{Activation, Backend, Config, Precision};
 use mlp2d::data::prepare;
 use mlp2d::grads::numeric::{Column, default_numeric_tol, kink_mask, loss_at, numeric};
 use mlp2d::grads::three_way::{self, TwinJudge, Twins, three_way};
@@ -95,6 +95,7 @@ fn the_three_way_check_catches_a_broken_backward() {
     let twins = Twins {
         precision: Precision::F64,
         backend: Backend::Flex,
+        activation: Activation::Relu,
         limit: mlp2d::agreement::Tolerances::of(&config.compare).err_bound_limit,
     };
     let (x, y) = (&prepared.train.x, &prepared.train.y);
@@ -108,8 +109,8 @@ fn the_three_way_check_catches_a_broken_backward() {
     assert!(good.report.passed(), "{}", good.report.table());
 
     let broken = broken_gradients(&params, x, y);
-    let num = numeric(&params, x, y, 1e-6);
-    let kinks = kink_mask(&params, x, 1e-6);
+    let num = numeric(&params, (x, y), Activation::Relu, 1e-6);
+    let kinks = kink_mask(&params, x, Activation::Relu, 1e-6);
     let report = three_way(
         &broken,
         &good.burn,
@@ -148,7 +149,11 @@ fn numeric_gradients_need_no_twin() {
     let config = Config::load(&fixture("config.toml")).unwrap();
     let prepared = prepare(&config).unwrap();
     let params = Params::load(&fixture("params.safetensors"), &SIZES).unwrap();
-    let loss = loss_at(&params, &prepared.train.x, &prepared.train.y);
+    let loss = loss_at(
+        &params,
+        (&prepared.train.x, &prepared.train.y),
+        Activation::Relu,
+    );
     let want = read_tensor(
         &std::fs::read(fixture("expected_grads.safetensors")).unwrap(),
         "loss",

@@ -13,7 +13,15 @@ use mlp2d::lockstep::LockstepOptions;
 use mlp2d::metrics::rel_err;
 use mlp2d::params::Params;
 use mlp2d::run_setup::RunSetup;
-use mlp2d::twins::manual_net;
+use mlp2d::twins::{NetSpec, manual_net};
+
+/// The reference's net: ReLU, plain SGD at `learning_rate`, f64.
+fn sgd(learning_rate: f64) -> NetSpec {
+    NetSpec {
+        learning_rate,
+        ..NetSpec::evaluated(Precision::F64, mlp2d::config::Activation::Relu)
+    }
+}
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/moons64");
 const SIZES: [usize; 4] = [2, 8, 8, 2];
@@ -56,14 +64,14 @@ fn both_twins_reproduce_the_reference_loss_and_gradients() {
     let grads = load("expected_grads.safetensors", &SIZES);
     let loss = expected_loss();
 
-    let (lm, gm) = manual_net(&params, Precision::F64).loss_and_grads(&d.x, &d.y);
+    let (lm, gm) = manual_net(&params, sgd(0.05)).loss_and_grads(&d.x, &d.y);
     assert!(
         rel_err(&[lm], &[loss]) < TOL,
         "hand-written loss {lm} vs {loss}"
     );
     assert_close("hand-written", &gm, &grads);
 
-    let (lb, gb) = BurnTwin::with_backend(&params, Precision::F64, Backend::Flex)
+    let (lb, gb) = BurnTwin::new(&params, sgd(0.05), Backend::Flex)
         .unwrap()
         .loss_and_grads(&d.x, &d.y);
     assert!(rel_err(&[lb], &[loss]) < TOL, "burn loss {lb} vs {loss}");
@@ -88,16 +96,16 @@ fn both_twins_follow_the_reference_sgd_trajectory() {
     // 64 rows in batches of 16, 3 epochs, file order.
     assert_eq!(want_losses.len(), 12);
 
-    let mut manual = manual_net(&params, Precision::F64);
-    let mut burn = BurnTwin::with_backend(&params, Precision::F64, Backend::Flex).unwrap();
+    let mut manual = manual_net(&params, sgd(0.05));
+    let mut burn = BurnTwin::new(&params, sgd(0.05), Backend::Flex).unwrap();
     let rows: Vec<usize> = (0..64).collect();
     let mut step = 0;
     for _epoch in 0..3 {
         for batch in rows.chunks(16) {
             let xb = d.x.select(ndarray::Axis(0), batch);
             let yb: Vec<usize> = batch.iter().map(|&i| d.y[i]).collect();
-            let (lm, _) = manual.train_step(&xb, &yb, 0.05);
-            let (lb, _) = burn.train_step(&xb, &yb, 0.05);
+            let (lm, _) = manual.train_step(&xb, &yb);
+            let (lb, _) = burn.train_step(&xb, &yb);
             let want = want_losses[step];
             assert!(
                 rel_err(&[lm], &[want]) < TOL,
@@ -135,6 +143,7 @@ fn the_harness_reproduces_the_reference_trajectory() {
         batch_size: 16,
         learning_rate: 0.05,
         shuffle: false,
+        ..TrainConfig::default()
     };
     let setup = RunSetup {
         prepared,
@@ -144,6 +153,8 @@ fn the_harness_reproduces_the_reference_trajectory() {
         options: LockstepOptions {
             precision: Precision::F64,
             backend: Backend::default(),
+            activation: mlp2d::config::Activation::Relu,
+            optimizer: mlp2d::config::Optimizer::default(),
             tolerances: Tolerances::defaults(Precision::F64),
             seed: 0,
         },

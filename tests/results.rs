@@ -15,7 +15,7 @@ use mlp2d::plot::{BoundaryGrid, RASTER, boundary_png, plot_dataset};
 use mlp2d::progress::EpochProgress;
 use mlp2d::report::metrics_csv;
 use mlp2d::report::table::{find_runs, read_metrics_csv, read_summary, write_report};
-use mlp2d::twins::manual_net;
+use mlp2d::twins::{NetSpec, manual_net};
 use ndarray::Array2;
 
 /// Width, height and RGB(A) bytes of a PNG file, fully decoded.
@@ -146,8 +146,9 @@ fn the_twins_paint_the_same_boundary_in_f64() {
         let prepared = &setup.prepared;
         let grid = BoundaryGrid::new(prepared);
         let p = config.compare.precision;
-        let by_manual = manual_net(&run.final_manual, p).predict(&grid.features);
-        let by_burn = BurnTwin::with_backend(&run.final_burn, p, config.compare.backend)
+        let net = NetSpec::evaluated(p, config.model.activation());
+        let by_manual = manual_net(&run.final_manual, net).predict(&grid.features);
+        let by_burn = BurnTwin::new(&run.final_burn, net, config.compare.backend)
             .unwrap()
             .predict(&grid.features);
         let (png, stats) = boundary_png(prepared, &grid, &by_manual, &by_burn, kind).unwrap();

@@ -10,8 +10,9 @@
 use serde::Serialize;
 
 use super::Scales;
+use super::update::UpdateScales;
 use crate::config::{CompareConfig, Precision};
-use crate::params::{Params, tensor_name};
+use crate::params::{OptimizerState, Params, tensor_name};
 
 /// The unit roundoff of a precision: half the distance from 1 to the next float.
 pub fn unit_roundoff(precision: Precision) -> f64 {
@@ -150,4 +151,26 @@ pub fn judge_grads(
     } else {
         (loss, "loss".to_owned())
     }
+}
+
+/// The worst `err_bound` over an optimizer step's results: the parameters (`update
+/// layers.{i}.weight|bias`) and each state buffer (`{buffer} layers.{i}.weight|bias`). A buffer
+/// one side has and the other has not is an infinite disagreement.
+pub fn judge_update(
+    (params_a, state_a): (&Params, &OptimizerState),
+    (params_b, state_b): (&Params, &OptimizerState),
+    scales: &UpdateScales,
+    precision: Precision,
+) -> (f64, String) {
+    let mut worst = judge("update", params_a, params_b, &scales.params, precision);
+    for (name, s) in &scales.buffers {
+        let e = match (state_a.buffer(name), state_b.buffer(name)) {
+            (Some(a), Some(b)) => judge(name, a, b, s, precision),
+            _ => (f64::INFINITY, format!("{name} (kept by one twin only)")),
+        };
+        if e.0 > worst.0 || e.0.is_nan() {
+            worst = e;
+        }
+    }
+    worst
 }

@@ -42,20 +42,27 @@
 
 use ndarray::Array2;
 
-use crate::config::Precision;
+use crate::config::{Activation, Precision};
 use crate::params::Params;
 
+pub mod activation;
+pub mod adam;
 pub mod judge;
+pub mod leaky_relu;
 pub mod linear;
 pub mod loss;
 pub mod relu;
 pub mod sgd;
+pub mod sigmoid;
+pub mod smooth;
+pub mod tanh;
+pub mod update;
 
 pub use judge::{
-    Tolerances, err_bound, err_bound_limit, judge, judge_grads, kink_factor, round_to,
-    unit_roundoff,
+    Tolerances, err_bound, err_bound_limit, judge, judge_grads, judge_update, kink_factor,
+    round_to, unit_roundoff,
 };
-pub use sgd::update_scales;
+pub use update::{UpdateScales, update_scales};
 
 /// The rounding scales of one step's loss and gradients, at one point (parameters, batch).
 #[derive(Debug, Clone)]
@@ -89,40 +96,54 @@ pub struct Trace {
 /// rounded to the run's precision, as the twins see it).
 pub fn gradient_scales(
     params: &Params,
-    x: &Array2<f64>,
-    y: &[usize],
+    (x, y): (&Array2<f64>, &[usize]),
+    activation: Activation,
     precision: Precision,
 ) -> Scales {
-    scales_with_kinks(params, x, y, precision, kink_factor(precision), false)
+    scales_with_kinks(
+        params,
+        (x, y),
+        activation,
+        precision,
+        kink_factor(precision),
+        false,
+    )
 }
 
 /// [`gradient_scales`] with every intermediate kept ([`Scales::trace`]).
 pub fn gradient_trace(
     params: &Params,
-    x: &Array2<f64>,
-    y: &[usize],
+    (x, y): (&Array2<f64>, &[usize]),
+    activation: Activation,
     precision: Precision,
 ) -> Scales {
-    scales_with_kinks(params, x, y, precision, kink_factor(precision), true)
+    scales_with_kinks(
+        params,
+        (x, y),
+        activation,
+        precision,
+        kink_factor(precision),
+        true,
+    )
 }
 
 /// [`gradient_scales`] with no allowance for ReLU kinks (only an input of exactly 0 counts as
 /// ambiguous): to tell a difference that only kinks explain.
 pub fn gradient_scales_no_kinks(
     params: &Params,
-    x: &Array2<f64>,
-    y: &[usize],
+    (x, y): (&Array2<f64>, &[usize]),
+    activation: Activation,
     precision: Precision,
 ) -> Scales {
-    scales_with_kinks(params, x, y, precision, 0.0, false)
+    scales_with_kinks(params, (x, y), activation, precision, 0.0, false)
 }
 
 /// The chain rule over the layers' scales: forward through every layer, the loss, then backward
 /// from the last layer down (as `manual::Mlp` runs the twin).
 fn scales_with_kinks(
     params: &Params,
-    x: &Array2<f64>,
-    y: &[usize],
+    (x, y): (&Array2<f64>, &[usize]),
+    a: Activation,
     precision: Precision,
     kappa: f64,
     keep: bool,
@@ -131,10 +152,10 @@ fn scales_with_kinks(
     let last = params.layers.len() - 1;
 
     // Forward: every layer's input and its scale (`S_h_0 = 0`: the data are exact as given),
-    // the ReLU masks, and |W| of every layer (for the backward pass too).
+    // what each activation leaves for the backward pass, and |W| of every layer.
     let mut h = vec![x.clone()];
     let mut s_h = vec![Array2::<f64>::zeros(x.raw_dim())];
-    let mut masks: Vec<relu::Mask> = Vec::new();
+    let mut masks: Vec<activation::Through> = Vec::new();
     let mut w_abs: Vec<Array2<f64>> = Vec::new();
     let mut ambiguous_units = 0;
     let mut logits = Array2::zeros((0, 0));
@@ -147,8 +168,8 @@ fn scales_with_kinks(
             s_logits = s_z;
             break;
         }
-        let mask = relu::forward(&mut z, &mut s_z, kappa * u);
-        ambiguous_units += mask.ambiguous_units;
+        let mask = activation::forward(a, &mut z, &mut s_z, kappa * u);
+        ambiguous_units += mask.ambiguous_units();
         h.push(z);
         s_h.push(s_z);
         masks.push(mask);
@@ -168,14 +189,9 @@ fn scales_with_kinks(
     for i in (0..params.layers.len()).rev() {
         let l = &params.layers[i];
         let g_abs = g.mapv(f64::abs);
-        // |h|: after a ReLU, h itself.
-        let x_abs;
-        let h_abs = if i == 0 {
-            x_abs = h[0].mapv(f64::abs);
-            x_abs.view()
-        } else {
-            h[i].view()
-        };
+        let mut owned = None;
+        let through = i.checked_sub(1).map(|j| &masks[j]);
+        let h_abs = activation::magnitude(through, &h[i], &mut owned);
         grads.push(linear::backward_params(h_abs, &s_h[i], &g_abs, &s_g));
         if i == 0 {
             if let Some(t) = trace.as_mut() {
@@ -187,7 +203,7 @@ fn scales_with_kinks(
         if let Some(t) = trace.as_mut() {
             t.grad_hidden.push((g_prev.clone(), s_prev.clone()));
         }
-        relu::backward(&mut s_prev, &mut g_prev, &masks[i - 1], &h[i], u);
+        activation::backward(&masks[i - 1], &mut s_prev, &mut g_prev, &h[i], u);
         let (g_out, s_out) = (
             std::mem::replace(&mut g, g_prev),
             std::mem::replace(&mut s_g, s_prev),

@@ -1,29 +1,73 @@
-//! The bound of the SGD update (beside manual/sgd.rs).
+//! The bound of SGD's step (beside manual/sgd.rs), per entry, one first-order term per
+//! operation, in burn's order:
+//!
+//! - plain: `θ' = θ − λ·g`: `S = |θ| + |λ·g| + |θ'|`;
+//! - decay `g' = θ·p + g`: `S_g' = |θ·p| + |g'|` (0 without decay: `g' = g` exactly);
+//! - momentum `v = g'` at first, then `v = g'·(1 − dampening) + v·μ`:
+//!   `S_v = S_g'·(1 − dampening) + |g'·(1 − dampening)| + |v·μ| + |v|`;
+//! - Nesterov's direction `d = v·μ + g'`: `S_d = S_v·μ + |v·μ| + S_g' + |d|` (else `d = v`);
+//! - `θ' = θ − d·λ`: `S = S_d·λ + |d·λ| + |θ'| + |θ|`.
 
-use ndarray::Zip;
+use super::update::Entry;
+use crate::config::Optimizer;
 
-use crate::params::{LayerParams, Params};
+/// Plain SGD: the scale of `θ'`.
+pub fn plain(e: Entry, learning_rate: f64) -> f64 {
+    let step = learning_rate * e.grad;
+    e.theta.abs() + step.abs() + (e.theta - step).abs()
+}
 
-/// The scales of the update `θ' = θ − λ·g` at parameters `theta` with gradient `grad`:
-/// `S = |θ| + |λ·g| + |θ'|`.
-pub fn update_scales(theta: &Params, grad: &Params, learning_rate: f64) -> Params {
-    let scale = |t: f64, g: f64| {
-        let step = learning_rate * g;
-        t.abs() + step.abs() + (t - step).abs()
+/// SGD with decay and/or momentum: the scales of `θ'` and (with momentum) of `v`.
+pub fn with_state(optimizer: Optimizer, e: Entry, lr: f64, first: bool) -> Vec<f64> {
+    let Optimizer::Sgd {
+        momentum,
+        dampening,
+        nesterov,
+        weight_decay,
+    } = optimizer
+    else {
+        unreachable!("an SGD step")
     };
-    Params {
-        layers: theta
-            .layers
-            .iter()
-            .zip(&grad.layers)
-            .map(|(t, g)| LayerParams {
-                weight: Zip::from(&t.weight)
-                    .and(&g.weight)
-                    .map_collect(|&t, &g| scale(t, g)),
-                bias: Zip::from(&t.bias)
-                    .and(&g.bias)
-                    .map_collect(|&t, &g| scale(t, g)),
-            })
-            .collect(),
+    let (mu, p) = (momentum as f32 as f64, weight_decay as f32 as f64);
+    let (g, s_g) = decayed(e.theta, e.grad, p);
+    let mut out = Vec::with_capacity(2);
+    let (d, s_d) = if momentum > 0.0 {
+        let keep = 1.0 - dampening;
+        let (v, s_v) = if first {
+            (g, s_g)
+        } else {
+            let (a, b) = (g * keep, e.before[0] * mu);
+            let v = a + b;
+            (v, s_g * keep + a.abs() + b.abs() + v.abs())
+        };
+        let d = if nesterov {
+            let c = v * mu;
+            let d = c + g;
+            (d, s_v * mu + c.abs() + s_g + d.abs())
+        } else {
+            (v, s_v)
+        };
+        out.push(s_v);
+        d
+    } else {
+        (g, s_g)
+    };
+    out.insert(0, stepped(e.theta, d, s_d, lr));
+    out
+}
+
+/// Coupled weight decay `g' = θ·p + g` and its scale (`p = 0`: none).
+pub fn decayed(theta: f64, grad: f64, p: f64) -> (f64, f64) {
+    if p == 0.0 {
+        return (grad, 0.0);
     }
+    let t = theta * p;
+    let g = t + grad;
+    (g, t.abs() + g.abs())
+}
+
+/// The scale of `θ' = θ − d·λ` for a direction `d` of scale `s_d`.
+pub fn stepped(theta: f64, d: f64, s_d: f64, lr: f64) -> f64 {
+    let step = d * lr;
+    s_d * lr + step.abs() + (theta - step).abs() + theta.abs()
 }

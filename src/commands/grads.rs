@@ -69,6 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let twins = crate::grads::three_way::Twins {
         precision,
         backend: config.compare.backend,
+        activation: config.model.activation(),
         limit: Tolerances::of(&config.compare).err_bound_limit,
     };
     let run = crate::grads::three_way::run(&prepared, &params, twins, args.step, numeric_tol)?;
@@ -119,8 +120,9 @@ fn check(
     let (x, y) = (&prepared.train.x, &prepared.train.y);
     let params = params.rounded(config.compare.precision);
     let x_seen = x.mapv(|v| agreement::round_to(v, config.compare.precision));
-    let scales = agreement::gradient_scales(&params, &x_seen, y, precision);
-    let scales_no_kinks = agreement::gradient_scales_no_kinks(&params, &x_seen, y, precision);
+    let a = config.model.activation();
+    let scales = agreement::gradient_scales(&params, (&x_seen, y), a, precision);
+    let scales_no_kinks = agreement::gradient_scales_no_kinks(&params, (&x_seen, y), a, precision);
     // The limit of the precision judged in (the config's own, if it sets one).
     let limit = Tolerances::of(&CompareConfig {
         precision,

@@ -6,8 +6,10 @@ use anyhow::{Context, Result, bail};
 
 mod data;
 mod schema;
+mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
 use serde::{Deserialize, Serialize};
+pub use training::{Activation, ActivationKind, DEFAULT_NEGATIVE_SLOPE, Optimizer, OptimizerKind};
 
 /// A whole run: data, network, training and the agreement check.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -56,7 +58,8 @@ impl Init {
     }
 }
 
-/// `[model]`: the hidden layer widths; input size and class count come from the data.
+/// `[model]`: the hidden layer widths and their activation; input size and class count come
+/// from the data.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
@@ -64,6 +67,12 @@ pub struct ModelConfig {
     pub hidden: Vec<usize>,
     #[serde(default)]
     pub init: Init,
+    /// The hidden layers' activation (the output layer stays linear).
+    #[serde(default)]
+    pub activation: ActivationKind,
+    /// leaky_relu only: the slope below 0 (burn's name) [default 0.01].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_slope: Option<f64>,
 }
 
 fn default_hidden() -> Vec<usize> {
@@ -75,11 +84,27 @@ impl Default for ModelConfig {
         Self {
             hidden: default_hidden(),
             init: Init::default(),
+            activation: ActivationKind::default(),
+            negative_slope: None,
         }
     }
 }
 
-/// `[train]`: plain mini-batch SGD.
+impl ModelConfig {
+    /// The activation with its parameter.
+    pub fn activation(&self) -> Activation {
+        match self.activation {
+            ActivationKind::Relu => Activation::Relu,
+            ActivationKind::LeakyRelu => Activation::LeakyRelu {
+                negative_slope: self.negative_slope.unwrap_or(DEFAULT_NEGATIVE_SLOPE),
+            },
+            ActivationKind::Tanh => Activation::Tanh,
+            ActivationKind::Sigmoid => Activation::Sigmoid,
+        }
+    }
+}
+
+/// `[train]`: mini-batch training with one of burn's optimizers (plain SGD by default).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
@@ -92,6 +117,23 @@ pub struct TrainConfig {
     /// Reshuffle the training rows every epoch (seeded); otherwise batches are consecutive slices.
     #[serde(default = "data::default_true")]
     pub shuffle: bool,
+    #[serde(default)]
+    pub optimizer: OptimizerKind,
+    /// The optimizers' settings, each checked against `optimizer` (see [`TrainConfig::optimizer`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dampening: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nesterov: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta_1: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta_2: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_decay: Option<f64>,
 }
 
 fn default_epochs() -> usize {
@@ -111,6 +153,14 @@ impl Default for TrainConfig {
             batch_size: default_batch_size(),
             learning_rate: default_learning_rate(),
             shuffle: true,
+            optimizer: OptimizerKind::default(),
+            momentum: None,
+            dampening: None,
+            nesterov: None,
+            beta_1: None,
+            beta_2: None,
+            epsilon: None,
+            weight_decay: None,
         }
     }
 }
@@ -270,6 +320,7 @@ impl Config {
                 t.learning_rate
             );
         }
+        training::validate(&self.model, t)?;
         for (key, v) in [
             ("err_bound_limit", self.compare.err_bound_limit),
             ("grad_tol", self.compare.grad_tol),

@@ -76,6 +76,11 @@ const DATA: &[Field] = &[
 const MODEL: &[Field] = &[
     opt("hidden", Kind::Counts),
     opt("init", Kind::OneOf(&["normal", "he"])),
+    opt(
+        "activation",
+        Kind::OneOf(&["relu", "leaky_relu", "tanh", "sigmoid"]),
+    ),
+    opt("negative_slope", Kind::Number),
 ];
 
 const TRAIN: &[Field] = &[
@@ -83,6 +88,14 @@ const TRAIN: &[Field] = &[
     opt("batch_size", Kind::Count),
     opt("learning_rate", Kind::Number),
     opt("shuffle", Kind::Bool),
+    opt("optimizer", Kind::OneOf(&["sgd", "adam", "adamw"])),
+    opt("momentum", Kind::Number),
+    opt("dampening", Kind::Number),
+    opt("nesterov", Kind::Bool),
+    opt("beta_1", Kind::Number),
+    opt("beta_2", Kind::Number),
+    opt("epsilon", Kind::Number),
+    opt("weight_decay", Kind::Number),
 ];
 
 const COMPARE: &[Field] = &[

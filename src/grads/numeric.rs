@@ -2,12 +2,29 @@
 //! third column of `mlp2d grads`.
 //!
 //! Its own plain forward pass (below), so it shares no code with either twin. Finite differences
-//! are unreliable where a ReLU input lies within reach of the step `h` (the loss has a kink
-//! there): [`kink_mask`] flags those entries.
+//! are unreliable where a ReLU (or leaky ReLU) input lies within reach of the step `h` (the
+//! loss has a kink there): [`kink_mask`] flags those entries.
 
 use ndarray::{Array1, Array2, Axis};
 
+use crate::config::Activation;
 use crate::params::Params;
+
+/// The activation, plainly in f64.
+fn activate(a: Activation, v: f64) -> f64 {
+    match a {
+        Activation::Relu => v.max(0.0),
+        Activation::LeakyRelu { negative_slope } => {
+            if v < 0.0 {
+                negative_slope * v
+            } else {
+                v
+            }
+        }
+        Activation::Tanh => v.tanh(),
+        Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+    }
+}
 
 /// One source of gradients: its loss and every parameter gradient.
 #[derive(Debug, Clone)]
@@ -28,18 +45,18 @@ pub fn default_numeric_tol(f32_twins: bool) -> f64 {
 }
 
 /// The mean softmax cross-entropy, computed plainly in f64 (independent of both twins).
-pub fn loss_at(params: &Params, x: &Array2<f64>, y: &[usize]) -> f64 {
-    let logits = forward_from(params, 0, x.clone());
+pub fn loss_at(params: &Params, (x, y): (&Array2<f64>, &[usize]), a: Activation) -> f64 {
+    let logits = forward_from(params, a, 0, x.clone());
     cross_entropy(&logits, y)
 }
 
 /// Runs layers `from..` on `h`, the input of layer `from`.
-fn forward_from(params: &Params, from: usize, mut h: Array2<f64>) -> Array2<f64> {
+fn forward_from(params: &Params, a: Activation, from: usize, mut h: Array2<f64>) -> Array2<f64> {
     let last = params.layers.len() - 1;
     for (i, l) in params.layers.iter().enumerate().skip(from) {
         h = h.dot(&l.weight) + &l.bias;
         if i < last {
-            h.mapv_inplace(|v| v.max(0.0));
+            h.mapv_inplace(|v| activate(a, v));
         }
     }
     h
@@ -56,12 +73,12 @@ fn cross_entropy(logits: &Array2<f64>, y: &[usize]) -> f64 {
 }
 
 /// The input of every layer (index i: what layer i receives).
-fn layer_inputs(params: &Params, x: &Array2<f64>) -> Vec<Array2<f64>> {
+fn layer_inputs(params: &Params, x: &Array2<f64>, a: Activation) -> Vec<Array2<f64>> {
     let last = params.layers.len() - 1;
     let mut inputs = vec![x.clone()];
     for (i, l) in params.layers.iter().enumerate().take(last) {
         let mut h = inputs[i].dot(&l.weight) + &l.bias;
-        h.mapv_inplace(|v| v.max(0.0));
+        h.mapv_inplace(|v| activate(a, v));
         inputs.push(h);
     }
     inputs
@@ -69,12 +86,12 @@ fn layer_inputs(params: &Params, x: &Array2<f64>) -> Vec<Array2<f64>> {
 
 /// Central differences of the loss for every parameter entry. Each layer's input is computed
 /// once; a perturbed entry only re-runs the layers from its own onwards.
-pub fn numeric(params: &Params, x: &Array2<f64>, y: &[usize], h: f64) -> Column {
-    let inputs = layer_inputs(params, x);
+pub fn numeric(params: &Params, (x, y): (&Array2<f64>, &[usize]), a: Activation, h: f64) -> Column {
+    let inputs = layer_inputs(params, x, a);
     let mut probe = params.clone();
     let mut grads = params.clone();
     for (i, input) in inputs.iter().enumerate() {
-        let loss_from = |p: &Params| cross_entropy(&forward_from(p, i, input.clone()), y);
+        let loss_from = |p: &Params| cross_entropy(&forward_from(p, a, i, input.clone()), y);
         let entries = params.layers[i].weight.len() + params.layers[i].bias.len();
         for e in 0..entries {
             let orig = *entry(&mut probe, i, e);
@@ -87,7 +104,7 @@ pub fn numeric(params: &Params, x: &Array2<f64>, y: &[usize], h: f64) -> Column 
         }
     }
     Column {
-        loss: loss_at(params, x, y),
+        loss: loss_at(params, (x, y), a),
         grads,
     }
 }
@@ -105,11 +122,19 @@ fn entry(p: &mut Params, i: usize, e: usize) -> &mut f64 {
 
 /// Per layer, the weight and bias entries whose finite difference may straddle a ReLU kink:
 /// for some row, the pre-activation `z` of the unit the entry feeds is within the step's reach
-/// (`|z| ≤ h·|input|` for a weight, `|z| ≤ h` for a bias). The output layer has no ReLU.
+/// (`|z| ≤ h·|input|` for a weight, `|z| ≤ h` for a bias). The output layer has no activation;
+/// tanh and the sigmoid have no kink.
 /// Kinks further downstream are not tracked: they move by O(h) too, but rarely sit that close.
-pub fn kink_mask(params: &Params, x: &Array2<f64>, h: f64) -> Vec<(Array2<bool>, Array1<bool>)> {
-    let inputs = layer_inputs(params, x);
-    let last = params.layers.len() - 1;
+pub fn kink_mask(
+    params: &Params,
+    x: &Array2<f64>,
+    a: Activation,
+    h: f64,
+) -> Vec<(Array2<bool>, Array1<bool>)> {
+    let inputs = layer_inputs(params, x, a);
+    // Smooth activations have no kink.
+    let kinked = matches!(a, Activation::Relu | Activation::LeakyRelu { .. });
+    let last = if kinked { params.layers.len() - 1 } else { 0 };
     params
         .layers
         .iter()

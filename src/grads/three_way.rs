@@ -10,11 +10,11 @@ use anyhow::Result;
 
 use super::numeric::{Column, kink_mask, numeric};
 use crate::agreement::{self, Scales};
-use crate::config::{Backend, Precision};
+use crate::config::{Activation, Backend, Precision};
 use crate::data::Prepared;
 use crate::metrics::rel_err;
 use crate::params::{Params, Tensor, tensor_name, tensors_to_safetensors};
-use crate::twins::{burn_twin, manual_net};
+use crate::twins::{NetSpec, burn_twin, manual_net};
 
 /// How the two twins' columns are judged against each other: `err_bound` (agreement.rs) at the
 /// point the columns were computed at.
@@ -215,18 +215,20 @@ pub fn run(
     let Twins {
         precision,
         backend,
+        activation,
         limit,
     } = twins;
+    let net = NetSpec::evaluated(precision, activation);
     let params = params.rounded(precision);
     let (x, y) = (&prepared.train.x, &prepared.train.y);
-    let (loss, grads) = manual_net(&params, precision).loss_and_grads(x, y);
+    let (loss, grads) = manual_net(&params, net).loss_and_grads(x, y);
     let manual = Column { loss, grads };
-    let (loss, grads) = burn_twin(&params, precision, backend)?.loss_and_grads(x, y);
+    let (loss, grads) = burn_twin(&params, net, backend)?.loss_and_grads(x, y);
     let burn = Column { loss, grads };
-    let numeric = numeric(&params, x, y, h);
-    let kinks = kink_mask(&params, x, h);
+    let numeric = numeric(&params, (x, y), activation, h);
+    let kinks = kink_mask(&params, x, activation, h);
     let x_seen = x.mapv(|v| agreement::round_to(v, precision));
-    let scales = agreement::gradient_scales(&params, &x_seen, y, precision);
+    let scales = agreement::gradient_scales(&params, (&x_seen, y), activation, precision);
     let judge = TwinJudge {
         scales: &scales,
         precision,
@@ -248,6 +250,7 @@ pub fn run(
 pub struct Twins {
     pub precision: Precision,
     pub backend: Backend,
+    pub activation: Activation,
     /// `err_bound_limit`.
     pub limit: f64,
 }

@@ -2,23 +2,25 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use super::activation::{activate_in_place, activation_backward_in_place};
 use super::mutant::Mutant;
-use super::relu::{relu_backward_in_place, relu_in_place};
 use super::workspace::{Workspace, rows, rows_mut};
 use super::{Linear, Scalar, softmax_cross_entropy_into};
+use crate::config::Activation;
 use crate::params::{LayerParams, Params};
 
 #[derive(Debug, Clone)]
 pub struct Mlp<T: Scalar> {
     pub layers: Vec<Linear<T>>,
-    /// Activations and their gradients, reused by every step (one ReLU after every layer but
-    /// the last, applied in place to the layer's output).
+    /// After every layer but the last, applied in place to the layer's output.
+    pub activation: Activation,
+    /// Activations and their gradients, reused by every step.
     pub(super) work: Workspace<T>,
 }
 
 impl<T: Scalar> Mlp<T> {
     /// Builds the net from plain parameter values (rounded to `T`).
-    pub fn from_params(params: &Params) -> Self {
+    pub fn from_params(params: &Params, activation: Activation) -> Self {
         let layers: Vec<Linear<T>> = params
             .layers
             .iter()
@@ -26,6 +28,7 @@ impl<T: Scalar> Mlp<T> {
             .collect();
         Self {
             layers,
+            activation,
             work: Workspace::default(),
         }
     }
@@ -99,14 +102,15 @@ impl<T: Scalar> Mlp<T> {
             let mut out = rows_mut(&mut from_here[0], n);
             layer.forward_into(input, out.view_mut());
             if i < last {
-                relu_in_place(out);
+                activate_in_place(self.activation, out);
             }
         }
     }
 
     /// Chain rule from the loss back to the input: with ∂L/∂logits in the last gradient buffer,
     /// each layer turns ∂L/∂(its output) into ∂L/∂(its input) and fills its own parameter
-    /// gradients on the way; between layers, the ReLU zeroes the gradient where it was off.
+    /// gradients on the way; between layers, the activation's derivative multiplies it (the
+    /// ReLU's zeroes it where the unit was off).
     fn backward_pass(&mut self, x: ArrayView2<T>) {
         let n = x.nrows();
         let mutant = super::mutant::active();
@@ -133,7 +137,7 @@ impl<T: Scalar> Mlp<T> {
                     Some(Mutant::WrongReluMask) => other_of_same_width(cache, i - 1, n),
                     _ => input,
                 };
-                relu_backward_in_place(grad_in, mask);
+                activation_backward_in_place(self.activation, grad_in, mask);
             }
         }
         if let Some(Mutant::Scaled { layer, eps }) = mutant {
@@ -187,7 +191,7 @@ impl<T: Scalar> Mlp<T> {
         (softmax_cross_entropy_into(logits, targets, grad), predicted)
     }
 
-    /// Every hidden layer's output (after its ReLU) for a batch: what each unit computes.
+    /// Every hidden layer's output (after its activation) for a batch: what each unit computes.
     pub fn hidden_outputs(&mut self, x: &Array2<T>) -> Vec<Array2<T>> {
         self.forward_pass(x.view());
         let hidden = self.layers.len() - 1;

@@ -7,17 +7,26 @@
 //! allocate a packing buffer inside a product, `src/matmul.rs`), matrix products write straight into
 //! those buffers, and the bias add and the ReLU are in-place passes.
 
+mod activation;
+mod adam;
+mod adamw;
+mod leaky_relu;
 mod linear;
 mod loss;
 mod mlp;
 pub mod mutant;
+mod optimizer;
 mod relu;
 mod sgd;
+mod sigmoid;
+mod tanh;
 mod workspace;
 
+pub use activation::{activate_in_place, activation_backward_in_place};
 pub use linear::Linear;
 pub use loss::softmax_cross_entropy_into;
 pub use mlp::Mlp;
+pub use optimizer::Optimizer;
 pub use relu::{relu_backward_in_place, relu_in_place};
 pub use sgd::Sgd;
 

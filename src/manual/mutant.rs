@@ -23,6 +23,24 @@ pub enum Mutant {
     StaleGradientStep,
     /// One layer's gradient (weight and bias) times `1 + eps`.
     Scaled { layer: usize, eps: f64 },
+    /// tanh′ as `1 − tanh`, the square forgotten.
+    TanhWithoutSquare,
+    /// σ′ as `σ`, not `σ(1 − σ)`.
+    SigmoidDerivativeAsSigma,
+    /// The leaky ReLU's slope applied above 0 instead of below.
+    LeakySlopeWrongSide,
+    /// The momentum buffer set on the first step and never updated after.
+    MomentumNeverUpdated,
+    /// Nesterov's look-ahead `v·μ + g` left out (the plain momentum direction `v`).
+    NesterovMissing,
+    /// Adam and AdamW without the bias corrections `1 − βᵗ`.
+    AdamWithoutBiasCorrection,
+    /// `√(v + ε)` instead of `√v + ε`.
+    EpsilonInsideSqrt,
+    /// AdamW's decay coupled into the gradient (Adam with L2) instead of decoupled.
+    AdamWDecayCoupled,
+    /// Weight decay subtracted from the gradient instead of added.
+    WeightDecayWrongSign,
 }
 
 #[cfg(test)]

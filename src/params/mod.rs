@@ -7,7 +7,9 @@ use anyhow::{Result, bail};
 use ndarray::{Array1, Array2};
 use rand_distr::{Distribution, Normal};
 
+mod optimizer_state;
 mod safetensors;
+pub use self::optimizer_state::OptimizerState;
 pub use self::safetensors::{Tensor, TensorFile, name_list, read_tensor, tensors_to_safetensors};
 
 use crate::config::{Config, Init, Precision};

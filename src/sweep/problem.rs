@@ -130,12 +130,17 @@ pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
         name: format!("sweep-{seed}-{run}"),
         seed: rng.gen_range(0..1_000_000),
         data,
-        model: ModelConfig { hidden, init },
+        model: ModelConfig {
+            hidden,
+            init,
+            ..ModelConfig::default()
+        },
         train: TrainConfig {
             epochs,
             batch_size,
             learning_rate,
             shuffle: true,
+            ..TrainConfig::default()
         },
         compare: CompareConfig {
             precision,

@@ -11,7 +11,7 @@ use crate::metrics::RunResult;
 use crate::output::write_atomic;
 use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
 use crate::report::Summary;
-use crate::twins::{burn_twin, chunked_predict, manual_net};
+use crate::twins::{NetSpec, burn_twin, chunked_predict, manual_net};
 
 fn title(summary: &Summary) -> String {
     format!(
@@ -39,8 +39,9 @@ pub(super) fn write_pictures(
         None => format!("train accuracy {:.1}%", 100.0 * summary.train_accuracy),
     };
     let grid = BoundaryGrid::new(prepared);
-    let mut manual = manual_net(&run.final_manual, options.precision);
-    let burn = burn_twin(&run.final_burn, options.precision, options.backend)?;
+    let net = NetSpec::evaluated(options.precision, options.activation);
+    let mut manual = manual_net(&run.final_manual, net);
+    let burn = burn_twin(&run.final_burn, net, options.backend)?;
     let by_manual = chunked_predict(&grid.features, |x| manual.predict(x));
     let by_burn = chunked_predict(&grid.features, |x| burn.predict(x));
     let (png, stats) = boundary_png(

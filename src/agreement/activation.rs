@@ -1,0 +1,64 @@
+//! The bound through the hidden layers' activation: each kind's forward and backward scale in its
+//! own file (relu.rs, leaky_relu.rs, tanh.rs and sigmoid.rs over smooth.rs), as in manual/.
+
+use ndarray::{Array2, ArrayView2};
+
+use super::leaky_relu::{self, Kinked};
+use super::relu::{self, Mask};
+use super::sigmoid::Sigmoid;
+use super::smooth::{self, Smooth};
+use super::tanh::Tanh;
+use crate::config::Activation;
+
+/// What a layer's activation left for the backward pass.
+pub enum Through {
+    Relu(Mask),
+    LeakyRelu(Kinked, f64),
+    Smooth(Smooth),
+}
+
+impl Through {
+    /// Units within their rounding bound of a kink.
+    pub fn ambiguous_units(&self) -> usize {
+        match self {
+            Through::Relu(m) => m.ambiguous_units,
+            Through::LeakyRelu(k, _) => k.ambiguous_units,
+            Through::Smooth(_) => 0,
+        }
+    }
+}
+
+/// Forward, in place: `z` becomes `h = a(z)` and `S_z` becomes `S_h`. `kink` is `κ·u`.
+pub fn forward(a: Activation, z: &mut Array2<f64>, s_z: &mut Array2<f64>, kink: f64) -> Through {
+    match a {
+        Activation::Relu => Through::Relu(relu::forward(z, s_z, kink)),
+        Activation::LeakyRelu { negative_slope } => Through::LeakyRelu(
+            leaky_relu::forward(z, s_z, negative_slope, kink),
+            negative_slope,
+        ),
+        Activation::Tanh => Through::Smooth(smooth::forward(z, s_z, &Tanh)),
+        Activation::Sigmoid => Through::Smooth(smooth::forward(z, s_z, &Sigmoid)),
+    }
+}
+
+/// Backward, in place: `G` (∂L/∂h) becomes ∂L/∂z and `S_G` its scale. `h` is the forward's
+/// output.
+pub fn backward(t: &Through, s_g: &mut Array2<f64>, g: &mut Array2<f64>, h: &Array2<f64>, u: f64) {
+    match t {
+        Through::Relu(mask) => relu::backward(s_g, g, mask, h, u),
+        Through::LeakyRelu(k, slope) => leaky_relu::backward(s_g, g, k, *slope, u),
+        Through::Smooth(s) => smooth::backward(s_g, g, s),
+    }
+}
+
+/// `|h|` of a layer's input: after a ReLU, `h` itself (never negative).
+pub fn magnitude<'a>(
+    t: Option<&Through>,
+    h: &'a Array2<f64>,
+    owned: &'a mut Option<Array2<f64>>,
+) -> ArrayView2<'a, f64> {
+    match t {
+        Some(Through::Relu(_)) => h.view(),
+        _ => owned.insert(h.mapv(f64::abs)).view(),
+    }
+}

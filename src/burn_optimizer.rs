@@ -1,0 +1,177 @@
+//! The burn twin's optimizer: burn's own `Sgd` (with its `Momentum` and `WeightDecay`), `Adam`
+//! and `AdamW`, configured from the run's settings and stepped parameter by parameter through
+//! burn's `Optimizer::step`, the same call `ModuleOptimizer` makes for each parameter. Holding
+//! each parameter's state here (rather than inside a `ModuleOptimizer`) is what lets the
+//! harness read it: momentum buffer and moments, every step, as plain values.
+
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, AdamWConfig, Optimizer, RecordState, SgdConfig, StateSink};
+use burn::prelude::*;
+use ndarray::{Array1, Array2};
+
+use crate::burn_mlp::values;
+use crate::config;
+use crate::params::{LayerParams, OptimizerState, Params};
+
+/// Steps every parameter of the net and keeps their states.
+pub trait Stepper {
+    fn step(&mut self, layers: &mut [Linear], grads: &burn::tensor::Gradients, lr: f64);
+    /// The states as plain values, buffers named by their last path segment in burn's record.
+    fn state(&self) -> OptimizerState;
+}
+
+/// burn's optimizer for a run's settings.
+pub fn stepper(spec: config::Optimizer) -> Box<dyn Stepper> {
+    match spec {
+        config::Optimizer::Sgd {
+            momentum,
+            dampening,
+            nesterov,
+            weight_decay,
+        } => {
+            let mut c = SgdConfig::new();
+            if momentum > 0.0 {
+                c = c.with_momentum(Some(
+                    MomentumConfig::new()
+                        .with_momentum(momentum)
+                        .with_dampening(dampening)
+                        .with_nesterov(nesterov),
+                ));
+            }
+            if weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+            }
+            Box::new(PerParam::new(c.build(), spec))
+        }
+        config::Optimizer::Adam {
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+        } => {
+            let mut c = AdamConfig::new()
+                .with_beta_1(beta_1 as f32)
+                .with_beta_2(beta_2 as f32)
+                .with_epsilon(epsilon as f32);
+            if weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+            }
+            Box::new(PerParam::new(c.build(), spec))
+        }
+        config::Optimizer::AdamW {
+            beta_1,
+            beta_2,
+            epsilon,
+            weight_decay,
+        } => Box::new(PerParam::new(
+            AdamWConfig::new()
+                .with_beta_1(beta_1 as f32)
+                .with_beta_2(beta_2 as f32)
+                .with_epsilon(epsilon as f32)
+                .with_weight_decay(weight_decay as f32)
+                .build(),
+            spec,
+        )),
+    }
+}
+
+/// One burn optimizer and the state of each layer's weight and bias.
+struct PerParam<O: Optimizer> {
+    optim: O,
+    /// The buffers in the order the harness lists them.
+    names: &'static [&'static str],
+    weights: Vec<Option<O::State<2>>>,
+    biases: Vec<Option<O::State<1>>>,
+    steps: usize,
+}
+
+impl<O: Optimizer> PerParam<O> {
+    fn new(optim: O, spec: config::Optimizer) -> Self {
+        PerParam {
+            optim,
+            names: spec.buffers(),
+            weights: Vec::new(),
+            biases: Vec::new(),
+            steps: 0,
+        }
+    }
+}
+
+/// `Optimizer::step` on one parameter, as `ModuleOptimizer` does it: on the inner (no
+/// autodiff) tensors, the result a parameter again under the same id.
+fn step_param<O: Optimizer, const D: usize>(
+    optim: &O,
+    lr: f64,
+    param: &Param<Tensor<D>>,
+    grad: Tensor<D>,
+    state: Option<O::State<D>>,
+) -> (Param<Tensor<D>>, Option<O::State<D>>) {
+    let (value, state) = optim.step(lr, param.val().inner(), grad, state);
+    let value = Tensor::from_inner(value).require_grad();
+    (Param::initialized(param.id, value), state)
+}
+
+impl<O: Optimizer> Stepper for PerParam<O> {
+    fn step(&mut self, layers: &mut [Linear], grads: &burn::tensor::Gradients, lr: f64) {
+        self.weights.resize_with(layers.len(), || None);
+        self.biases.resize_with(layers.len(), || None);
+        for (i, l) in layers.iter_mut().enumerate() {
+            let g = l.weight.grad(grads).expect("weight takes part in the loss");
+            let (w, s) = step_param(&self.optim, lr, &l.weight, g, self.weights[i].take());
+            (l.weight, self.weights[i]) = (w, s);
+            let bias = l.bias.as_ref().expect("layers have a bias");
+            let g = bias.grad(grads).expect("bias takes part in the loss");
+            let (b, s) = step_param(&self.optim, lr, bias, g, self.biases[i].take());
+            (l.bias, self.biases[i]) = (Some(b), s);
+        }
+        self.steps += 1;
+    }
+
+    fn state(&self) -> OptimizerState {
+        // Buffer name → per layer (weight, bias) values with their shapes.
+        let mut buffers: Vec<(String, Vec<LayerParams>)> = Vec::new();
+        for (w, b) in self.weights.iter().zip(&self.biases) {
+            let (Some(w), Some(b)) = (w, b) else {
+                continue;
+            };
+            let (w, b) = (tensors(w), tensors(b));
+            for ((name, (shape, wv)), (_, (_, bv))) in w.into_iter().zip(b) {
+                let layer = LayerParams {
+                    weight: Array2::from_shape_vec((shape[0], shape[1]), wv)
+                        .expect("a weight's state has its shape"),
+                    bias: Array1::from_vec(bv),
+                };
+                match buffers.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, layers)) => layers.push(layer),
+                    None => buffers.push((name, vec![layer])),
+                }
+            }
+        }
+        buffers.retain(|(n, _)| self.names.contains(&n.as_str()));
+        buffers.sort_by_key(|(n, _)| self.names.iter().position(|m| m == n));
+        OptimizerState {
+            steps: self.steps,
+            buffers: buffers
+                .into_iter()
+                .map(|(n, layers)| (n, Params { layers }))
+                .collect(),
+        }
+    }
+}
+
+/// A state's tensors by the last segment of their name, with shape and values.
+fn tensors<S: RecordState>(state: &S) -> Vec<(String, (Vec<usize>, Vec<f64>))> {
+    let mut sink = StateSink::default();
+    state.state_flatten("", &mut sink);
+    sink.tensors
+        .into_iter()
+        .map(|(name, data)| {
+            let leaf = name.rsplit('.').next().unwrap_or(&name).to_owned();
+            let shape = data.shape().to_vec();
+            (leaf, (shape, values(data)))
+        })
+        .collect()
+}

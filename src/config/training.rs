@@ -1,0 +1,306 @@
+//! The hidden layers' activation and the optimizer: their keys in `[model]` and `[train]`, their
+//! defaults (burn's), and which key applies to which choice.
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::{ModelConfig, TrainConfig};
+
+/// `[model] activation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivationKind {
+    #[default]
+    Relu,
+    LeakyRelu,
+    Tanh,
+    Sigmoid,
+}
+
+/// burn's default slope of `LeakyReluConfig`.
+pub const DEFAULT_NEGATIVE_SLOPE: f64 = 0.01;
+
+/// The hidden layers' activation with its parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    Relu,
+    /// `x` for `x ≥ 0`, `negative_slope·x` below.
+    LeakyRelu {
+        negative_slope: f64,
+    },
+    Tanh,
+    Sigmoid,
+}
+
+impl Activation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::LeakyRelu { .. } => "leaky_relu",
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+        }
+    }
+
+    /// The name with its parameter, for summaries: `leaky_relu(0.01)`.
+    pub fn label(self) -> String {
+        match self {
+            Activation::LeakyRelu { negative_slope } => format!("leaky_relu({negative_slope})"),
+            a => a.name().to_owned(),
+        }
+    }
+}
+
+/// `[train] optimizer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKind {
+    #[default]
+    Sgd,
+    Adam,
+    Adamw,
+}
+
+/// burn's defaults (`AdamConfig`, `AdamWConfig`).
+pub const DEFAULT_BETA_1: f64 = 0.9;
+pub const DEFAULT_BETA_2: f64 = 0.999;
+pub const DEFAULT_EPSILON: f64 = 1e-5;
+pub const DEFAULT_ADAMW_WEIGHT_DECAY: f64 = 1e-4;
+
+/// An optimizer with every setting resolved, as the config gives them (f64; which of them
+/// burn keeps in f32 is the twins' business).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Optimizer {
+    /// burn's `SgdConfig`: `momentum` 0 is plain SGD; `weight_decay` 0 is none (coupled: added to
+    /// the gradient).
+    Sgd {
+        momentum: f64,
+        dampening: f64,
+        nesterov: bool,
+        weight_decay: f64,
+    },
+    /// burn's `AdamConfig`; `weight_decay` coupled (added to the gradient), 0 is none.
+    Adam {
+        beta_1: f64,
+        beta_2: f64,
+        epsilon: f64,
+        weight_decay: f64,
+    },
+    /// burn's `AdamWConfig`; `weight_decay` decoupled.
+    AdamW {
+        beta_1: f64,
+        beta_2: f64,
+        epsilon: f64,
+        weight_decay: f64,
+    },
+}
+
+impl Default for Optimizer {
+    /// Plain SGD, the course's.
+    fn default() -> Self {
+        Optimizer::Sgd {
+            momentum: 0.0,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl Optimizer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Optimizer::Sgd { momentum, .. } if momentum > 0.0 => "sgd+momentum",
+            Optimizer::Sgd { .. } => "sgd",
+            Optimizer::Adam { .. } => "adam",
+            Optimizer::AdamW { .. } => "adamw",
+        }
+    }
+
+    /// The name with the settings that differ from plain SGD, for summaries.
+    pub fn label(self) -> String {
+        match self {
+            Optimizer::Sgd {
+                momentum,
+                dampening,
+                nesterov,
+                weight_decay,
+            } => {
+                let mut parts = Vec::new();
+                if momentum > 0.0 {
+                    parts.push(format!("momentum {momentum}"));
+                    if dampening > 0.0 {
+                        parts.push(format!("dampening {dampening}"));
+                    }
+                    if nesterov {
+                        parts.push("nesterov".to_owned());
+                    }
+                }
+                if weight_decay > 0.0 {
+                    parts.push(format!("weight_decay {weight_decay}"));
+                }
+                if parts.is_empty() {
+                    "sgd".to_owned()
+                } else {
+                    format!("sgd ({})", parts.join(", "))
+                }
+            }
+            Optimizer::Adam {
+                beta_1,
+                beta_2,
+                epsilon,
+                weight_decay,
+            }
+            | Optimizer::AdamW {
+                beta_1,
+                beta_2,
+                epsilon,
+                weight_decay,
+            } => format!(
+                "{} (β₁ {beta_1}, β₂ {beta_2}, ε {epsilon:e}, weight_decay {weight_decay})",
+                self.name()
+            ),
+        }
+    }
+
+    /// The state buffers it keeps between steps, by the names burn's state gives them.
+    pub fn buffers(self) -> &'static [&'static str] {
+        match self {
+            Optimizer::Sgd { momentum, .. } if momentum > 0.0 => &["velocity"],
+            Optimizer::Sgd { .. } => &[],
+            Optimizer::Adam { .. } | Optimizer::AdamW { .. } => &["moment_1", "moment_2"],
+        }
+    }
+
+    /// Whether the optimizer keeps state between steps (momentum or moments).
+    pub fn has_state(self) -> bool {
+        !matches!(self, Optimizer::Sgd { momentum, .. } if momentum == 0.0)
+    }
+}
+
+impl TrainConfig {
+    /// The optimizer with burn's defaults for what the config leaves out.
+    pub fn optimizer(&self) -> Optimizer {
+        match self.optimizer {
+            OptimizerKind::Sgd => Optimizer::Sgd {
+                momentum: self.momentum.unwrap_or(0.0),
+                dampening: self.dampening.unwrap_or(0.0),
+                nesterov: self.nesterov.unwrap_or(false),
+                weight_decay: self.weight_decay.unwrap_or(0.0),
+            },
+            OptimizerKind::Adam => Optimizer::Adam {
+                beta_1: self.beta_1.unwrap_or(DEFAULT_BETA_1),
+                beta_2: self.beta_2.unwrap_or(DEFAULT_BETA_2),
+                epsilon: self.epsilon.unwrap_or(DEFAULT_EPSILON),
+                weight_decay: self.weight_decay.unwrap_or(0.0),
+            },
+            OptimizerKind::Adamw => Optimizer::AdamW {
+                beta_1: self.beta_1.unwrap_or(DEFAULT_BETA_1),
+                beta_2: self.beta_2.unwrap_or(DEFAULT_BETA_2),
+                epsilon: self.epsilon.unwrap_or(DEFAULT_EPSILON),
+                weight_decay: self.weight_decay.unwrap_or(DEFAULT_ADAMW_WEIGHT_DECAY),
+            },
+        }
+    }
+}
+
+/// Keys that do not apply to the chosen activation or optimizer, and values out of range.
+pub(super) fn validate(model: &ModelConfig, train: &TrainConfig) -> Result<()> {
+    if let Some(slope) = model.negative_slope {
+        if model.activation != ActivationKind::LeakyRelu {
+            bail!(
+                "[model] negative_slope applies to activation = \"leaky_relu\" only (activation is \"{}\")",
+                model.activation().name()
+            );
+        }
+        // The hand-written backward reads the sign of the input from the output.
+        if !(slope.is_finite() && slope >= 0.0) {
+            bail!("[model] negative_slope must be a finite number >= 0, got {slope}");
+        }
+    }
+    let name = match train.optimizer {
+        OptimizerKind::Sgd => "sgd",
+        OptimizerKind::Adam => "adam",
+        OptimizerKind::Adamw => "adamw",
+    };
+    let applies = |key: &str| match key {
+        "momentum" => train.optimizer == OptimizerKind::Sgd,
+        "dampening" | "nesterov" => {
+            train.optimizer == OptimizerKind::Sgd && train.momentum.is_some_and(|m| m > 0.0)
+        }
+        "beta_1" | "beta_2" | "epsilon" => train.optimizer != OptimizerKind::Sgd,
+        _ => true,
+    };
+    let given = [
+        ("momentum", train.momentum.is_some()),
+        ("dampening", train.dampening.is_some()),
+        ("nesterov", train.nesterov.is_some()),
+        ("beta_1", train.beta_1.is_some()),
+        ("beta_2", train.beta_2.is_some()),
+        ("epsilon", train.epsilon.is_some()),
+    ];
+    for (key, set) in given {
+        if set && !applies(key) {
+            let needs = match key {
+                "momentum" => "optimizer = \"sgd\"".to_owned(),
+                "dampening" | "nesterov" => "optimizer = \"sgd\" with momentum > 0".to_owned(),
+                _ => "optimizer = \"adam\" or \"adamw\"".to_owned(),
+            };
+            bail!("[train] {key} applies to {needs} only (optimizer is \"{name}\")");
+        }
+    }
+    let ranges: [(&str, Option<f64>, fn(f64) -> bool, &str); 6] = [
+        (
+            "momentum",
+            train.momentum,
+            |v| v >= 0.0,
+            "a finite number >= 0",
+        ),
+        (
+            "dampening",
+            train.dampening,
+            |v| (0.0..=1.0).contains(&v),
+            "between 0 and 1",
+        ),
+        (
+            "beta_1",
+            train.beta_1,
+            |v| (0.0..1.0).contains(&v),
+            "at least 0 and below 1",
+        ),
+        (
+            "beta_2",
+            train.beta_2,
+            |v| (0.0..1.0).contains(&v),
+            "at least 0 and below 1",
+        ),
+        ("epsilon", train.epsilon, |v| v > 0.0, "a finite number > 0"),
+        (
+            "weight_decay",
+            train.weight_decay,
+            |v| v >= 0.0,
+            "a finite number >= 0",
+        ),
+    ];
+    for (key, value, ok, what) in ranges {
+        if let Some(v) = value
+            && !(v.is_finite() && ok(v))
+        {
+            bail!("[train] {key} must be {what}, got {v}");
+        }
+    }
+    // burn keeps these in f32: a value beyond f32 would silently become infinite or 0 there.
+    for (key, value) in [
+        ("epsilon", train.epsilon),
+        ("weight_decay", train.weight_decay),
+        ("momentum", train.momentum),
+    ] {
+        if let Some(v) = value
+            && v > 0.0
+            && !((v as f32).is_finite() && (v as f32) > 0.0)
+        {
+            bail!("[train] {key} = {v} is beyond f32, in which burn keeps it");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs) and the state
+//! it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
+//! 1's weight, …) for each of the optimizer's buffers.
+
+use ndarray::{Array1, Array2};
+
+use super::adam::AdamStep;
+use super::adamw::AdamWStep;
+use super::sgd::{Sgd, SgdWithState};
+use super::{Mlp, Scalar};
+use crate::config;
+use crate::params::{LayerParams, OptimizerState, Params};
+
+#[derive(Debug, Clone)]
+pub struct Optimizer<T: Scalar> {
+    spec: config::Optimizer,
+    learning_rate: f64,
+    /// Steps taken: the bias corrections' `t` is this plus one.
+    steps: usize,
+    /// `buffers[k][j]`: buffer k (`config::Optimizer::buffers`) of parameter tensor j, row-major.
+    buffers: Vec<Vec<Vec<T>>>,
+}
+
+impl<T: Scalar> Optimizer<T> {
+    pub fn new(spec: config::Optimizer, learning_rate: f64) -> Self {
+        Optimizer {
+            spec,
+            learning_rate,
+            steps: 0,
+            buffers: Vec::new(),
+        }
+    }
+
+    /// Applies the gradients of the last backward pass to `mlp` and advances the state.
+    pub fn step(&mut self, mlp: &mut Mlp<T>) {
+        let first = self.steps == 0;
+        let names = self.spec.buffers();
+        if first {
+            self.buffers = names
+                .iter()
+                .map(|_| {
+                    tensors(mlp)
+                        .map(|(t, _)| vec![T::zero(); t.len()])
+                        .collect()
+                })
+                .collect();
+        }
+        let lr = self.learning_rate;
+        let t = self.steps + 1;
+        match self.spec {
+            config::Optimizer::Sgd {
+                momentum,
+                weight_decay,
+                ..
+            } if momentum == 0.0 && weight_decay == 0.0 => Sgd { learning_rate: lr }.step(mlp),
+            config::Optimizer::Sgd {
+                momentum,
+                dampening,
+                nesterov,
+                weight_decay,
+            } => {
+                let s = SgdWithState::<T>::new(lr, momentum, dampening, nesterov, weight_decay);
+                let mut velocity = self.buffers.first_mut().map(|b| b.iter_mut());
+                for (theta, grad) in tensors_mut(mlp) {
+                    let v = velocity.as_mut().and_then(|v| v.next());
+                    s.step(theta, grad, v.map(|v| v.as_mut_slice()), first);
+                }
+            }
+            config::Optimizer::Adam {
+                beta_1,
+                beta_2,
+                epsilon,
+                weight_decay,
+            } => {
+                let s = AdamStep::<T>::new(lr, (beta_1, beta_2, epsilon), weight_decay, t);
+                let [m, v] = &mut self.buffers[..] else {
+                    unreachable!("Adam keeps two moments")
+                };
+                for (((theta, grad), m), v) in tensors_mut(mlp).zip(m).zip(v) {
+                    s.step(theta, grad, m, v, first);
+                }
+            }
+            config::Optimizer::AdamW {
+                beta_1,
+                beta_2,
+                epsilon,
+                weight_decay,
+            } => {
+                let s = AdamWStep::<T>::new(lr, (beta_1, beta_2, epsilon), weight_decay, t);
+                let [m, v] = &mut self.buffers[..] else {
+                    unreachable!("AdamW keeps two moments")
+                };
+                for (((theta, grad), m), v) in tensors_mut(mlp).zip(m).zip(v) {
+                    s.step(theta, grad, m, v, first);
+                }
+            }
+        }
+        self.steps += 1;
+    }
+
+    /// The state as plain values, in the parameters' layout of `mlp`.
+    pub fn state(&self, mlp: &Mlp<T>) -> OptimizerState {
+        let names = self.spec.buffers();
+        let buffers = if self.steps == 0 {
+            Vec::new()
+        } else {
+            names
+                .iter()
+                .zip(&self.buffers)
+                .map(|(name, values)| ((*name).to_owned(), as_params(mlp, values)))
+                .collect()
+        };
+        OptimizerState {
+            steps: self.steps,
+            buffers,
+        }
+    }
+
+    /// Overwrites the state with plain values (rounded to `T`); an empty state starts over.
+    pub fn set_state(&mut self, state: &OptimizerState) {
+        self.steps = state.steps;
+        self.buffers = self
+            .spec
+            .buffers()
+            .iter()
+            .filter_map(|name| state.buffer(name))
+            .map(|p| {
+                p.layers
+                    .iter()
+                    .flat_map(|l| [flat(l.weight.iter()), flat(l.bias.iter())])
+                    .collect()
+            })
+            .collect();
+        if self.buffers.len() != self.spec.buffers().len() {
+            self.steps = 0;
+            self.buffers.clear();
+        }
+    }
+}
+
+fn flat<'a, T: Scalar>(values: impl Iterator<Item = &'a f64>) -> Vec<T> {
+    values.map(|&v| T::of_f64(v)).collect()
+}
+
+/// Each parameter tensor with its gradient, as row-major slices: layer 0's weight, its bias, …
+fn tensors_mut<T: Scalar>(mlp: &mut Mlp<T>) -> impl Iterator<Item = (&mut [T], &[T])> {
+    mlp.layers.iter_mut().flat_map(|l| {
+        [
+            (
+                l.weight.as_slice_mut().expect("row-major"),
+                l.grad_weight.as_slice().expect("row-major"),
+            ),
+            (
+                l.bias.as_slice_mut().expect("contiguous"),
+                l.grad_bias.as_slice().expect("contiguous"),
+            ),
+        ]
+    })
+}
+
+/// Each parameter tensor with its gradient, read-only.
+fn tensors<T: Scalar>(mlp: &Mlp<T>) -> impl Iterator<Item = (&[T], &[T])> {
+    mlp.layers.iter().flat_map(|l| {
+        [
+            (
+                l.weight.as_slice().expect("row-major"),
+                l.grad_weight.as_slice().expect("row-major"),
+            ),
+            (
+                l.bias.as_slice().expect("contiguous"),
+                l.grad_bias.as_slice().expect("contiguous"),
+            ),
+        ]
+    })
+}
+
+/// One buffer's per-tensor values in the parameters' layout.
+fn as_params<T: Scalar>(mlp: &Mlp<T>, values: &[Vec<T>]) -> Params {
+    Params {
+        layers: mlp
+            .layers
+            .iter()
+            .zip(values.chunks(2))
+            .map(|(l, wb)| LayerParams {
+                weight: Array2::from_shape_vec(
+                    l.weight.raw_dim(),
+                    wb[0].iter().map(|v| v.into_f64()).collect(),
+                )
+                .expect("the weight's shape"),
+                bias: Array1::from_iter(wb[1].iter().map(|v| v.into_f64())),
+            })
+            .collect(),
+    }
+}
