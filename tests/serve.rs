@@ -210,14 +210,15 @@ fn only_the_pages_own_origin_and_host_are_served() {
         body.contains("<html") || body.contains("<!DOCTYPE"),
         "{body}"
     );
-    for path in ["/app.js", "/style.css"] {
+    for path in ["/main.js", "/heatmap.js", "/palette.js", "/style.css"] {
         assert_eq!(server.get(path, &server.host).0, 200, "{path}");
     }
     for path in [
         "/../Cargo.toml",
         "/src/main.rs",
         "/etc/passwd",
-        "/assets/app.js",
+        "/app.js",
+        "/assets/main.js",
     ] {
         let (status, body) = server.get(path, &server.host);
         assert_eq!(status, 404, "{path}");
@@ -297,6 +298,9 @@ fn every_asset_is_served_as_what_it_is_and_every_reference_is_served() {
             );
         }
     }
+    // The page loads its modules: index.html names main.js as one.
+    let (_, index) = server.get("/", &server.host);
+    assert!(index.contains("<script type=\"module\" src=\"main.js\">"));
 }
 
 #[test]
