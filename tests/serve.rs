@@ -210,10 +210,16 @@ fn only_the_pages_own_origin_and_host_are_served() {
         body.contains("<html") || body.contains("<!DOCTYPE"),
         "{body}"
     );
-    for path in ["/app.js", "/style.css"] {
+    for path in ["/main.js", "/heatmap.js", "/palette.js", "/style.css"] {
         assert_eq!(server.get(path, &server.host).0, 200, "{path}");
     }
-    for path in ["/../Cargo.toml", "/src/main.rs", "/etc/passwd"] {
+    for path in [
+        "/../Cargo.toml",
+        "/src/main.rs",
+        "/etc/passwd",
+        "/app.js",
+        "/assets/main.js",
+    ] {
         let (status, body) = server.get(path, &server.host);
         assert_eq!(status, 404, "{path}");
         assert!(!body.contains("[package]") && !body.contains("root:"));
@@ -232,6 +238,69 @@ fn only_the_pages_own_origin_and_host_are_served() {
             Ok(_) => panic!("{origin}: the WebSocket opened"),
         }
     }
+}
+
+/// What a served file refers to: the `src` and `href` attributes of HTML, the `from "…"` and
+/// `import "…"` specifiers of a module (data: URLs left out).
+fn references(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for marker in [
+        "src=\"",
+        "href=\"",
+        "from \"",
+        "from '",
+        "import \"",
+        "import '",
+    ] {
+        let quote = &marker[marker.len() - 1..];
+        for (at, _) in body.match_indices(marker) {
+            let rest = &body[at + marker.len()..];
+            let target = &rest[..rest.find(quote).expect("a closing quote")];
+            if !target.starts_with("data:") {
+                out.push(target);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_asset_is_served_as_what_it_is_and_every_reference_is_served() {
+    let server = Server::start(&[]);
+    let paths: Vec<&str> = mlp2d::serve::assets::paths().collect();
+    for path in &paths {
+        let (status, headers, body) = server.get_with_headers(path, &server.host);
+        assert_eq!(status, 200, "{path}");
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_else(|| panic!("{path}: no {name}"))
+        };
+        let expected = match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            _ => "text/html; charset=utf-8",
+        };
+        assert_eq!(header("content-type"), expected, "{path}");
+        assert_eq!(header("cache-control"), "no-cache", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        for target in references(&body) {
+            // A bare name ("heatmap.js") is no module specifier a browser resolves.
+            if path.ends_with(".js") {
+                assert!(target.starts_with("./"), "{path} imports {target:?}");
+            }
+            let served = format!("/{}", target.trim_start_matches("./"));
+            assert!(
+                paths.contains(&served.as_str()),
+                "{path} refers to {target}, which is not served"
+            );
+        }
+    }
+    // The page loads its modules: index.html names main.js as one.
+    let (_, index) = server.get("/", &server.host);
+    assert!(index.contains("<script type=\"module\" src=\"main.js\">"));
 }
 
 #[test]

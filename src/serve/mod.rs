@@ -22,14 +22,11 @@ use axum::routing::get;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+pub mod assets;
 mod messages;
 mod session;
 pub mod settings;
 mod views;
-
-const INDEX_HTML: &str = include_str!("assets/index.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const STYLE_CSS: &str = include_str!("assets/style.css");
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -85,19 +82,7 @@ async fn run(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
         idle: opts.idle,
         stop,
     });
-    let app = Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
-            "/style.css",
-            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
-        )
+    let app = assets::routes(Router::new())
         .route("/ws", get(upgrade))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
         .layer(middleware::from_fn_with_state(shared.clone(), check_host))
@@ -116,18 +101,6 @@ async fn run(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
         .context("the server failed")?;
     eprintln!("mlp2d serve: stopped");
     Ok(())
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// Refuses a `Host` that is not the server's own (DNS rebinding) on a loopback server.

@@ -95,6 +95,12 @@ impl Server {
 
     /// A raw HTTP/1.1 GET with a `Host` header; the status code and body.
     pub fn get(&self, path: &str, host: &str) -> (u16, String) {
+        let (status, _, body) = self.get_with_headers(path, host);
+        (status, body)
+    }
+
+    /// As `get`, with the response's headers as (lower-case name, value).
+    pub fn get_with_headers(&self, path: &str, host: &str) -> (u16, Vec<(String, String)>, String) {
         use std::io::{Read, Write};
         let mut stream = TcpStream::connect(&self.host).expect("the server listens");
         stream
@@ -114,11 +120,14 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let headers = head
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        (status, headers, body.to_owned())
     }
 }
 

@@ -1,0 +1,367 @@
+// mlp2d playground: the page of `mlp2d serve`, as plain ES modules (no library, no build step).
+// This one holds the page's state and wires the controls, the server's messages and the drawing
+// modules together. The contract with the server is src/serve/protocol.md.
+
+import { createConnection } from "./connection.js";
+import { $ } from "./dom.js";
+import { chosenCsv, chosenFile, copyCommand, downloadExport } from "./files.js";
+import { renderLayerColumns, stepWidth, widthsWithLayers } from "./layers.js";
+import { buildLegend } from "./legend.js";
+import { buildNetwork } from "./network.js";
+import { csvInfo, hideError, renderWarnings, showError } from "./notices.js";
+import { fmtInt, fmtSmall } from "./numbers.js";
+import { updatePlayButton, updateReadouts } from "./readouts.js";
+import { createRenderer } from "./render.js";
+import {
+  SETTING_IDS, applyLimits, clone, kindInfo, mergeSettings, readSettings, setControls, settingsFromHash,
+  updateParamVisibility, writeHash,
+} from "./settings.js";
+
+const DEBOUNCE_MS = 300;
+const MAX_AGREEMENT_POINTS = 3000; // kept for the live agreement chart
+const FALLBACK_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// State: one live object, also what the automated browser test reads (window.mlp2d.state).
+
+const state = {
+  connected: false,
+  hello: null,
+  ready: null,       // the last `ready` message
+  settings: null,    // the settings as last sent (or imported)
+  epoch: 0,
+  step: 0,
+  running: false,
+  verdict: null,
+  lastFrame: null,
+  epochs: [],        // every epoch's metrics since the last `ready`
+  agreement: [],     // [step, window_err_bound] per frame that advanced
+  error: null,       // the last server `error` message, cleared by `ready`
+  csv: null,         // the last `csv` reply
+  lastExport: null,
+};
+
+window.mlp2d = { state, exportRun, configure: configureFrom };
+
+const connection = createConnection({ onOpen, onMessage, onClose });
+const renderer = createRenderer(state);
+let helloSeen = false;
+let csvUpload = null;          // {name, text}: sent again after a reconnect
+let debounceTimer = null;
+let lastSentJSON = null;
+let appliedKind = null;        // the kind whose parameters the inputs show
+let pendingImport = false;
+// Configures (and imports) sent whose reply (`ready` or `error`) has not come yet: while newer
+// ones are in flight, an older `ready` must not put its settings back into the controls.
+let configuresInFlight = 0;
+const pendingExports = [];
+
+const limits = () => (state.hello ? state.hello.limits : null);
+const showParams = () => updateParamVisibility(state.hello, !!state.csv);
+
+/** Shows settings in the controls (see settings.js's setControls). */
+function showSettings(s, skipFocused) {
+  if (setControls(s, skipFocused, state.hello)) renderer.mark("links");
+  appliedKind = s.data.kind;
+  showParams();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection and server → page
+
+function onOpen() {
+  state.connected = true;
+}
+
+function onClose() {
+  state.connected = false;
+  configuresInFlight = 0;
+  state.running = false;
+  while (pendingExports.length) pendingExports.shift().reject(new Error("the connection closed"));
+  updatePlayButton(state.running);
+}
+
+/** Sends a message; false (and a note in the error bar) when not connected. */
+function send(message) {
+  if (connection.send(message)) return true;
+  showError("not connected to the server: press reconnect", false);
+  return false;
+}
+
+function onMessage(msg) {
+  const handlers = { hello: onHello, ready: onReady, frame: onFrame, csv: onCsv, export: onExport, error: onError };
+  const handler = handlers[msg.type];
+  if (handler) handler(msg);
+  else console.warn("mlp2d: unknown message type", msg.type);
+}
+
+function onHello(msg) {
+  state.hello = msg;
+  applyLimits(msg.limits);
+  if (!helloSeen) {
+    helloSeen = true;
+    // First contact: the URL's settings (a shared link, a reload), else the server's defaults.
+    const s = settingsFromHash(msg.defaults, state.hello);
+    showSettings(s, false);
+    if (s.data.kind === "csv") {
+      csvInfo("upload your CSV again: the server keeps no file between sessions", "warn");
+      writeHash(s, state.hello);
+    } else {
+      sendConfigure(s);
+    }
+    return;
+  }
+  // A reconnect is a new session: upload the CSV again (its reply configures), else configure.
+  if ($("kind").value === "csv") {
+    if (csvUpload) send({ type: "csv", name: csvUpload.name, text: csvUpload.text });
+    else csvInfo("upload your CSV again: the server keeps no file between sessions", "warn");
+  } else {
+    configureNow(true);
+  }
+}
+
+function onReady(msg) {
+  state.ready = msg;
+  state.lastFrame = null;
+  state.epochs = [];
+  state.agreement = [];
+  state.epoch = 0;
+  state.step = 0;
+  state.verdict = null;
+  state.error = null;
+  hideError();
+  if (configuresInFlight > 0) configuresInFlight--;
+  if (configuresInFlight === 0) {
+    showSettings(msg.settings, true);
+    if (pendingImport) {
+      // An imported config's settings become the page's (extra keys like shuffle included).
+      pendingImport = false;
+      state.settings = clone(msg.settings);
+      lastSentJSON = null;
+    }
+    writeHash(msg.settings, state.hello);
+  }
+  renderWarnings(msg.warnings || []);
+  $("err-bound-limit").textContent = fmtSmall(msg.err_bound_limit);
+  renderer.setUnitCanvases(buildNetwork(msg.sizes, msg.classes, msg.plane));
+  buildLegend(msg.classes);
+  updateReadouts(state);
+  renderer.mark();
+}
+
+function onFrame(f) {
+  state.lastFrame = f;
+  state.epoch = f.epoch;
+  state.step = f.step;
+  state.running = !!f.running;
+  state.verdict = f.verdict;
+  if (Array.isArray(f.epochs) && f.epochs.length) {
+    state.epochs.push(...f.epochs);
+    renderer.mark("curves");
+  }
+  recordAgreement(f);
+  if (f.boundary) renderer.mark("boundary");
+  if (f.neurons) renderer.mark("neurons");
+  updateReadouts(state);
+}
+
+/** One point per frame that advanced: the worst err_bound over the steps since the last one. */
+function recordAgreement(f) {
+  const a = state.agreement;
+  const last = a.length ? a[a.length - 1][0] : 0;
+  if (f.step <= last || f.window_err_bound === undefined) return;
+  // null is a NaN err_bound (JSON has no NaN): drawn at the top of the chart.
+  a.push([f.step, f.window_err_bound === null ? Infinity : f.window_err_bound]);
+  if (a.length > MAX_AGREEMENT_POINTS) a.splice(0, a.length - MAX_AGREEMENT_POINTS);
+  renderer.mark("agreement");
+}
+
+function onCsv(msg) {
+  state.csv = msg;
+  csvInfo(`${msg.name}: ${fmtInt(msg.rows)} rows × ${msg.features} features, ${msg.classes} classes`, "ok");
+  $("kind").value = "csv";
+  appliedKind = "csv";
+  showParams();
+  configureNow(true);
+}
+
+function onExport(msg) {
+  state.lastExport = msg;
+  $("export-command").textContent = `mlp2d compare --config ${msg.name}.toml`;
+  const waiting = pendingExports.shift();
+  if (waiting) waiting.resolve(msg);
+}
+
+function onError(msg) {
+  state.error = msg.message;
+  // Most errors answer a configure; one that does not only makes the next `ready` show early.
+  if (configuresInFlight > 0) configuresInFlight--;
+  if (configuresInFlight === 0) pendingImport = false;
+  showError(msg.message, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page → server
+
+/** Sends `export`; resolves with the server's `export` reply. */
+function exportRun() {
+  return new Promise((resolve, reject) => {
+    const entry = { resolve: null, reject: null };
+    const timer = setTimeout(() => {
+      const i = pendingExports.indexOf(entry);
+      if (i >= 0) pendingExports.splice(i, 1);
+      reject(new Error("no reply to export"));
+    }, 30000);
+    entry.resolve = (m) => { clearTimeout(timer); resolve(m); };
+    entry.reject = (e) => { clearTimeout(timer); reject(e); };
+    if (!send({ type: "export" })) {
+      entry.reject(new Error("not connected"));
+      return;
+    }
+    pendingExports.push(entry);
+  });
+}
+
+/** Sets the controls from a (possibly partial) settings object and starts that run. */
+function configureFrom(partial) {
+  if (!state.hello) throw new Error("not connected yet: wait for the server's hello");
+  const base = readSettings(state.hello, state.settings) || clone(state.hello.defaults);
+  const merged = mergeSettings(base, partial || {}, state.hello);
+  showSettings(merged, false);
+  sendConfigure(merged);
+  return merged;
+}
+
+/** Starts a new run from the controls. Unless forced, skips settings equal to the last sent. */
+function configureNow(force = false) {
+  clearTimeout(debounceTimer);
+  debounceTimer = null;
+  const s = readSettings(state.hello, state.settings);
+  if (!s) return; // a field is empty or half-typed
+  if (s.data.kind === "csv" && !state.csv) {
+    csvInfo("choose a CSV file to train on", "warn");
+    writeHash(s, state.hello);
+    return;
+  }
+  if (!force && JSON.stringify(s) === lastSentJSON) return;
+  sendConfigure(s);
+}
+
+function configureSoon() {
+  clearTimeout(debounceTimer);
+  debounceTimer = setTimeout(() => configureNow(false), DEBOUNCE_MS);
+}
+
+function sendConfigure(s) {
+  state.settings = s;
+  lastSentJSON = JSON.stringify(s);
+  writeHash(s, state.hello);
+  if (send({ type: "configure", settings: s })) configuresInFlight++;
+}
+
+async function onCsvFile(ev) {
+  const max = state.hello ? state.hello.limits.max_upload_bytes : FALLBACK_UPLOAD_BYTES;
+  const csv = await chosenCsv(ev.target, max);
+  if (!csv) return;
+  csvUpload = csv;
+  csvInfo(`reading ${csv.name}…`, "");
+  send({ type: "csv", name: csv.name, text: csv.text });
+}
+
+async function onImportFile(ev) {
+  const file = await chosenFile(ev.target);
+  if (!file) return;
+  pendingImport = true;
+  if (send({ type: "import", toml: file.text })) configuresInFlight++;
+  else pendingImport = false;
+}
+
+function onExportClick() {
+  exportRun()
+    .then(downloadExport)
+    .catch((e) => showError(`export: ${e.message}`, false));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function onKindChange() {
+  const kind = $("kind").value;
+  if (kind === appliedKind) return; // `input` and `change` both fire for one pick
+  appliedKind = kind;
+  // The new kind's own defaults (noise 0.1 for moons is not circles' 0.05); samples are kept.
+  const info = kindInfo(state.hello, kind);
+  for (const key of info.keys) {
+    if (key === "samples" && $("samples").value !== "") continue;
+    if (key in info.defaults && $(key)) $(key).value = String(info.defaults[key]);
+  }
+  showParams();
+  configureNow();
+}
+
+function changeLayerCount(delta) {
+  const widths = widthsWithLayers(delta, limits());
+  if (!widths) return;
+  renderLayerColumns(widths, limits());
+  renderer.mark("links");
+  configureNow();
+}
+
+function togglePlay() {
+  send({ type: state.running ? "pause" : "play" });
+}
+
+function wire() {
+  for (const id of SETTING_IDS) {
+    const input = $(id);
+    const typed = input.tagName === "INPUT";
+    input.addEventListener("input", () => (typed ? configureSoon() : configureNow()));
+    input.addEventListener("change", () => configureNow());
+  }
+  $("kind").addEventListener("input", onKindChange);
+  $("kind").addEventListener("change", onKindChange);
+  $("layers").addEventListener("input", (ev) => { if (ev.target.matches("input.width")) configureSoon(); });
+  $("layers").addEventListener("change", (ev) => { if (ev.target.matches("input.width")) configureNow(); });
+  $("layers").addEventListener("click", (ev) => { if (stepWidth(ev, limits())) configureNow(); });
+  $("add-layer").addEventListener("click", () => changeLayerCount(1));
+  $("remove-layer").addEventListener("click", () => changeLayerCount(-1));
+  $("regenerate").addEventListener("click", () => {
+    $("seed").value = String(Math.floor(Math.random() * 1e6));
+    configureNow();
+  });
+
+  $("play").addEventListener("click", togglePlay);
+  $("step").addEventListener("click", () => send({ type: "step" }));
+  $("epoch").addEventListener("click", () => send({ type: "epoch" }));
+  $("reset").addEventListener("click", () => send({ type: "reset" }));
+
+  $("csv-file").addEventListener("change", onCsvFile);
+  $("import-file").addEventListener("change", onImportFile);
+  $("export").addEventListener("click", onExportClick);
+  $("copy-command").addEventListener("click", copyCommand);
+  $("show-test").addEventListener("change", () => renderer.mark("boundary"));
+  $("error-close").addEventListener("click", hideError);
+  $("reconnect").addEventListener("click", connection.connect);
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.closest("input, select, textarea, button") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === " ") {
+      ev.preventDefault();
+      togglePlay();
+    } else if (ev.key === "s") {
+      send({ type: "step" });
+    }
+  });
+  window.addEventListener("resize", () => renderer.mark());
+}
+
+function boot() {
+  wire();
+  renderLayerColumns([16, 16], limits());
+  showParams(); // no kind's keys are known before the server's hello
+  updateReadouts(state);
+  renderer.mark();
+  connection.connect();
+}
+
+boot();
