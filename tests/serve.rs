@@ -638,3 +638,17 @@ fn bad_hosts_are_one_clear_error() {
     assert!(stderr.contains("NAME or NAME:PORT"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn open_without_a_browser_says_so_and_serves() {
+    let empty = tempfile::tempdir().expect("a temporary folder");
+    let server = Server::start_with(&["--open"], &[("PATH", empty.path().as_os_str())]);
+    let lines = server.stderr_until(WAIT, |l| l.contains("could not open a browser"));
+    let line = lines.last().unwrap();
+    assert!(
+        line.contains(&server.url()) && line.contains("by hand"),
+        "{line}"
+    );
+    let mut s = server.session();
+    s.configure(small_moons());
+}

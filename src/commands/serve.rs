@@ -62,7 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The desktop's browser on `url`; if there is none, the printed address has to do.
+/// The desktop's browser on `url`; if it cannot be opened, says so (the server goes on).
 fn open_browser(url: &str) {
     let opener = if cfg!(target_os = "macos") {
         "open"
@@ -75,7 +75,25 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    if started.is_err() {
-        eprintln!("mlp2d serve: cannot start {opener}: open {url} in a browser");
-    }
+    let mut child = match started {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return could_not_open(url, &format!("{opener} is not installed"));
+        }
+        Err(e) => return could_not_open(url, &format!("cannot run {opener}: {e}")),
+    };
+    // xdg-open exits non-zero when it finds no browser; waiting must not hold up the server.
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let why = match child.wait() {
+            Ok(status) if status.success() => return,
+            Ok(status) => format!("{opener} failed, {status}"),
+            Err(e) => format!("{opener}: {e}"),
+        };
+        could_not_open(&url, &why);
+    });
+}
+
+fn could_not_open(url: &str, why: &str) {
+    eprintln!("mlp2d serve: could not open a browser ({why}): open {url} by hand");
 }
