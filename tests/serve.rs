@@ -503,3 +503,221 @@ fn a_diverged_run_stops_shows_why_and_keeps_its_last_picture() {
     let f = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
     assert_ne!(f.last().unwrap()["step"], step);
 }
+
+/// The `name=value` a response's `Set-Cookie` sets, and the whole header line.
+fn set_cookie(head: &str) -> Option<(String, String)> {
+    let line = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))?;
+    let pair = line["set-cookie:".len()..].split(';').next()?.trim();
+    Some((pair.to_owned(), line.to_owned()))
+}
+
+fn refused(result: Result<(Session, Value), tungstenite::Error>, what: &str) {
+    match result {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403, "{what}"),
+        Err(e) => panic!("{what}: {e}"),
+        Ok(_) => panic!("{what}: the WebSocket opened"),
+    }
+}
+
+#[test]
+fn off_loopback_it_warns_and_wants_the_token_of_its_url() {
+    // 0.0.0.0 with port 0; the test only ever connects to 127.0.0.1.
+    let server = Server::start_with(&["--host", "0.0.0.0"], &[]);
+    let warning = server
+        .stderr_until(WAIT, |l| l.contains("--allow-host"))
+        .join("\n");
+    for what in [
+        "warning: listening on 0.0.0.0:",
+        "not on loopback",
+        "CPU",
+        "up to 16 sessions",
+        "CSV files of up to 10 MB",
+        "token",
+        "plain HTTP",
+    ] {
+        assert!(warning.contains(what), "{what:?} in {warning}");
+    }
+    let token = server.token.clone().expect("the printed URL has a token");
+    assert_eq!(token.len(), 32, "128 bits in hex: {token}");
+    let host = server.host.clone();
+    let origin = format!("http://{host}");
+
+    let wrong = "0".repeat(32);
+    let wrong_cookie = format!("mlp2d_token_{}={wrong}", server.port());
+    for (path, cookie) in [
+        ("/", None),
+        ("/main.js", None),
+        ("/style.css", None),
+        ("/?token=", None),
+        (&format!("/?token={wrong}") as &str, None),
+        (&format!("/?token={}", &token[..31]), None),
+        ("/", Some(wrong_cookie.as_str())),
+        ("/main.js", Some(wrong_cookie.as_str())),
+    ] {
+        let (status, head, body) = server.request(path, &host, cookie);
+        assert_eq!(status, 403, "{path} {cookie:?}");
+        assert!(!body.contains("<html") && set_cookie(&head).is_none());
+    }
+    refused(server.upgrade(&host, &origin, None), "no cookie");
+    refused(
+        server.upgrade(&host, &origin, Some(&wrong_cookie)),
+        "a wrong cookie",
+    );
+
+    // The printed URL: the page, and a cookie that carries the token from then on.
+    let (status, head, body) = server.request(&format!("/?token={token}"), &host, None);
+    assert_eq!(status, 200);
+    assert!(body.contains("<html") || body.contains("<!DOCTYPE"));
+    let (cookie, line) = set_cookie(&head).expect("the token's cookie is set");
+    assert_eq!(cookie, format!("mlp2d_token_{}={token}", server.port()));
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(line.contains(attribute), "{line}");
+    }
+    for path in ["/", "/main.js", "/style.css"] {
+        let (status, head, _) = server.request(path, &host, Some(&cookie));
+        assert_eq!(status, 200, "{path}");
+        assert!(set_cookie(&head).is_none(), "set once, by the URL");
+    }
+    let (mut s, hello) = server
+        .upgrade(&host, &origin, Some(&format!("other=1; {cookie}")))
+        .expect("the page's WebSocket opens");
+    assert_eq!(hello["type"], "hello", "{hello}");
+    s.configure(small_moons());
+    s.send(json!({"type": "step"}));
+    s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
+}
+
+#[test]
+fn off_loopback_a_rebound_name_is_refused_even_with_the_token() {
+    let server = Server::start(&["--host", "0.0.0.0"]);
+    let token = server.token.clone().expect("a token");
+    let port = server.port();
+    let cookie = format!("mlp2d_token_{port}={token}");
+    // DNS rebinding: evil.example's page, its name now pointing at this machine.
+    let evil = format!("evil.example:{port}");
+    assert_eq!(
+        server.request(&format!("/?token={token}"), &evil, None).0,
+        403
+    );
+    assert_eq!(server.request("/", &evil, Some(&cookie)).0, 403);
+    refused(
+        server.upgrade(&evil, &format!("http://{evil}"), None),
+        "rebound",
+    );
+    refused(
+        server.upgrade(&evil, &format!("http://{evil}"), Some(&cookie)),
+        "rebound, with the cookie",
+    );
+    // The server's own names.
+    let mut own = vec![format!("localhost:{port}"), server.host.clone()];
+    if let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+        own.push(format!("{}:{port}", name.trim()));
+    }
+    for host in &own {
+        assert_eq!(server.request("/", host, Some(&cookie)).0, 200, "{host}");
+    }
+    // The Origin must still be the page's own.
+    refused(
+        server.upgrade(&server.host, "http://evil.example", Some(&cookie)),
+        "another origin",
+    );
+}
+
+#[test]
+fn allow_host_adds_names_with_or_without_a_port() {
+    let server = Server::start(&[
+        "--host",
+        "0.0.0.0",
+        "--allow-host",
+        "Playground.test",
+        "--allow-host",
+        "other.test:81",
+    ]);
+    let token = server.token.clone().expect("a token");
+    let port = server.port();
+    let cookie = format!("mlp2d_token_{port}={token}");
+    for (host, status) in [
+        (format!("playground.test:{port}"), 200),
+        (format!("PLAYGROUND.TEST:{port}"), 200),
+        ("other.test:81".to_owned(), 200),
+        (format!("other.test:{port}"), 403),
+        ("playground.test:81".to_owned(), 403),
+        ("playground.test".to_owned(), 403),
+    ] {
+        assert_eq!(
+            server.request("/", &host, Some(&cookie)).0,
+            status,
+            "{host}"
+        );
+    }
+    let name = format!("playground.test:{port}");
+    let (_s, hello) = server
+        .upgrade(&name, &format!("http://{name}"), Some(&cookie))
+        .expect("an allowed name's page opens its WebSocket");
+    assert_eq!(hello["type"], "hello");
+
+    // On loopback too, without a token.
+    let server = Server::start(&["--allow-host", "playground.test"]);
+    assert_eq!(server.token, None);
+    let name = format!("playground.test:{}", server.port());
+    assert_eq!(server.get("/", &name).0, 200);
+    assert_eq!(
+        server.get("/", &format!("evil.test:{}", server.port())).0,
+        403
+    );
+}
+
+#[test]
+fn host_takes_a_name() {
+    let server = Server::start(&["--host", "localhost"]);
+    assert!(server.host.starts_with("localhost:"), "{}", server.host);
+    assert_eq!(server.token, None, "loopback: no token");
+    let mut s = server.session();
+    s.configure(small_moons());
+    let evil = format!("evil.example:{}", server.port());
+    assert_eq!(server.get("/", &evil).0, 403);
+}
+
+#[test]
+fn bad_hosts_are_one_clear_error() {
+    for (host, expected) in [
+        (
+            "no-such-host.invalid",
+            "error: cannot resolve --host \"no-such-host.invalid\": ",
+        ),
+        (
+            "localhost:80",
+            "error: --host \"localhost:80\" is neither an IP address nor a host name",
+        ),
+    ] {
+        let args = ["serve", "--port", "0", "--host", host];
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        let (code, stdout, stderr) = common::run(&args);
+        assert_eq!(code, Some(2), "{host}: {stdout}{stderr}");
+        assert!(stderr.starts_with(expected), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+    let args = ["serve", "--port", "0", "--allow-host", "a:b"];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    let (code, _, stderr) = common::run(&args);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("NAME or NAME:PORT"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn open_without_a_browser_says_so_and_serves() {
+    let empty = tempfile::tempdir().expect("a temporary folder");
+    let server = Server::start_with(&["--open"], &[("PATH", empty.path().as_os_str())]);
+    let lines = server.stderr_until(WAIT, |l| l.contains("could not open a browser"));
+    let line = lines.last().unwrap();
+    assert!(
+        line.contains(&server.url()) && line.contains("by hand"),
+        "{line}"
+    );
+    let mut s = server.session();
+    s.configure(small_moons());
+}

@@ -2,27 +2,28 @@
 //! session whose training runs on its own thread ([`session`]); the protocol is `protocol.md`.
 //!
 //! Safe to leave running: it binds 127.0.0.1 unless told otherwise, serves only its embedded
-//! files, answers only requests whose `Host` is its own (on loopback: a page of another site
-//! that rebinds its name to 127.0.0.1 is refused) and WebSockets whose `Origin` is its own page,
-//! never opens a path a page sends, and caps sessions, sizes and idle time.
+//! files, answers only requests whose `Host` is its own (a page of another site that rebinds its
+//! name to this machine is refused) and, off loopback, that carry its token ([`hosts`]); takes
+//! WebSockets only from its own page, never opens a path a page sends, and caps sessions, sizes
+//! and idle time.
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
+use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 pub mod assets;
+pub mod hosts;
 mod messages;
 mod session;
 pub mod settings;
@@ -31,17 +32,17 @@ mod views;
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    pub host: IpAddr,
+    pub host: hosts::Host,
     /// 0: any free port (printed).
     pub port: u16,
+    /// `Host` names the server answers to besides its own.
+    pub allow_hosts: Vec<hosts::AllowHost>,
     pub max_sessions: usize,
     /// A session without a message from its page for this long is closed.
     pub idle: Duration,
 }
 
 struct Shared {
-    /// `Host` values the server answers to; None: any (bound to a non-loopback address).
-    hosts: Option<Vec<String>>,
     sessions: AtomicUsize,
     max_sessions: usize,
     idle: Duration,
@@ -60,23 +61,14 @@ pub fn serve(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
 }
 
 async fn run(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind((opts.host, opts.port))
+    let addrs = opts.host.socket_addrs(opts.port);
+    let listener = tokio::net::TcpListener::bind(addrs.as_slice())
         .await
-        .with_context(|| format!("cannot listen on {}", SocketAddr::new(opts.host, opts.port)))?;
+        .with_context(|| format!("cannot listen on {}", addrs[0]))?;
     let addr = listener.local_addr()?;
-    let url = format!("http://{addr}/");
-    let hosts = opts.host.is_loopback().then(|| {
-        let port = addr.port();
-        vec![
-            format!("{addr}"),
-            format!("localhost:{port}"),
-            format!("127.0.0.1:{port}"),
-            format!("[::1]:{port}"),
-        ]
-    });
+    let access = Arc::new(hosts::Access::new(opts, addr)?);
     let (stop_tx, stop) = watch::channel(false);
     let shared = Arc::new(Shared {
-        hosts,
         sessions: AtomicUsize::new(0),
         max_sessions: opts.max_sessions,
         idle: opts.idle,
@@ -85,10 +77,9 @@ async fn run(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
     let app = assets::routes(Router::new())
         .route("/ws", get(upgrade))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
-        .layer(middleware::from_fn_with_state(shared.clone(), check_host))
+        .layer(middleware::from_fn_with_state(access.clone(), hosts::admit))
         .with_state(shared.clone());
-    println!("mlp2d playground: {url}  (Ctrl-C stops)");
-    on_bound(&url);
+    on_bound(access.announce(opts, addr));
     let stopping = async move {
         while !crate::interrupt::requested() {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -103,36 +94,12 @@ async fn run(opts: &ServeOptions, on_bound: impl FnOnce(&str)) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a `Host` that is not the server's own (DNS rebinding) on a loopback server.
-async fn check_host(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    if let Some(hosts) = &shared.hosts {
-        let host = request
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-            return (StatusCode::FORBIDDEN, "unknown host\n").into_response();
-        }
-    }
-    next.run(request).await
-}
-
-/// The page's own origin: `http://` and the `Host` it was loaded from.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let get = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    match (get(header::ORIGIN), get(header::HOST)) {
-        (Some(origin), Some(host)) => origin.eq_ignore_ascii_case(&format!("http://{host}")),
-        _ => false,
-    }
-}
-
 async fn upgrade(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !hosts::same_origin(&headers) {
         return (
             StatusCode::FORBIDDEN,
             "WebSocket refused: its Origin is not this server's page\n",

@@ -2,9 +2,11 @@
 //! playground's protocol (src/serve/protocol.md). Every read has a timeout: a test fails, it
 //! never hangs.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -16,29 +18,94 @@ pub struct Server {
     child: Child,
     /// `127.0.0.1:PORT`.
     pub host: String,
+    /// The printed URL's `?token=`, off loopback.
+    pub token: Option<String>,
+    /// The server's stderr lines, when started with [`Server::start_with`].
+    stderr: Option<Receiver<String>>,
 }
 
 impl Server {
     pub fn start(extra: &[&str]) -> Server {
+        Self::spawn(extra, &[], false)
+    }
+
+    /// With environment variables set, and its stderr kept for [`Server::stderr_until`].
+    pub fn start_with(extra: &[&str], env: &[(&str, &OsStr)]) -> Server {
+        Self::spawn(extra, env, true)
+    }
+
+    fn spawn(extra: &[&str], env: &[(&str, &OsStr)], capture: bool) -> Server {
         let mut child = super::bin()
             .args(["serve", "--port", "0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("mlp2d serve starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().map(|pipe| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    eprintln!("{line}");
+                    let _ = tx.send(line);
+                }
+            });
+            rx
+        });
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut line = String::new();
-        BufReader::new(stdout)
+        stdout
             .read_line(&mut line)
             .expect("serve prints its address");
+        // Keep reading: the server may print more, and a closed pipe would stop it.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let host = line
             .split("http://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_owned();
-        Server { child, host }
+        let token = line
+            .split("?token=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned);
+        Server {
+            child,
+            host,
+            token,
+            stderr,
+        }
+    }
+
+    /// The server's stderr lines until one satisfies `done` (within `timeout`), all of them.
+    pub fn stderr_until(&self, timeout: Duration, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let rx = self.stderr.as_ref().expect("started with start_with");
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            let left = timeout.saturating_sub(start.elapsed());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let stop = done(&line);
+                    seen.push(line);
+                    if stop {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("no such line on stderr within {timeout:?}; seen: {seen:?}"),
+            }
+        }
+    }
+
+    /// `PORT` of `127.0.0.1:PORT`.
+    pub fn port(&self) -> &str {
+        self.host.rsplit(':').next().expect("a port")
     }
 
     pub fn pid(&self) -> u32 {
@@ -72,12 +139,29 @@ impl Server {
 
     /// A WebSocket with the given `Origin`; the first message it gets.
     pub fn connect(&self, origin: &str) -> Result<(Session, Value), tungstenite::Error> {
-        let mut request = format!("ws://{}/ws", self.host)
+        self.upgrade(&self.host, origin, None)
+    }
+
+    /// A WebSocket to this server with the given `Host`, `Origin` and `Cookie` headers; the
+    /// first message it gets.
+    pub fn upgrade(
+        &self,
+        host: &str,
+        origin: &str,
+        cookie: Option<&str>,
+    ) -> Result<(Session, Value), tungstenite::Error> {
+        // The URL names the Host header only: the connection goes to this server.
+        let mut request = format!("ws://{host}/ws")
             .into_client_request()
             .expect("a valid request");
         request
             .headers_mut()
             .insert("Origin", origin.parse().expect("a header value"));
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("Cookie", cookie.parse().expect("a header value"));
+        }
         let stream = TcpStream::connect(&self.host).expect("the server listens");
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
@@ -95,20 +179,36 @@ impl Server {
 
     /// A raw HTTP/1.1 GET with a `Host` header; the status code and body.
     pub fn get(&self, path: &str, host: &str) -> (u16, String) {
-        let (status, _, body) = self.get_with_headers(path, host);
+        let (status, _, body) = self.request(path, host, None);
         (status, body)
     }
 
     /// As `get`, with the response's headers as (lower-case name, value).
     pub fn get_with_headers(&self, path: &str, host: &str) -> (u16, Vec<(String, String)>, String) {
+        let (status, head, body) = self.request(path, host, None);
+        let headers = head
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        (status, headers, body)
+    }
+
+    /// A raw HTTP/1.1 GET with a `Host` and maybe a `Cookie` header; the status code, the
+    /// header lines and the body.
+    pub fn request(&self, path: &str, host: &str, cookie: Option<&str>) -> (u16, String, String) {
         use std::io::{Read, Write};
         let mut stream = TcpStream::connect(&self.host).expect("the server listens");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .expect("a timeout can be set");
+        let cookie = cookie
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{cookie}Connection: close\r\n\r\n"
         )
         .expect("the request is sent");
         let mut response = String::new();
@@ -121,13 +221,7 @@ impl Server {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        let headers = head
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-            .collect();
-        (status, headers, body.to_owned())
+        (status, head.to_owned(), body.to_owned())
     }
 }
 
