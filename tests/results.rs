@@ -2,9 +2,10 @@
 //! folder of configs and writes the report, diverged runs are recorded, and `report` rebuilds
 //! the tables from `summary.json` files.
 
+mod common;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use mlp2d::burn_mlp::BurnTwin;
 use mlp2d::commands::compare::{CompareOptions, compare_all, run_config};
@@ -316,8 +317,7 @@ fn the_cli_runs_a_folder_and_rebuilds_the_report() {
         &small("xor", "xor", "samples = 100\n", "[4]", "he", 2),
     );
     let out = tmp.path().join("res");
-    let bin = env!("CARGO_BIN_EXE_mlp2d");
-    let run = Command::new(bin)
+    let run = common::bin()
         .args(["compare", "--all"])
         .arg(&configs)
         .arg("--out")
@@ -335,7 +335,7 @@ fn the_cli_runs_a_folder_and_rebuilds_the_report() {
     assert!(out.join("README.md").is_file());
 
     std::fs::remove_file(out.join("README.md")).unwrap();
-    let report = Command::new(bin)
+    let report = common::bin()
         .arg("report")
         .arg(&out)
         .arg("--out")
@@ -345,7 +345,7 @@ fn the_cli_runs_a_folder_and_rebuilds_the_report() {
     assert_eq!(report.status.code(), Some(0), "{report:?}");
     assert!(out.join("README.md").is_file());
 
-    let none = Command::new(bin)
+    let none = common::bin()
         .arg("report")
         .arg(tmp.path().join("nowhere"))
         .output()
