@@ -1,5 +1,6 @@
-//! Parameter files (`compare --init`, `grads --params`): a good safetensors file starts the run,
-//! a bad one is exit status 2 with one `error:` line naming the file and the tensor.
+//! Parameter files (`compare --init`, `grads --params`): a good safetensors file starts the run
+//! exactly, numpy's and PyTorch's files are read with their values, and a bad one is exit status
+//! 2 with one `error:` line naming the file and the tensor.
 
 mod common;
 
@@ -9,7 +10,14 @@ use common::cli::{
     Dir, MOONS, NET, assert_bad_input, assert_clean, mlp2d, run, safetensors_file,
     safetensors_file_with, stderr,
 };
+use common::{bin, moons64 as fixture, ok};
+use mlp2d::config::Precision;
+use mlp2d::metrics::rel_err;
+use mlp2d::params::{Params, read_tensor};
 use safetensors::Dtype;
+
+/// The moons64 reference net (tests/fixtures/moons64).
+const SIZES: [usize; 4] = [2, 8, 8, 2];
 
 /// Runs the `[2, 4, 2]` net from `bytes` as `--init`; returns the output and the file's path.
 fn compare_with_init(bytes: &[u8]) -> (Output, String) {
@@ -161,4 +169,55 @@ fn grads_params_beyond_f32() {
             "tensor `layers.0.weight` holds values beyond the f32 range",
         ],
     );
+}
+
+#[test]
+fn parameter_files_from_numpy_are_read_with_their_values() {
+    // params.safetensors was written by numpy's safetensors package (float64).
+    let params = Params::load(&fixture("params.safetensors"), &SIZES).unwrap();
+    assert_eq!(params.sizes(), SIZES);
+    for layer in &params.layers {
+        assert!(layer.bias.iter().all(|&b| b == 0.1));
+    }
+    let raw = read_tensor(
+        &std::fs::read(fixture("params.safetensors")).unwrap(),
+        "layers.1.weight",
+    )
+    .unwrap();
+    let ours: Vec<f64> = params.layers[1].weight.iter().copied().collect();
+    assert_eq!(ours, raw, "row-major [c_in, c_out] layout");
+
+    // An f32 file (as PyTorch writes by default) is read and widened exactly.
+    let bytes = params.to_safetensors(Precision::F32).unwrap();
+    let back = Params::from_safetensors(&bytes, &SIZES).unwrap();
+    assert_eq!(back, params.rounded(Precision::F32));
+    assert_ne!(
+        back, params,
+        "f32 rounding must be visible, or this test checks nothing"
+    );
+}
+
+#[test]
+fn compare_starts_from_an_init_file_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(bin()
+        .args(["compare", "--quiet", "--config"])
+        .arg(fixture("config.toml"))
+        .arg("--init")
+        .arg(fixture("params.safetensors"))
+        .arg("--out")
+        .arg(dir.path()));
+    let initial = Params::load(&dir.path().join("initial.safetensors"), &SIZES).unwrap();
+    assert_eq!(
+        initial,
+        Params::load(&fixture("params.safetensors"), &SIZES).unwrap()
+    );
+    // And the run follows the reference trajectory to its end.
+    let want = Params::load(&fixture("expected_final.safetensors"), &SIZES).unwrap();
+    for name in ["final_manual.safetensors", "final_burn.safetensors"] {
+        let got = Params::load(&dir.path().join(name), &SIZES).unwrap();
+        for ((n, a), (_, b)) in got.named().iter().zip(want.named()) {
+            assert!(rel_err(a, &b) < 1e-10, "{name} {n}");
+        }
+    }
 }
