@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 fn spiral() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/spiral.toml")
@@ -14,7 +13,7 @@ fn spiral() -> std::path::PathBuf {
 /// `matrixmultiply` (burn-ndarray).
 fn run(config: &Path, out: &Path, threads: &str, seed: &str, extra: &[&str]) {
     common::ok(
-        Command::new(env!("CARGO_BIN_EXE_mlp2d"))
+        common::bin()
             .args(["compare", "--quiet", "--seed", seed, "--config"])
             .arg(config)
             .arg("--out")

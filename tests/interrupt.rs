@@ -1,13 +1,15 @@
 //! A run stopped by Ctrl-C or SIGTERM leaves the previous complete results untouched and no
 //! stray files. The run is killed for real, mid-training.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn compare(out: &Path, epochs: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mlp2d"));
+    let mut cmd = common::bin();
     cmd.args(["compare", "--quiet", "--epochs", epochs, "--config"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/grid2.toml"))
         .arg("--out")
@@ -32,13 +34,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn interrupt_mid_run(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("grid2");
-    let done = compare(&out, "1").output().unwrap();
-    assert_eq!(
-        done.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    common::ok(&mut compare(&out, "1"));
     let before = snapshot(&out);
     assert!(before.contains_key("summary.json") && before.contains_key("metrics.csv"));
 

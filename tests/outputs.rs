@@ -17,7 +17,8 @@ fn write_config(dir: &Path, text: &str) -> std::path::PathBuf {
 /// Runs `mlp2d` under `sh` with a umask, or a file-size limit (in 1 KiB blocks, SIGXFSZ ignored so
 /// a write past it fails with EFBIG instead of killing the process).
 fn mlp2d_sh(prefix: &str, args: &str) -> std::process::Output {
-    let bin = env!("CARGO_BIN_EXE_mlp2d");
+    let bin = common::bin();
+    let bin = bin.get_program().to_string_lossy();
     Command::new("bash")
         .arg("-c")
         .arg(format!("{prefix}; exec '{bin}' {args}"))

@@ -1,11 +1,13 @@
-//! Results you can see: every run leaves `boundary.png` and `loss.png`, `compare --all` runs a
-//! folder of configs and writes the report, diverged runs are recorded, and `report` rebuilds
-//! the tables from `summary.json` files.
+//! Results you can see: every run leaves `boundary.png` and `loss.png`, `data --plot` draws the
+//! data, `compare --all` runs a folder of configs and writes the report, diverged runs are
+//! recorded, and `report` rebuilds the tables from `summary.json` files.
+
+mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{bin, ok};
 use mlp2d::burn_mlp::BurnTwin;
 use mlp2d::commands::compare::{CompareOptions, compare_all, run_config};
 use mlp2d::config::Config;
@@ -200,6 +202,22 @@ fn plot_dataset_draws_any_number_of_features() {
 }
 
 #[test]
+fn data_plot_draws_a_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("spiral.png");
+    ok(bin()
+        .args(["data", "--config"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/spiral.toml"))
+        .arg("--out")
+        .arg(dir.path().join("spiral.csv"))
+        .arg("--plot")
+        .arg(&png));
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(bytes.len() > 10_000, "a blank picture would be tiny");
+}
+
+#[test]
 fn compare_all_runs_a_folder_records_divergence_and_reports() {
     let tmp = tempfile::tempdir().unwrap();
     let configs = tmp.path().join("configs");
@@ -317,8 +335,7 @@ fn the_cli_runs_a_folder_and_rebuilds_the_report() {
         &small("xor", "xor", "samples = 100\n", "[4]", "he", 2),
     );
     let out = tmp.path().join("res");
-    let bin = env!("CARGO_BIN_EXE_mlp2d");
-    let run = Command::new(bin)
+    let run = bin()
         .args(["compare", "--all"])
         .arg(&configs)
         .arg("--out")
@@ -336,7 +353,7 @@ fn the_cli_runs_a_folder_and_rebuilds_the_report() {
     assert!(out.join("README.md").is_file());
 
     std::fs::remove_file(out.join("README.md")).unwrap();
-    let report = Command::new(bin)
+    let report = bin()
         .arg("report")
         .arg(&out)
         .arg("--out")
@@ -346,7 +363,7 @@ fn the_cli_runs_a_folder_and_rebuilds_the_report() {
     assert_eq!(report.status.code(), Some(0), "{report:?}");
     assert!(out.join("README.md").is_file());
 
-    let none = Command::new(bin)
+    let none = bin()
         .arg("report")
         .arg(tmp.path().join("nowhere"))
         .output()

@@ -45,5 +45,6 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
     )
 }
 pub mod browser;
+pub mod cli;
 pub mod server;
 pub mod textbook;
