@@ -258,6 +258,23 @@ impl BurnTwin {
         to_array2(burn::tensor::activation::softmax(logits, 1))
     }
 
+    /// Every layer's output without autodiff: each hidden layer's after its activation, then
+    /// the logits.
+    pub fn outputs(&self, x: &Array2<f64>) -> Vec<Array2<f64>> {
+        let model = self.model.valid();
+        let last = model.layers.len() - 1;
+        let mut h = self.tensor2(x).without_autodiff();
+        let mut out = Vec::with_capacity(model.layers.len());
+        for (i, layer) in model.layers.iter().enumerate() {
+            h = layer.forward(h);
+            if i < last {
+                h = activate(h, self.activation);
+            }
+            out.push(to_array2(h.clone()));
+        }
+        out
+    }
+
     /// The class with the largest logit per row.
     pub fn predict(&self, x: &Array2<f64>) -> Vec<usize> {
         // Without autodiff, as `loss`.

@@ -7,6 +7,7 @@ pub mod burn_optimizer;
 pub mod commands;
 pub mod config;
 pub mod data;
+pub mod diagnosis;
 pub mod divergence;
 pub mod grads;
 pub mod interrupt;

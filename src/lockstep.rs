@@ -312,6 +312,19 @@ impl<'a> Lockstep<'a> {
                 None
             };
             if let Some((measure, tensor, value, tolerance)) = failed {
+                // Only a disagreement at burn's point in the loss or a gradient has a forward
+                // pass to look into.
+                let at_point =
+                    measure == "err_bound" && (tensor.starts_with("grad") || tensor == "loss");
+                let net = self.settings.net(lr);
+                let cause = at_point.then(|| {
+                    crate::diagnosis::first_off(
+                        (self.probe.as_mut(), net, self.settings.backend),
+                        &before,
+                        (&xb, &yb),
+                        (tolerance, value),
+                    )
+                });
                 r.first_disagreement = Some(Disagreement {
                     epoch,
                     step,
@@ -319,6 +332,7 @@ impl<'a> Lockstep<'a> {
                     tensor,
                     value,
                     tolerance,
+                    cause,
                 });
             }
         }

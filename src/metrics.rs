@@ -85,6 +85,8 @@ pub struct Disagreement {
     pub tensor: String,
     pub value: f64,
     pub tolerance: f64,
+    /// Where the difference starts, when the harness could tell (src/diagnosis.rs).
+    pub cause: Option<String>,
 }
 
 impl std::fmt::Display for Disagreement {
@@ -93,7 +95,11 @@ impl std::fmt::Display for Disagreement {
             f,
             "the twins disagree at epoch {}, step {}: {} of {} is {:.3e}, limit {:.1e}",
             self.epoch, self.step, self.measure, self.tensor, self.value, self.tolerance
-        )
+        )?;
+        match &self.cause {
+            Some(cause) => write!(f, "; {cause}"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -46,6 +46,8 @@ pub trait ManualNet {
     fn loss_and_predict(&mut self, x: &Array2<f64>, y: &[usize]) -> (f64, Vec<usize>);
     /// Every hidden layer's output (after its activation), one array per layer.
     fn hidden_outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>>;
+    /// Every layer's output: the hidden layers' (after the activation), then the logits.
+    fn outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>>;
     fn params(&self) -> Params;
     /// Overwrites the parameters in place (no new net, no new buffers).
     fn set_params(&mut self, params: &Params);
@@ -88,6 +90,17 @@ impl<T: Scalar> ManualNet for Hand<T> {
             .into_iter()
             .map(|h| h.mapv(T::into_f64))
             .collect()
+    }
+    fn outputs(&mut self, x: &Array2<f64>) -> Vec<Array2<f64>> {
+        let xt = x.mapv(T::of_f64);
+        let mut out: Vec<Array2<f64>> = self
+            .net
+            .hidden_outputs(&xt)
+            .into_iter()
+            .map(|h| h.mapv(T::into_f64))
+            .collect();
+        out.push(self.net.forward(&xt).mapv(T::into_f64));
+        out
     }
     fn params(&self) -> Params {
         self.net.params()

@@ -34,6 +34,12 @@ pub struct Summary {
     /// Layer sizes `[inputs, hidden…, classes]`.
     pub sizes: Vec<usize>,
     pub init: String,
+    /// The hidden layers' activation (`leaky_relu(0.01)` with its slope) and the optimizer with
+    /// its settings; absent in summaries written before they could be chosen (ReLU, SGD).
+    #[serde(default)]
+    pub activation: Option<String>,
+    #[serde(default)]
+    pub optimizer: Option<String>,
     pub precision: String,
     /// The burn twin's backend (`ndarray` or `flex`); absent in summaries written before it was
     /// recorded.
@@ -114,6 +120,9 @@ pub struct DisagreementSummary {
     pub tensor: String,
     pub value: f64,
     pub tolerance: f64,
+    /// Where the difference starts, when the harness could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl From<&Disagreement> for DisagreementSummary {
@@ -125,6 +134,7 @@ impl From<&Disagreement> for DisagreementSummary {
             tensor: d.tensor.clone(),
             value: d.value,
             tolerance: d.tolerance,
+            cause: d.cause.clone(),
         }
     }
 }
@@ -144,6 +154,8 @@ impl Summary {
             classes: prepared.raw.classes,
             sizes: sizes.to_vec(),
             init: format!("{:?}", config.model.init).to_lowercase(),
+            activation: Some(config.model.activation().label()),
+            optimizer: Some(config.train.optimizer().label()),
             precision: config.compare.precision.name().to_owned(),
             backend: Some(config.compare.backend.name().to_owned()),
             seed: config.seed,
@@ -207,15 +219,38 @@ impl Summary {
     /// The run's name, data, rows, net and precision: the first line of [`Summary::text`].
     fn headline(&self) -> String {
         format!(
-            "{}: {} data, {} rows ({} train, {} test), net {:?}, {}",
+            "{}: {} data, {} rows ({} train, {} test), net {:?} {}, {}, {}",
             self.name,
             self.data,
             self.samples,
             self.train_samples,
             self.test_samples,
             self.sizes,
+            self.activation_label(),
+            self.optimizer_label(),
             self.precision
         )
+    }
+
+    /// The activation, `relu` for summaries written before it was recorded.
+    pub fn activation_label(&self) -> &str {
+        self.activation.as_deref().unwrap_or("relu")
+    }
+
+    /// The optimizer, `sgd` for summaries written before it was recorded.
+    pub fn optimizer_label(&self) -> &str {
+        self.optimizer.as_deref().unwrap_or("sgd")
+    }
+
+    /// `   ambiguous ReLU units N` for a kinked activation; nothing for a smooth one.
+    fn kinks_text(&self) -> String {
+        match self.activation_label() {
+            "tanh" | "sigmoid" => String::new(),
+            a if a.starts_with("leaky_relu") => {
+                format!("   ambiguous leaky-ReLU units {}", self.ambiguous_units)
+            }
+            _ => format!("   ambiguous ReLU units {}", self.ambiguous_units),
+        }
     }
 
     /// The few lines printed at the end of `compare`.
@@ -260,7 +295,7 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "  agreement     max err_bound {} (limit {}){}   ambiguous ReLU units {}",
+            "  agreement     max err_bound {} (limit {}){}{}",
             bound_text(self.max_err_bound),
             self.err_bound_limit,
             if self.bit_identical {
@@ -268,7 +303,7 @@ impl Summary {
             } else {
                 ""
             },
-            self.ambiguous_units
+            self.kinks_text()
         );
         let _ = writeln!(
             s,
