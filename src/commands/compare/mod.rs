@@ -162,7 +162,7 @@ fn train_and_write(
                 return Err(e);
             };
             let summary = Summary::diverged(config, prepared, sizes, &d.partial, &d.message);
-            write_loss_png(out, &summary, &d.partial, Some(&d.message))?;
+            write_loss_png(out, &summary, &d.partial, Some((d.at, &d.message)))?;
             write_diverged(out, &summary, &d.partial, initial, config)?;
             println!("{}", summary.text());
             println!("  results in    {}", out.display());
