@@ -10,8 +10,20 @@ use crate::params::{Params, tensor_name};
 #[derive(Debug)]
 pub struct Diverged {
     pub message: String,
+    /// Where, and the loss it reached.
+    pub at: Blowup,
     /// Metrics of the completed epochs; the parameters at the step that diverged.
     pub partial: Box<RunResult>,
+}
+
+/// Where a run diverged: the epoch (from 1), the global step (from 0; at the end of an epoch,
+/// the steps taken, when the loss on the whole split blew up) and the loss of that step (NaN
+/// or infinite when it was; a finite loss when a gradient was not).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Blowup {
+    pub epoch: usize,
+    pub step: usize,
+    pub loss: f64,
 }
 
 impl std::fmt::Display for Diverged {

@@ -21,7 +21,7 @@ use crate::agreement::Tolerances;
 use crate::burn_mlp::BurnTwin;
 use crate::config::{Activation, Backend, Config, Optimizer, Precision, TrainConfig};
 use crate::data::Prepared;
-use crate::divergence::{Diverged, check_loss, check_sane};
+use crate::divergence::{Blowup, Diverged, check_loss, check_sane};
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
 use crate::params::{OptimizerState, Params};
 use crate::rng::{Stream, rng};
@@ -208,11 +208,12 @@ impl<'a> Lockstep<'a> {
     }
 
     /// Stops with a divergence: the result so far, with the current parameters.
-    fn diverged(&mut self, message: String) -> anyhow::Error {
+    fn diverged(&mut self, message: String, at: Blowup) -> anyhow::Error {
         self.result.final_manual = self.manual.params();
         self.result.final_burn = self.burn_params.clone();
         anyhow::Error::new(Diverged {
             message,
+            at,
             partial: Box::new(self.result.clone()),
         })
     }
@@ -241,13 +242,27 @@ impl<'a> Lockstep<'a> {
         let (loss_b, grads_b) = self.burn.train_step(&xb, &yb);
         self.seconds_burn += t.elapsed().as_secs_f64();
         if let Err(m) = check_sane(loss_b, &grads_b, initial_loss, epoch, step, "burn") {
-            return Err(self.diverged(m));
+            return Err(self.diverged(
+                m,
+                Blowup {
+                    epoch,
+                    step,
+                    loss: loss_b,
+                },
+            ));
         }
         let t = Instant::now();
         let (loss_m, grads_m) = self.manual.train_step(&xb, &yb);
         self.seconds_manual += t.elapsed().as_secs_f64();
         if let Err(m) = check_sane(loss_m, &grads_m, initial_loss, epoch, step, "hand-written") {
-            return Err(self.diverged(m));
+            return Err(self.diverged(
+                m,
+                Blowup {
+                    epoch,
+                    step,
+                    loss: loss_m,
+                },
+            ));
         }
 
         // The hand-written math at burn's own parameters: no drift can hide in this one.
@@ -255,7 +270,14 @@ impl<'a> Lockstep<'a> {
         self.probe.set_params(&before);
         let (loss_c, grads_c) = self.probe.loss_and_grads(&xb, &yb);
         if let Err(m) = check_sane(loss_c, &grads_c, initial_loss, epoch, step, "hand-written") {
-            return Err(self.diverged(m));
+            return Err(self.diverged(
+                m,
+                Blowup {
+                    epoch,
+                    step,
+                    loss: loss_c,
+                },
+            ));
         }
         // The hand-written step from burn's point with burn's gradient and optimizer state.
         let state_before = std::mem::replace(&mut self.burn_state, self.burn.optimizer_state());
@@ -443,7 +465,12 @@ impl<'a> Lockstep<'a> {
             ("hand-written", metrics.loss_manual),
         ] {
             if let Err(m) = check_loss(loss, initial_loss, epoch, r.steps, twin) {
-                return Err(self.diverged(m));
+                let at = Blowup {
+                    epoch,
+                    step: r.steps,
+                    loss,
+                };
+                return Err(self.diverged(m, at));
             }
         }
         self.result.metrics.push(metrics.clone());

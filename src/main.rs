@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 use mlp2d::commands::{bench, compare, data, grads, report, serve, sweep};
@@ -25,29 +26,36 @@ enum Command {
     /// Train both twins in lockstep and check that their losses and gradients agree.
     ///
     /// Exit status: 0 when they agree, 1 when they do not, 2 for bad input or a diverged run
-    /// (with --all: the worst of the runs).
+    /// (with --all: the worst of the runs), 130 when stopped by Ctrl-C (or SIGTERM).
+    #[command(allow_negative_numbers = true)]
     Compare(compare::Args),
     /// Write the results table (Markdown, and summary.csv beside it) from finished runs; or,
     /// given sweep folders (shards), merge their sweep.csv into one and summarise it.
+    #[command(allow_negative_numbers = true)]
     Report(report::Args),
     /// Loss and every gradient three ways (hand-written, burn, finite differences) at given
     /// parameters, on the config's whole training split.
     ///
     /// Exit status: 0 when all three agree, 1 when not, 2 for bad input.
+    #[command(allow_negative_numbers = true)]
     Grads(grads::Args),
     /// Write the config's data set as CSV (raw, or normalised as the twins see it), readable by
     /// kind = "csv".
+    #[command(allow_negative_numbers = true)]
     Data(data::Args),
     /// Time one training step of each twin for a few net sizes, in f32 and f64 (a few seconds).
+    #[command(allow_negative_numbers = true)]
     Bench(bench::Args),
     /// Train random problems (data, depth, widths, batch, learning rate, init, precision,
     /// backend) a few hundred steps each under the agreement gate; write DIR/sweep.csv.
     ///
     /// Exit status: 0 when every run passes, 1 when any fails (its config is left as
     /// DIR/run-R.toml), 2 for bad input.
+    #[command(allow_negative_numbers = true)]
     Sweep(sweep::Args),
     /// The playground: a page where both twins train live, side by side, with their agreement
     /// (http://127.0.0.1:8080/ by default; Ctrl-C stops).
+    #[command(allow_negative_numbers = true)]
     Serve(serve::Args),
 }
 
@@ -59,7 +67,21 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A value out of range: the value parser's one line (exit 2), without clap's tips.
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ValueValidation | ErrorKind::InvalidValue
+            ) =>
+        {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("error: invalid value"));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     mlp2d::interrupt::install();
     let serving = matches!(cli.command, Command::Serve(_));
     let outcome = match cli.command {

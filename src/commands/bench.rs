@@ -25,16 +25,25 @@ pub struct Args {
     )]
     pub backend: Vec<Backend>,
     /// Time spent on each row, in milliseconds.
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, value_name = "MS", default_value_t = 120, value_parser = super::args::whole::<u64>(1))]
     pub ms: u64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     use crate::bench::{Peak, run, table};
+    // `--backend flex,flex` times flex once.
+    let mut backends: Vec<Backend> = Vec::new();
+    for b in args.backend {
+        if backends.contains(&b) {
+            eprintln!("note: --backend {} given twice: timed once", b.name());
+        } else {
+            backends.push(b);
+        }
+    }
     let peak = Peak::estimate();
     let rows = run(
         args.twin,
-        &args.backend,
+        &backends,
         std::time::Duration::from_millis(args.ms),
         &peak,
     )?;

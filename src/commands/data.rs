@@ -11,10 +11,10 @@ use crate::data::prepare;
 #[derive(clap::Args)]
 pub struct Args {
     /// The TOML config whose `[data]` to generate.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// The CSV file to write (header `x1,...,xd,label`).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Which rows: every row in generated order, or the training or test split.
     #[arg(long, value_parser = ["all", "train", "test"], default_value = "all")]
@@ -24,10 +24,10 @@ pub struct Args {
     #[arg(long)]
     pub normalised: bool,
     /// Override the config's seed.
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = super::args::whole::<u64>(0))]
     pub seed: Option<u64>,
     /// Also draw the points, coloured by class, to this PNG.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
 }
 

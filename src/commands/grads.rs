@@ -13,19 +13,19 @@ use crate::data::{layer_sizes, prepare};
 #[derive(clap::Args)]
 pub struct Args {
     /// The run's TOML config: data, network shape, precision and tolerances.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// The parameters to evaluate at (safetensors, f32 or f64).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub params: PathBuf,
     /// Also write every column to this safetensors file (`manual.*`, `burn.*`, `numeric.*`).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// The finite-difference step h of (L(θ+h) − L(θ−h)) / 2h.
-    #[arg(long, value_name = "H", default_value_t = crate::grads::numeric::DEFAULT_H, allow_negative_numbers = true)]
+    #[arg(long, value_name = "H", default_value_t = crate::grads::numeric::DEFAULT_H, value_parser = super::args::positive, allow_hyphen_values = true)]
     pub step: f64,
     /// Tolerance against the numeric column [default: 1e-6 for f64 twins, 1e-2 for f32].
-    #[arg(long)]
+    #[arg(long, value_name = "TOL", value_parser = super::args::non_negative, allow_hyphen_values = true)]
     pub numeric_tol: Option<f64>,
     /// Override the config's precision.
     #[arg(long, value_enum)]
@@ -36,7 +36,7 @@ pub struct Args {
     /// Judge the gradients in this safetensors file (`layers.{i}.weight`, `layers.{i}.bias`,
     /// optionally `loss`; f32 or f64) against the twins at --params on the training rows
     /// (`mlp2d data --normalised --split train` writes them). Exit 0 when they agree, 1 when not.
-    #[arg(long, value_name = "G.safetensors")]
+    #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
 }
 

@@ -1,6 +1,7 @@
 //! The `mlp2d` commands, one file each: its arguments (clap) and what it does. `main.rs` only
 //! dispatches.
 
+pub mod args;
 pub mod bench;
 pub mod compare;
 pub mod data;

@@ -11,10 +11,11 @@ use crate::report::table::{find_runs, write_report};
 pub struct Args {
     /// Run folders (with a summary.json), folders of run folders, or sweep folders (with a
     /// sweep.csv) [default: results].
+    #[arg(value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// The Markdown file to write; summary.csv (and init.png) or the merged sweep.csv go beside
     /// it [default: results/README.md; for sweeps sweep/README.md].
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -25,7 +26,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         args.dirs
     };
     use crate::report::sweep;
-    if dirs.iter().all(|d| sweep::is_sweep(d)) {
+    let sweeps: Vec<&PathBuf> = dirs.iter().filter(|d| sweep::is_sweep(d)).collect();
+    if !sweeps.is_empty() && sweeps.len() < dirs.len() {
+        let other = dirs
+            .iter()
+            .find(|d| !sweep::is_sweep(d))
+            .expect("some folder is not a sweep");
+        anyhow::bail!(
+            "{} is a sweep folder (it has a sweep.csv) but {} is not: sweeps and runs cannot be \
+             mixed in one report; give `mlp2d report` only sweep folders, or only run folders",
+            sweeps[0].display(),
+            other.display()
+        );
+    }
+    if sweeps.len() == dirs.len() {
         let out = args.out.unwrap_or_else(|| PathBuf::from("sweep/README.md"));
         let rows = sweep::merge(&dirs)?;
         sweep::write_sweep_report(&rows, &out)?;

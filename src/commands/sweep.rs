@@ -8,22 +8,28 @@ use anyhow::Result;
 #[derive(clap::Args)]
 pub struct Args {
     /// How many problems (run indices 0..N).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = super::args::whole::<usize>(1))]
     pub runs: usize,
     /// The sweep's seed: run R of seed S is the same problem everywhere.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::args::whole::<u64>(0))]
     pub seed: u64,
     /// Run only the runs R with R mod N = K - 1, e.g. 2/3 (for a batch scheduler's array job).
-    #[arg(long, value_name = "K/N", default_value = "1/1")]
+    #[arg(
+        long,
+        value_name = "K/N",
+        default_value = "1/1",
+        allow_hyphen_values = true
+    )]
     pub shard: crate::sweep::Shard,
     /// Output folder.
-    #[arg(long, default_value = "sweep")]
+    #[arg(long, value_name = "DIR", default_value = "sweep")]
     pub out: PathBuf,
-    /// Worker threads [default: the number of cores].
-    #[arg(long)]
+    /// Worker threads, at least 1 [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = super::args::whole::<usize>(1))]
     pub threads: Option<usize>,
-    /// Override the gate's err_bound_limit (for experiments: the failing runs' configs keep it).
-    #[arg(long)]
+    /// Override the gate's err_bound_limit, a number >= 0 (for experiments: the failing runs'
+    /// configs keep it).
+    #[arg(long, value_name = "LIMIT", value_parser = super::args::non_negative, allow_hyphen_values = true)]
     pub err_bound_limit: Option<f64>,
     /// No progress bar.
     #[arg(long, short)]
@@ -43,11 +49,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         quiet: args.quiet,
         limit: args.err_bound_limit,
     };
-    if let Some(l) = opts.limit
-        && (l.is_nan() || l < 0.0)
-    {
-        anyhow::bail!("--err-bound-limit must be a number >= 0, got {l}");
-    }
     let rows = crate::sweep::sweep(&opts)?;
     print!("{}", crate::report::sweep::summary_table(&rows));
     println!("rows in {}", opts.out.join("sweep.csv").display());

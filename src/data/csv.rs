@@ -42,6 +42,12 @@ pub fn parse_csv(text: &str, path: &Path) -> Result<Dataset> {
     };
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
     let width = names.len();
+    if names.len() > 1 && names.last() == Some(&"") {
+        bail!(
+            "{file} line {header_line} ends with a comma (an empty last column): the header \
+             must end with `label` (the class index)"
+        );
+    }
     if names.last() != Some(&"label") {
         bail!(
             "{file} line {header_line}: the last column is `{}`, but it must be `label` (the class index)",
@@ -55,8 +61,16 @@ pub fn parse_csv(text: &str, path: &Path) -> Result<Dataset> {
 
     let mut values = Vec::new();
     let mut y = Vec::new();
+    // The first row holding the largest label, and its cell: named when labels have gaps.
+    let mut largest: Option<(usize, usize, String)> = None;
     for (line, row) in lines {
         let cells: Vec<&str> = row.split(',').map(str::trim).collect();
+        if cells.len() == width + 1 && cells.last() == Some(&"") {
+            bail!(
+                "{file} line {line} ends with a comma (an empty last column): expected {width} \
+                 columns (as in the header), the last one `label`"
+            );
+        }
         if cells.len() != width {
             bail!(
                 "{file} line {line}: expected {width} columns (as in the header), found {}",
@@ -75,6 +89,9 @@ pub fn parse_csv(text: &str, path: &Path) -> Result<Dataset> {
         let label = parse_label(cell).map_err(|why| {
             anyhow!("{file} line {line}, column {width} (`label`): `{cell}` {why}")
         })?;
+        if largest.as_ref().is_none_or(|(l, _, _)| label > *l) {
+            largest = Some((label, line, cell.to_owned()));
+        }
         y.push(label);
     }
     if y.is_empty() {
@@ -95,8 +112,10 @@ pub fn parse_csv(text: &str, path: &Path) -> Result<Dataset> {
         if missing.len() > MAX_LISTED {
             list.push(format!("… ({} in all)", missing.len()));
         }
+        let (_, line, cell) = largest.unwrap_or_default();
         bail!(
-            "{file}: labels run from 0 to {max}, but class {} has no row (labels must be 0..k-1 without gaps)",
+            "{file} line {line}: label `{cell}` makes the labels run from 0 to {max}, but class \
+             {} has no row (labels must be 0..k-1 without gaps)",
             list.join(", ")
         );
     }

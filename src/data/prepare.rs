@@ -46,6 +46,32 @@ pub fn prepare_dataset(config: &Config, raw: Dataset) -> Prepared {
             j + 1
         ));
     }
+    let mut seen = vec![false; raw.classes];
+    for &c in &split.train.y {
+        if let Some(s) = seen.get_mut(c) {
+            *s = true;
+        }
+    }
+    let missing: Vec<String> = (0..raw.classes)
+        .filter(|&c| !seen[c])
+        .map(|c| c.to_string())
+        .collect();
+    if !missing.is_empty() {
+        warnings.push(format!(
+            "the training split holds {} of the data's {} classes (none of class {}): the nets \
+             never learn {}, so test rows of {} are always misclassified; lower test_fraction or \
+             add rows",
+            raw.classes - missing.len(),
+            raw.classes,
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" },
+            if missing.len() == 1 {
+                "that class"
+            } else {
+                "those classes"
+            },
+        ));
+    }
     let normalise = |d: Dataset| Dataset {
         x: normaliser.apply(&d.x),
         ..d

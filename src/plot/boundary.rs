@@ -4,7 +4,7 @@ use anyhow::Result;
 use ndarray::Array2;
 use plotters::prelude::*;
 
-use super::{Area, Plane, class_colour, font, plot_err, render, tint};
+use super::{Area, Plane, class_colour, draw_lines, font, plot_err, render, tint, wrap_text};
 use crate::data::Prepared;
 use crate::data::{Dataset, Normaliser};
 
@@ -47,6 +47,34 @@ struct Scene {
     classes: usize,
     /// Legend entries for the black "twins differ" cells and the train/test marks.
     boundary_legend: bool,
+}
+
+impl Scene {
+    /// A scene drawn in `plane`: its axis titles, and its note (when a projection) under
+    /// `subtitles`; `x_range` and `y_range` the plot's ranges, no raster, no test points.
+    fn in_plane(
+        plane: &Plane,
+        title: &str,
+        mut subtitles: Vec<String>,
+        ranges: ((f64, f64), (f64, f64)),
+        train: Points,
+        classes: usize,
+    ) -> Scene {
+        subtitles.extend(plane.note.clone());
+        Scene {
+            title: title.to_owned(),
+            subtitles,
+            x_label: plane.x_label.clone(),
+            y_label: plane.y_label.clone(),
+            x_range: ranges.0,
+            y_range: ranges.1,
+            raster: None,
+            train,
+            test: Vec::new(),
+            classes,
+            boundary_legend: false,
+        }
+    }
 }
 
 /// The range of `values` with a margin of 8% each side (±1 when they are all equal or none).
@@ -177,26 +205,25 @@ pub fn boundary_png(
         differ,
     };
 
-    let mut subtitles = vec![format!(
+    let subtitles = vec![format!(
         "background: the burn twin's predicted class; black: cells where the hand-written twin \
          predicts another class ({} of {} cells{})",
         stats.differ,
         stats.cells,
         if stats.differ == 0 { ": none" } else { "" }
     )];
-    subtitles.extend(plane.note.clone());
     let scene = Scene {
-        title: title.to_owned(),
-        subtitles,
-        x_label: plane.x_label.clone(),
-        y_label: plane.y_label.clone(),
-        x_range,
-        y_range,
         raster: Some(Raster { n, colours }),
-        train,
         test,
-        classes: prepared.raw.classes,
         boundary_legend: true,
+        ..Scene::in_plane(
+            plane,
+            title,
+            subtitles,
+            (x_range, y_range),
+            train,
+            prepared.raw.classes,
+        )
     };
     Ok((
         render(WIDTH, HEIGHT, |root| draw_scene(root, &scene))?,
@@ -222,7 +249,7 @@ pub fn dataset_png(ds: &Dataset, title: &str) -> Result<Vec<u8>> {
             *k += 1;
         }
     }
-    let mut subtitles = vec![format!(
+    let subtitles = vec![format!(
         "{} points, {} features, {} classes ({})",
         ds.y.len(),
         ds.x.ncols(),
@@ -234,20 +261,11 @@ pub fn dataset_png(ds: &Dataset, title: &str) -> Result<Vec<u8>> {
             .collect::<Vec<_>>()
             .join(", ")
     )];
-    subtitles.extend(plane.note.clone());
-    let scene = Scene {
-        title: title.to_owned(),
-        subtitles,
-        x_label: plane.x_label.clone(),
-        y_label: plane.y_label.clone(),
-        x_range: padded(points.iter().map(|p| p.0)),
-        y_range: padded(points.iter().map(|p| p.1)),
-        raster: None,
-        train: points,
-        test: Vec::new(),
-        classes: ds.classes,
-        boundary_legend: false,
-    };
+    let ranges = (
+        padded(points.iter().map(|p| p.0)),
+        padded(points.iter().map(|p| p.1)),
+    );
+    let scene = Scene::in_plane(&plane, title, subtitles, ranges, points, ds.classes);
     render(WIDTH, HEIGHT, |root| draw_scene(root, &scene))
 }
 
@@ -255,18 +273,22 @@ pub fn dataset_png(ds: &Dataset, title: &str) -> Result<Vec<u8>> {
 type Mark<'a> = dyn Fn(&Area, (i32, i32)) -> Result<()> + 'a;
 
 fn draw_scene(root: &Area, s: &Scene) -> Result<()> {
-    let header = 34 + 22 * s.subtitles.len() as u32;
-    let (top, body) = root.split_vertically(header + 6);
-    top.draw(&Text::new(s.title.clone(), (16, 10), font(22.0)))
-        .map_err(plot_err)?;
-    for (i, line) in s.subtitles.iter().enumerate() {
-        top.draw(&Text::new(
-            line.clone(),
-            (16, 40 + 22 * i as i32),
-            font(14.0).color(&RGBColor(60, 60, 60)),
-        ))
-        .map_err(plot_err)?;
-    }
+    let title = wrap_text(&s.title, 22.0, WIDTH - 32);
+    let subtitles: Vec<String> = s
+        .subtitles
+        .iter()
+        .flat_map(|line| wrap_text(line, 14.0, WIDTH - 32))
+        .collect();
+    let header = 12 + 28 * title.len() as u32 + 20 * subtitles.len() as u32;
+    let (top, body) = root.split_vertically(header + 8);
+    let used = draw_lines(&top, &title, (16, 10), 28, &font(22.0))?;
+    draw_lines(
+        &top,
+        &subtitles,
+        (16, 10 + used + 2),
+        20,
+        &font(14.0).color(&RGBColor(60, 60, 60)),
+    )?;
     let (plot, legend) = body.split_horizontally(WIDTH - 170);
 
     let mut chart = ChartBuilder::on(&plot)

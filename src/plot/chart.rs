@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use anyhow::Result;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
@@ -84,27 +85,72 @@ pub(super) fn log_chart<'a, 'b>(
     y: Range<f64>,
     y_desc: &str,
 ) -> Result<LogChart<'a, 'b>> {
-    let mut chart = ChartBuilder::on(area)
+    let mut chart = epoch_chart_builder(area, caption)
+        .build_cartesian_2d(x, y.log_scale())
+        .map_err(plot_err)?;
+    epoch_mesh(&mut chart, y_desc, &sci)?;
+    Ok(chart)
+}
+
+/// A chart over epochs (a panel of loss.png or init.png) with its caption.
+pub(super) fn epoch_chart_builder<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: &str,
+) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
         .caption(caption, font(17.0))
         .margin(10)
         .margin_right(24)
         .x_label_area_size(40)
-        .y_label_area_size(74)
-        .build_cartesian_2d(x, y.log_scale())
-        .map_err(plot_err)?;
+        .y_label_area_size(74);
+    builder
+}
+
+/// The grid and axes of a chart over epochs: whole-epoch ticks, `y_desc` with `y_format`.
+pub(super) fn epoch_mesh<'a, 'b, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, Y>>,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Result<()>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     chart
         .configure_mesh()
         .x_desc("epoch")
         .x_label_formatter(&epoch_label)
         .y_desc(y_desc)
-        .y_label_formatter(&sci)
+        .y_label_formatter(y_format)
         .label_style(font(13.0))
         .axis_desc_style(font(14.0))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
+        .map_err(plot_err)
+}
+
+/// `text` in grey, centred across the chart's plotting area, below its middle (e.g. why a
+/// panel has no curve).
+pub(super) fn centred_note<'a, 'b, CT: CoordTranslate>(
+    chart: &ChartContext<'a, BitMapBackend<'b>, CT>,
+    text: &str,
+) -> Result<()> {
+    let area = chart.plotting_area().strip_coord_spec();
+    let (w, h) = area.dim_in_pixel();
+    let style = font(14.0).color(&RGBColor(90, 90, 90));
+    let lines = super::wrap_text(text, 14.0, w.saturating_sub(40));
+    let top = h as i32 * 2 / 3 - 9 * lines.len() as i32;
+    for (i, line) in lines.iter().enumerate() {
+        let x = (w as i32 - super::text_width(line, 14.0) as i32) / 2;
+        area.draw(&Text::new(
+            line.clone(),
+            (x.max(4), top + 18 * i as i32),
+            style.clone(),
+        ))
         .map_err(plot_err)?;
-    Ok(chart)
+    }
+    Ok(())
 }
 
 pub(super) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(

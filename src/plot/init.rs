@@ -4,7 +4,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::chart::{legend, log_chart, log_points, log_range, solid};
-use super::{PALETTE, font, plot_err, render};
+use super::{PALETTE, draw_lines, font, plot_err, render, wrap_text};
 
 /// One training-loss curve of the init comparison.
 #[derive(Debug, Clone)]
@@ -23,11 +23,12 @@ pub struct InitCurve {
 /// per network shape, solid for `init = "normal"` and dashed for `init = "he"`.
 pub fn init_png(panels: &[(String, Vec<InitCurve>)], title: &str) -> Result<Vec<u8>> {
     let (w, panel_h) = (1000u32, 430u32);
-    let h = 50 + panel_h * panels.len().max(1) as u32;
+    let title = wrap_text(title, 20.0, w - 32);
+    let header = 24 + 26 * title.len() as u32;
+    let h = header + panel_h * panels.len().max(1) as u32;
     render(w, h, |root| {
-        let (top, body) = root.split_vertically(50);
-        top.draw(&Text::new(title.to_owned(), (16, 14), font(20.0)))
-            .map_err(plot_err)?;
+        let (top, body) = root.split_vertically(header);
+        draw_lines(&top, &title, (16, 14), 26, &font(20.0))?;
         let areas = body.split_evenly((panels.len().max(1), 1));
         for ((data, curves), area) in panels.iter().zip(&areas) {
             let mut shapes: Vec<&str> = Vec::new();

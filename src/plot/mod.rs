@@ -20,7 +20,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 pub use boundary::{BoundaryGrid, BoundaryStats, RASTER, boundary_png, dataset_png};
-pub use curves::{AgreementLine, loss_png};
+pub use curves::{Gates, LossPicture, loss_png};
 pub use init::{InitCurve, init_png};
 pub use plane::Plane;
 
@@ -70,6 +70,77 @@ pub(crate) fn font(size: f64) -> TextStyle<'static> {
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// The width in pixels of `text` drawn at `size` in the pictures' font.
+pub fn text_width(text: &str, size: f64) -> u32 {
+    register_fonts();
+    // A font that cannot measure (it always can: it is compiled in) counts as too wide.
+    (FAMILY, size)
+        .into_font()
+        .box_size(text)
+        .map_or(u32::MAX, |(w, _)| w)
+}
+
+/// `text` broken into lines no wider than `max_width` pixels at `size` in the pictures' font:
+/// at spaces, the earliest break that fits taken last (greedy). A single word wider than
+/// `max_width` is cut and ends with `…`, so no line ever runs past the edge.
+pub fn wrap_text(text: &str, size: f64, max_width: u32) -> Vec<String> {
+    let fits = |s: &str| text_width(s, size) <= max_width;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if fits(&candidate) {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        line = if fits(word) {
+            word.to_owned()
+        } else {
+            shorten(word, size, max_width)
+        };
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `word` cut to fit `max_width` with a trailing `…`.
+fn shorten(word: &str, size: f64, max_width: u32) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .rev()
+        .map(|n| format!("{}…", chars[..n].iter().collect::<String>()))
+        .find(|s| text_width(s, size) <= max_width)
+        .unwrap_or_default()
+}
+
+/// Draws `lines` from the top-left pixel `at`, `step` pixels apart; returns the height used.
+pub(crate) fn draw_lines(
+    area: &Area,
+    lines: &[String],
+    at: (i32, i32),
+    step: i32,
+    style: &TextStyle,
+) -> Result<i32> {
+    for (i, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            (at.0, at.1 + step * i as i32),
+            style.clone(),
+        ))
+        .map_err(plot_err)?;
+    }
+    Ok(step * lines.len() as i32)
+}
 
 /// Renders `draw` on a white `w × h` canvas and returns the PNG file's bytes.
 pub(crate) fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> Result<()>) -> Result<Vec<u8>> {

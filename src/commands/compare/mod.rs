@@ -22,23 +22,23 @@ use crate::run_setup::RunSetup;
 #[command(group(clap::ArgGroup::new("input").required(true).args(["config", "all"])))]
 pub struct Args {
     /// The run's TOML config (see configs/).
-    #[arg(long, conflicts_with = "all")]
+    #[arg(long, value_name = "FILE", conflicts_with = "all")]
     pub config: Option<PathBuf>,
     /// Run every config (*.toml) in this folder, each to <out>/<name>/, then write the report
     /// <out>/README.md and <out>/summary.csv.
     #[arg(long, value_name = "DIR")]
     pub all: Option<PathBuf>,
     /// Output folder [default: runs/<name>/; with --all the parent folder, default results/].
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Initial parameters (safetensors, `layers.{i}.weight` [c_in, c_out] and `layers.{i}.bias`).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub init: Option<PathBuf>,
     /// Override the config's seed.
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = super::args::whole::<u64>(0))]
     pub seed: Option<u64>,
     /// Override the config's epochs.
-    #[arg(long, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", value_parser = super::args::whole::<usize>(1))]
     pub epochs: Option<usize>,
     /// Override the config's precision.
     #[arg(long, value_enum)]
@@ -71,15 +71,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (None, None) => unreachable!("clap requires --config or --all"),
     };
     Ok(ExitCode::from(status))
-}
-
-/// A count of 1 or more (`--epochs`).
-fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".to_owned()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("{text:?} is not a whole number")),
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -162,7 +153,7 @@ fn train_and_write(
                 return Err(e);
             };
             let summary = Summary::diverged(config, prepared, sizes, &d.partial, &d.message);
-            write_loss_png(out, &summary, &d.partial, Some(&d.message))?;
+            write_loss_png(out, &summary, &d.partial, Some((d.at, &d.message)))?;
             write_diverged(out, &summary, &d.partial, initial, config)?;
             println!("{}", summary.text());
             println!("  results in    {}", out.display());

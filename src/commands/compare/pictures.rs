@@ -6,10 +6,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::data::Prepared;
+use crate::divergence::Blowup;
 use crate::lockstep::LockstepOptions;
 use crate::metrics::RunResult;
 use crate::output::write_atomic;
-use crate::plot::{BoundaryGrid, BoundaryStats, boundary_png, loss_png};
+use crate::plot::{BoundaryGrid, BoundaryStats, Gates, LossPicture, boundary_png, loss_png};
 use crate::report::Summary;
 use crate::twins::{NetSpec, burn_twin, chunked_predict, manual_net};
 
@@ -61,24 +62,30 @@ pub(super) fn write_loss_png(
     dir: &Path,
     summary: &Summary,
     run: &RunResult,
-    note: Option<&str>,
+    diverged: Option<(Blowup, &str)>,
 ) -> Result<()> {
-    let png = loss_png(
-        &run.metrics,
-        Some((run.initial_loss_manual, run.initial_loss_burn)),
-        summary.epochs,
-        crate::plot::AgreementLine {
-            limit: summary.err_bound_limit,
+    let title = format!(
+        "{}, lr {}, batch {}: {}",
+        title(summary),
+        summary.learning_rate,
+        summary.batch_size,
+        summary.verdict()
+    );
+    let batch = summary.batch_size.min(summary.train_samples).max(1);
+    let png = loss_png(&LossPicture {
+        metrics: &run.metrics,
+        initial_loss: Some((run.initial_loss_manual, run.initial_loss_burn)),
+        epochs: summary.epochs,
+        steps_per_epoch: summary.train_samples.div_ceil(batch),
+        gates: Gates {
+            err_bound_limit: summary.err_bound_limit,
+            grad_tol: summary.grad_tol,
+            drift_tol: summary.drift_tol,
         },
-        &format!(
-            "{}, lr {}, batch {}: {}",
-            title(summary),
-            summary.learning_rate,
-            summary.batch_size,
-            summary.verdict()
-        ),
-        note,
-    )
+        title: &title,
+        first_fail: run.first_disagreement.as_ref(),
+        diverged,
+    })
     .context("cannot draw loss.png")?;
     write_atomic(&dir.join("loss.png"), &png)
 }
