@@ -34,6 +34,15 @@ fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
+/// A final loss; a run that diverged before its first epoch ended has none (NaN).
+fn loss_cell(s: &Summary, loss: f64) -> String {
+    if s.diverged.is_some() && loss.is_nan() {
+        "n/a".to_owned()
+    } else {
+        num(loss)
+    }
+}
+
 /// The worst `err_bound` cell. A diverged run is not called bit for bit: its steps may all have
 /// agreed, but it did not finish.
 fn err_bound_cell(s: &Summary) -> String {
@@ -108,8 +117,8 @@ fn row(s: &Summary) -> [String; 24] {
         s.precision.clone(),
         backend(s).to_owned(),
         s.epochs.to_string(),
-        num(s.final_loss_manual),
-        num(s.final_loss_burn),
+        loss_cell(s, s.final_loss_manual),
+        loss_cell(s, s.final_loss_burn),
         pct(s.train_accuracy),
         s.test_accuracy.map_or_else(|| "n/a".to_owned(), pct),
         err_bound_cell(s),
