@@ -23,14 +23,29 @@ pub fn requested() -> bool {
 pub struct Interrupted {
     pub epoch: usize,
     pub step: usize,
+    /// Run folders a batch (`compare --all`) completed before the signal came.
+    pub written: Vec<std::path::PathBuf>,
 }
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "interrupted at epoch {}, step {}: no result file was written or changed",
+            "interrupted at epoch {}, step {}: ",
             self.epoch, self.step
+        )?;
+        if self.written.is_empty() {
+            return write!(f, "no result file was written or changed");
+        }
+        let list: Vec<String> = self
+            .written
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        write!(
+            f,
+            "the runs before it were written, complete, to {}; nothing else was written or changed (not the report)",
+            list.join(", ")
         )
     }
 }

@@ -230,7 +230,12 @@ impl<'a> Lockstep<'a> {
         } = self.settings;
         let (epoch, step) = (self.epoch.max(1), self.result.steps);
         if crate::interrupt::requested() {
-            return Err(crate::interrupt::Interrupted { epoch, step }.into());
+            return Err(crate::interrupt::Interrupted {
+                epoch,
+                step,
+                written: Vec::new(),
+            }
+            .into());
         }
         let (x, y) = (&self.prepared.train.x, &self.prepared.train.y);
         let xb = x.select(Axis(0), batch);

@@ -33,7 +33,7 @@ pub fn worst(loss_a: f64, grads_a: &Params, loss_b: f64, grads_b: &Params) -> (f
 }
 
 /// One row of `metrics.csv`: the state after an epoch.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EpochMetrics {
     pub epoch: usize,
     /// Loss on the whole training split after the epoch.

@@ -1,6 +1,6 @@
 //! `mlp2d data`: a config's data set as CSV (raw or normalised), and its picture.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -13,7 +13,7 @@ pub struct Args {
     /// The TOML config whose `[data]` to generate.
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// The CSV file to write (header `x1,...,xd,label`).
+    /// The CSV file to write (header `x1,...,xd,label`; the name ends in .csv).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Which rows: every row in generated order, or the training or test split.
@@ -36,16 +36,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    crate::output::check_parent(&args.out)?;
-    if let Some(png) = &args.plot
-        && !png
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-    {
-        anyhow::bail!(
-            "--plot {} : the picture is a PNG, so its name must end in .png",
-            png.display()
-        );
+    // Both files can be written, before any work; neither is written unless both are.
+    crate::output::check_targets(std::iter::once(&args.out).chain(&args.plot))?;
+    require_extension("--out", &args.out, "csv", "the data is CSV")?;
+    if let Some(png) = &args.plot {
+        require_extension("--plot", png, "png", "the picture is a PNG")?;
     }
     let rows = if args.normalised {
         let prepared = prepare(&config)?;
@@ -71,13 +66,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
     };
-    crate::data::write_csv(&args.out, &rows)?;
-    println!(
-        "wrote {} rows ({} features, {} classes) to {}",
-        rows.y.len(),
-        rows.x.ncols(),
-        rows.classes,
-        args.out.display()
+    if rows.y.is_empty() {
+        anyhow::bail!(
+            "the {} split of {} has no rows (test_fraction = {}): nothing written",
+            args.split,
+            args.config.display(),
+            config.data.test_fraction
+        );
+    }
+    let mut staged = crate::output::Staged::default();
+    staged.stage(
+        &args.out,
+        crate::data::csv_text(&args.out, &rows)?.into_bytes(),
     );
     if let Some(png) = &args.plot {
         let title = format!(
@@ -87,8 +87,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
             rows.y.len(),
             args.split
         );
-        crate::plot::plot_dataset(&rows, png, &title)?;
+        staged.stage(png, crate::plot::dataset_png(&rows, &title)?);
+    }
+    staged.commit()?;
+    println!(
+        "wrote {} rows ({} features, {} classes) to {}",
+        rows.y.len(),
+        rows.x.ncols(),
+        rows.classes,
+        args.out.display()
+    );
+    if let Some(png) = &args.plot {
         println!("drew them in {}", png.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a file name that does not end in `.ext` (any case).
+fn require_extension(flag: &str, path: &Path, ext: &str, why: &str) -> Result<()> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{flag} {} : {why}, so its name must end in .{ext}",
+        path.display()
+    )
 }

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::report::table::{find_runs, write_report};
+use crate::output::{OutputDir, check_targets, parent_of};
+use crate::report::table::{find_runs, report_files, write_report};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,7 +42,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if sweeps.len() == dirs.len() {
         let out = args.out.unwrap_or_else(|| PathBuf::from("sweep/README.md"));
+        let _dir = OutputDir::prepare(parent_of(&out))?;
+        check_targets([out.clone(), parent_of(&out).join("sweep.csv")])?;
         let rows = sweep::merge(&dirs)?;
+        if rows.is_empty() {
+            anyhow::bail!("the sweep folders hold no rows: nothing to report");
+        }
         sweep::write_sweep_report(&rows, &out)?;
         print!("{}", sweep::summary_table(&rows));
         let n = rows.len();
@@ -51,6 +57,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results/README.md"));
+    let _dir = OutputDir::prepare(parent_of(&out))?;
+    check_targets(report_files(&out))?;
     let runs = find_runs(&dirs)?;
     write_report(&runs, &out)?;
     let n = runs.len();

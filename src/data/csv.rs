@@ -151,9 +151,14 @@ fn parse_label(cell: &str) -> std::result::Result<usize, String> {
     Ok(whole as usize)
 }
 
-/// Writes a data set as `x1,…,xd,label`. `{}` prints the shortest text that parses back to the
-/// same f64, so `read_csv` returns the very same bits.
+/// Writes a data set as `x1,…,xd,label` ([`csv_text`]), whole.
 pub fn write_csv(path: &Path, ds: &Dataset) -> Result<()> {
+    crate::output::write_atomic(path, csv_text(path, ds)?.as_bytes())
+}
+
+/// A data set as CSV text, `x1,…,xd,label`; `path` only names it in errors. `{}` prints the
+/// shortest text that parses back to the same f64, so `read_csv` returns the very same bits.
+pub fn csv_text(path: &Path, ds: &Dataset) -> Result<String> {
     let file = path.display();
     if ds.x.nrows() != ds.y.len() {
         bail!(
@@ -176,5 +181,5 @@ pub fn write_csv(path: &Path, ds: &Dataset) -> Result<()> {
         }
         let _ = writeln!(out, "{label}");
     }
-    crate::output::write_atomic(path, out.as_bytes())
+    Ok(out)
 }

@@ -17,7 +17,7 @@ mod shapes;
 mod sklearn;
 mod split;
 
-pub use csv::{parse_csv, read_csv, write_csv};
+pub use csv::{csv_text, parse_csv, read_csv, write_csv};
 pub use iris::iris;
 pub use prepare::{Prepared, layer_sizes, prepare, prepare_dataset};
 pub use shapes::{blobs, grid, spiral, xor};

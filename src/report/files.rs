@@ -1,86 +1,101 @@
-//! The files a run leaves: parameter files, `metrics.csv` and, last, `summary.json`, each written
-//! whole (temporary name, then rename).
+//! The files a run leaves: pictures, parameter files, `metrics.csv` and, last, `summary.json`,
+//! staged and written together ([`crate::output::Staged`]).
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::Summary;
 use crate::config::Config;
 use crate::metrics::{EpochMetrics, RunResult};
-use crate::output::write_atomic;
+use crate::output::Staged;
 use crate::params::Params;
 
-/// `metrics.csv`: one row per epoch, the columns [`EpochMetrics`]'s fields; an empty cell
-/// where there is no test split.
+/// Every file a run may write into its folder, in the order they are renamed into place:
+/// `summary.json`, whose presence marks a finished run, last.
+pub const RUN_FILES: [&str; 7] = [
+    "boundary.png",
+    "loss.png",
+    "final_manual.safetensors",
+    "final_burn.safetensors",
+    "initial.safetensors",
+    "metrics.csv",
+    "summary.json",
+];
+
+/// Files of a finished run that a diverged run does not have: from an earlier run in the same
+/// folder they would describe another run.
+const FINISHED_ONLY: [&str; 3] = [
+    "boundary.png",
+    "final_manual.safetensors",
+    "final_burn.safetensors",
+];
+
+/// `metrics.csv`: the header, then one row per epoch, the columns [`EpochMetrics`]'s fields; an
+/// empty cell where there is no test split. A run that diverged in its first epoch has the
+/// header alone.
 pub fn metrics_csv(metrics: &[EpochMetrics]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    // serde knows the column names only from a value: take them from a blank row.
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header
+        .serialize(EpochMetrics::default())
+        .expect("metrics serialise");
+    let header = String::from_utf8(header.into_inner().expect("in memory")).expect("UTF-8");
     for m in metrics {
         w.serialize(m).expect("metrics serialise");
     }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("CSV is UTF-8")
+    let rows = String::from_utf8(w.into_inner().expect("in memory")).expect("CSV is UTF-8");
+    let first = header.lines().next().unwrap_or_default();
+    format!("{first}\n{rows}")
 }
 
-/// Writes every result file of a run, each one whole (temporary name, then rename).
-pub fn write_run(
-    dir: &Path,
-    summary: &Summary,
-    run: &RunResult,
-    initial: &Params,
-    config: &Config,
-) -> Result<()> {
-    let precision = config.compare.precision;
-    for (name, params) in [
-        ("final_manual.safetensors", &run.final_manual),
-        ("final_burn.safetensors", &run.final_burn),
-    ] {
-        write_atomic(&dir.join(name), &params.to_safetensors(precision)?)?;
-    }
-    write_common(dir, summary, run, initial, config)
+/// What a run leaves in its folder, besides the pictures.
+pub struct RunFiles<'a> {
+    pub summary: &'a Summary,
+    /// The run, or for a diverged run its completed epochs.
+    pub run: &'a RunResult,
+    pub initial: &'a Params,
+    pub config: &'a Config,
 }
 
-/// Writes what a diverged run has: `initial.safetensors`, the completed epochs' `metrics.csv`
-/// and `summary.json` (with `diverged` set). Final parameter files and `boundary.png` from an
-/// earlier run in the same folder are removed: they would describe another run.
-pub fn write_diverged(
-    dir: &Path,
-    summary: &Summary,
-    partial: &RunResult,
-    initial: &Params,
-    config: &Config,
-) -> Result<()> {
-    for stale in [
-        "final_manual.safetensors",
-        "final_burn.safetensors",
-        "boundary.png",
-    ] {
-        let path = dir.join(stale);
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
+impl RunFiles<'_> {
+    /// Stages a finished run's files in `dir` (after its pictures).
+    pub fn stage(&self, dir: &Path, staged: &mut Staged) -> Result<()> {
+        let precision = self.config.compare.precision;
+        for (name, params) in [
+            ("final_manual.safetensors", &self.run.final_manual),
+            ("final_burn.safetensors", &self.run.final_burn),
+        ] {
+            staged.stage(dir.join(name), params.to_safetensors(precision)?);
         }
+        self.stage_common(dir, staged)
     }
-    write_common(dir, summary, partial, initial, config)
-}
 
-/// `initial.safetensors`, `metrics.csv` and, last (its presence marks a finished run),
-/// `summary.json`.
-fn write_common(
-    dir: &Path,
-    summary: &Summary,
-    run: &RunResult,
-    initial: &Params,
-    config: &Config,
-) -> Result<()> {
-    let precision = config.compare.precision;
-    write_atomic(
-        &dir.join("initial.safetensors"),
-        &initial.rounded(precision).to_safetensors(precision)?,
-    )?;
-    write_atomic(
-        &dir.join("metrics.csv"),
-        metrics_csv(&run.metrics).as_bytes(),
-    )?;
-    let json = serde_json::to_string_pretty(summary)? + "\n";
-    write_atomic(&dir.join("summary.json"), json.as_bytes())
+    /// Stages what a diverged run has: `initial.safetensors`, the completed epochs'
+    /// `metrics.csv` and `summary.json` (with `diverged` set); an earlier run's final parameter
+    /// files and `boundary.png` are removed.
+    pub fn stage_diverged(&self, dir: &Path, staged: &mut Staged) -> Result<()> {
+        for stale in FINISHED_ONLY {
+            staged.remove(dir.join(stale));
+        }
+        self.stage_common(dir, staged)
+    }
+
+    fn stage_common(&self, dir: &Path, staged: &mut Staged) -> Result<()> {
+        let precision = self.config.compare.precision;
+        staged.stage(
+            dir.join("initial.safetensors"),
+            self.initial.rounded(precision).to_safetensors(precision)?,
+        );
+        staged.stage(
+            dir.join("metrics.csv"),
+            metrics_csv(&self.run.metrics).into_bytes(),
+        );
+        let json = serde_json::to_string_pretty(self.summary)? + "\n";
+        staged.stage(dir.join("summary.json"), json.into_bytes());
+        Ok(())
+    }
 }

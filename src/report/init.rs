@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use super::format::{backend, hidden, num, pct};
 use super::runs::{Run, read_metrics_csv};
-use crate::output::write_atomic;
+use crate::output::Staged;
 use crate::plot::{InitCurve, init_png};
 
 /// Runs of the same data, network and training trained from both inits, grouped; in order of
@@ -59,8 +59,12 @@ fn loss_curve(r: &Run) -> Result<Vec<(f64, f64)>> {
         .collect())
 }
 
-/// The init comparison: a table and `init.png` beside the report.
-pub(super) fn init_section(groups: &[Vec<&Run>], out_dir: &Path) -> Result<String> {
+/// The init comparison: a table, and `init.png` beside the report (staged).
+pub(super) fn init_section(
+    groups: &[Vec<&Run>],
+    out_dir: &Path,
+    staged: &mut Staged,
+) -> Result<String> {
     let mut s = String::new();
     let _ = writeln!(s, "## Init comparison: N(0, 1) against He\n");
     let _ = writeln!(
@@ -121,7 +125,7 @@ pub(super) fn init_section(groups: &[Vec<&Run>], out_dir: &Path) -> Result<Strin
         &panels,
         "Training loss from N(0,1) (solid) and He (dashed) initial weights, deeper and wider",
     )?;
-    write_atomic(&out_dir.join("init.png"), &png)?;
+    staged.stage(out_dir.join("init.png"), png);
     let _ = writeln!(s, "\n![init comparison](init.png)\n");
     for g in groups {
         for r in g {

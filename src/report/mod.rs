@@ -8,7 +8,7 @@ pub mod runs;
 pub mod sweep;
 pub mod table;
 
-pub use files::{metrics_csv, write_diverged, write_run};
+pub use files::{RUN_FILES, RunFiles, metrics_csv};
 
 use std::fmt::Write as _;
 

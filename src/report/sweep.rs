@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 
 use super::bound_text;
 use crate::metrics::Verdict;
-use crate::output::write_atomic;
+use crate::output::{Staged, parent_of};
 use crate::sweep::{SweepRow, read_rows, rows_csv, same_row};
 
 /// A Markdown table: one line per precision and backend, then the total.
@@ -102,14 +102,11 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Vec<SweepRow>> {
 }
 
 /// `mlp2d report` over sweep folders: the merged `sweep.csv` beside `out`, and `out` (Markdown):
-/// the summary table, the failing runs and the closest calls.
+/// the summary table, the failing runs and the closest calls; written together into a folder
+/// that exists.
 pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    crate::output::prepare_dir(dir)?;
-    write_atomic(&dir.join("sweep.csv"), &rows_csv(rows)?)?;
+    let mut staged = Staged::default();
+    staged.stage(parent_of(out).join("sweep.csv"), rows_csv(rows)?);
     let mut s = String::from("# Sweep: random problems under the agreement gate\n\n");
     let seeds: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.seed).collect();
     let _ = writeln!(
@@ -151,5 +148,6 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
             r.ambiguous_units
         );
     }
-    write_atomic(out, s.as_bytes())
+    staged.stage(out, s.into_bytes());
+    staged.commit()
 }

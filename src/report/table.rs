@@ -4,7 +4,7 @@
 //! and its chart (`init.png`) are added.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -14,13 +14,44 @@ use super::format::{backend, num, pct, sci};
 use super::init::{init_groups, init_section};
 pub use super::runs::{Run, find_runs, read_metrics_csv, read_summary};
 use crate::metrics::Verdict;
-use crate::output::write_atomic;
+use crate::output::{Staged, parent_of};
 
 fn per_second(steps: usize, seconds: f64) -> f64 {
     if seconds > 0.0 {
         steps as f64 / seconds
     } else {
         f64::NAN
+    }
+}
+
+/// `v` with `decimals` decimals, or `n/a` (a run that diverged before its first epoch ended
+/// has no time).
+fn fixed(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "n/a".to_owned()
+    }
+}
+
+/// A final loss; a run that diverged before its first epoch ended has none (NaN).
+fn loss_cell(s: &Summary, loss: f64) -> String {
+    if s.diverged.is_some() && loss.is_nan() {
+        "n/a".to_owned()
+    } else {
+        num(loss)
+    }
+}
+
+/// The worst `err_bound` cell. A diverged run is not called bit for bit: its steps may all have
+/// agreed, but it did not finish.
+fn err_bound_cell(s: &Summary) -> String {
+    match (&s.diverged, s.bit_identical) {
+        (Some(_), _) if !s.max_err_bound.is_finite() || s.max_err_bound == 0.0 => {
+            "n/a (diverged)".to_owned()
+        }
+        (None, true) => "0 (bit for bit)".to_owned(),
+        _ => super::bound_text(s.max_err_bound),
     }
 }
 
@@ -86,23 +117,19 @@ fn row(s: &Summary) -> [String; 24] {
         s.precision.clone(),
         backend(s).to_owned(),
         s.epochs.to_string(),
-        num(s.final_loss_manual),
-        num(s.final_loss_burn),
+        loss_cell(s, s.final_loss_manual),
+        loss_cell(s, s.final_loss_burn),
         pct(s.train_accuracy),
         s.test_accuracy.map_or_else(|| "n/a".to_owned(), pct),
-        if s.bit_identical {
-            "0 (bit for bit)".to_owned()
-        } else {
-            super::bound_text(s.max_err_bound)
-        },
+        err_bound_cell(s),
         s.err_bound_limit.to_string(),
         s.ambiguous_units.to_string(),
         sci(s.max_grad_rel_err),
         sci(s.max_drift),
-        format!("{:.2}", s.seconds_manual),
-        format!("{:.2}", s.seconds_burn),
-        format!("{:.0}", per_second(s.steps, s.seconds_manual)),
-        format!("{:.0}", per_second(s.steps, s.seconds_burn)),
+        fixed(s.seconds_manual, 2),
+        fixed(s.seconds_burn, 2),
+        fixed(per_second(s.steps, s.seconds_manual), 0),
+        fixed(per_second(s.steps, s.seconds_burn), 0),
         match (s.boundary_cells_differ, s.boundary_cells) {
             (Some(d), Some(n)) => format!("{d} of {n}"),
             _ => "n/a".to_owned(),
@@ -252,22 +279,34 @@ pub fn markdown(runs: &[Run], out_dir: &Path, init: Option<&str>) -> String {
     s
 }
 
+/// The files [`write_report`] may write for `out_md`: it, and `summary.csv` and `init.png`
+/// beside it.
+pub fn report_files(out_md: &Path) -> [PathBuf; 3] {
+    let dir = parent_of(out_md);
+    [
+        out_md.to_path_buf(),
+        dir.join("summary.csv"),
+        dir.join("init.png"),
+    ]
+}
+
 /// Writes the Markdown report to `out_md` and `summary.csv` beside it (and `init.png` when
-/// there is an init comparison).
+/// there is an init comparison), together.
 pub fn write_report(runs: &[Run], out_md: &Path) -> Result<()> {
-    let out_dir = out_md
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let out_dir = parent_of(out_md);
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create folder {}", out_dir.display()))?;
+    let mut staged = Staged::default();
     let groups = init_groups(runs);
     let init = if groups.is_empty() {
         None
     } else {
-        Some(init_section(&groups, out_dir)?)
+        Some(init_section(&groups, out_dir, &mut staged)?)
     };
-    write_atomic(out_md, markdown(runs, out_dir, init.as_deref()).as_bytes())?;
-    write_atomic(&out_dir.join("summary.csv"), summary_csv(runs).as_bytes())?;
-    Ok(())
+    staged.stage(
+        out_md,
+        markdown(runs, out_dir, init.as_deref()).into_bytes(),
+    );
+    staged.stage(out_dir.join("summary.csv"), summary_csv(runs).into_bytes());
+    staged.commit()
 }

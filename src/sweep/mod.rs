@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use crate::config::Config;
 use crate::divergence::Diverged;
 use crate::metrics::Verdict;
-use crate::output::{prepare_dir, write_atomic};
+use crate::output::{OutputDir, Staged, check_targets};
 use crate::run_setup::RunSetup;
 
 mod problem;
@@ -86,13 +86,26 @@ pub struct SweepOptions {
 }
 
 /// Runs the shard's problems on `threads` workers; writes `out/sweep.csv` (rows in run order)
-/// and `out/run-{r}.toml` for every failing run. Returns the rows.
+/// and `out/run-{r}.toml` for every failing run, together at the end. Returns the rows.
 pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
     if opts.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    prepare_dir(&opts.out)?;
     let todo: Vec<usize> = (0..opts.runs).filter(|&r| opts.shard.takes(r)).collect();
+    if todo.is_empty() {
+        bail!(
+            "shard {}/{} of {} runs has no run (it takes the runs R with R mod {} = {}): use --runs {} or more",
+            opts.shard.index,
+            opts.shard.count,
+            opts.runs,
+            opts.shard.count,
+            opts.shard.index - 1,
+            opts.shard.index
+        );
+    }
+    // Locked until the files are in place; a folder this created is removed if nothing is.
+    let _dir = OutputDir::prepare(&opts.out)?;
+    check_targets([opts.out.join("sweep.csv")])?;
     let next = AtomicUsize::new(0);
     let rows: Mutex<Vec<(SweepRow, Config)>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -120,22 +133,29 @@ pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
     });
     bar.finish_and_clear();
     if crate::interrupt::requested() {
-        return Err(crate::interrupt::Interrupted { epoch: 0, step: 0 }.into());
+        return Err(crate::interrupt::Interrupted {
+            epoch: 0,
+            step: 0,
+            written: Vec::new(),
+        }
+        .into());
     }
     if let Some(e) = errors.into_inner().expect("no worker panics").first() {
         bail!("{e}");
     }
     let mut done = rows.into_inner().expect("no worker panics");
     done.sort_by_key(|(r, _)| r.run);
+    let mut staged = Staged::default();
     for (row, config) in &done {
         if row.verdict == Verdict::Fail {
-            write_atomic(
-                &opts.out.join(format!("run-{}.toml", row.run)),
-                config_toml(config)?.as_bytes(),
-            )?;
+            staged.stage(
+                opts.out.join(format!("run-{}.toml", row.run)),
+                config_toml(config)?.into_bytes(),
+            );
         }
     }
     let rows: Vec<SweepRow> = done.into_iter().map(|(r, _)| r).collect();
-    write_atomic(&opts.out.join("sweep.csv"), &rows_csv(&rows)?)?;
+    staged.stage(opts.out.join("sweep.csv"), rows_csv(&rows)?);
+    staged.commit()?;
     Ok(rows)
 }

@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use super::{CompareOptions, RunOutput, run_loaded};
+use super::{CompareOptions, RunOutput, run_files, run_loaded};
 use crate::config::Config;
 use crate::interrupt::Interrupted;
 use crate::metrics::Verdict;
-use crate::report::table::{find_runs, write_report};
+use crate::output::{OutputDir, check_targets};
+use crate::report::table::{find_runs, report_files, write_report};
 
 /// The `*.toml` files directly in `dir`, sorted.
 pub fn config_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -41,6 +42,11 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
         bail!("--init cannot be used with --all: each config has its own network shape");
     }
     let paths = config_files(dir)?;
+    // Locked for the whole batch: the report is the last file written into it.
+    let _root = OutputDir::prepare(out_root)?;
+    let out_md = out_root.join("README.md");
+    check_targets(report_files(&out_md))?;
+    check_run_folders(&paths, out_root, opts)?;
     let mut worst = 0u8;
     let mut names = HashSet::new();
     let mut dirs = Vec::new();
@@ -64,8 +70,17 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
                 worst = worst.max(run.summary.exit_status());
                 dirs.push(run.dir);
             }
-            // Ctrl-C stops the whole batch, not just the run it arrived in.
-            Err(e) if e.is::<Interrupted>() => return Err(e),
+            // Ctrl-C stops the whole batch, not just the run it arrived in; the runs before it
+            // are complete and are named.
+            Err(e) if e.is::<Interrupted>() => {
+                return Err(match e.downcast::<Interrupted>() {
+                    Ok(mut stop) => {
+                        stop.written = dirs;
+                        stop.into()
+                    }
+                    Err(e) => e,
+                });
+            }
             Err(e) => {
                 // Name the config, unless the message does already.
                 let message = format!("{e:#}");
@@ -84,7 +99,6 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
         bail!("no run finished: nothing to report");
     }
     let runs = find_runs(&dirs)?;
-    let out_md = out_root.join("README.md");
     write_report(&runs, &out_md)?;
     let counts = |v: Verdict| runs.iter().filter(|r| r.summary.verdict() == v).count();
     println!(
@@ -98,4 +112,22 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
         out_md.display()
     );
     Ok(worst)
+}
+
+/// Before any run: every run folder that exists already can take the run's files (no folder in
+/// the way of one). Configs that do not load are reported in turn by the batch.
+fn check_run_folders(paths: &[PathBuf], out_root: &Path, opts: &CompareOptions) -> Result<()> {
+    for path in paths {
+        let Ok(mut config) = Config::load(path) else {
+            continue;
+        };
+        opts.overrides.apply(&mut config);
+        let out = out_root.join(&config.name);
+        if out.is_dir() {
+            check_targets(run_files(&out))?;
+        } else if out.exists() {
+            bail!("output folder {} is a file", out.display());
+        }
+    }
+    Ok(())
 }

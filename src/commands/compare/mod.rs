@@ -9,13 +9,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 pub use all::{compare_all, config_files};
-use pictures::{write_loss_png, write_pictures};
+use pictures::{stage_loss_png, stage_pictures};
 
 use crate::config::{Backend, Config, Overrides, Precision};
 use crate::divergence::Diverged;
-use crate::output::{prepare_dir, remove_if_empty};
+use crate::output::{OutputDir, Staged, check_targets};
 use crate::progress::EpochProgress;
-use crate::report::{Summary, write_diverged, write_run};
+use crate::report::{RUN_FILES, RunFiles, Summary};
 use crate::run_setup::RunSetup;
 
 #[derive(clap::Args)]
@@ -120,15 +120,18 @@ pub(super) fn run_loaded(
     for w in &setup.prepared.warnings {
         eprintln!("warning: {w}");
     }
-    let created = prepare_dir(out)?;
-    let outcome = train_and_write(config, &setup, out, opts, record_divergence);
-    if outcome.is_err() && created {
-        remove_if_empty(out);
-    }
-    outcome
+    // Locked until the files are in place; a folder this created is removed if the run fails.
+    let _dir = OutputDir::prepare(out)?;
+    check_targets(run_files(out))?;
+    train_and_write(config, &setup, out, opts, record_divergence)
 }
 
-/// Trains and writes every result file into `out` (which exists).
+/// Every file a run may write into `out`.
+pub(super) fn run_files(out: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    RUN_FILES.iter().map(move |f| out.join(f))
+}
+
+/// Trains, then writes every result file into `out` (which exists) together.
 fn train_and_write(
     config: &Config,
     setup: &RunSetup,
@@ -153,8 +156,22 @@ fn train_and_write(
                 return Err(e);
             };
             let summary = Summary::diverged(config, prepared, sizes, &d.partial, &d.message);
-            write_loss_png(out, &summary, &d.partial, Some((d.at, &d.message)))?;
-            write_diverged(out, &summary, &d.partial, initial, config)?;
+            let mut staged = Staged::default();
+            stage_loss_png(
+                out,
+                &mut staged,
+                &summary,
+                &d.partial,
+                Some((d.at, &d.message)),
+            )?;
+            let files = RunFiles {
+                summary: &summary,
+                run: &d.partial,
+                initial,
+                config,
+            };
+            files.stage_diverged(out, &mut staged)?;
+            staged.commit()?;
             println!("{}", summary.text());
             println!("  results in    {}", out.display());
             return Ok(RunOutput {
@@ -164,10 +181,18 @@ fn train_and_write(
         }
     };
     let mut summary = Summary::new(config, prepared, sizes, &run);
-    let stats = write_pictures(out, &summary, prepared, &run, options)?;
+    let mut staged = Staged::default();
+    let stats = stage_pictures(out, &mut staged, &summary, prepared, &run, options)?;
     summary.boundary_cells_differ = Some(stats.differ);
     summary.boundary_cells = Some(stats.cells);
-    write_run(out, &summary, &run, initial, config)?;
+    let files = RunFiles {
+        summary: &summary,
+        run: &run,
+        initial,
+        config,
+    };
+    files.stage(out, &mut staged)?;
+    staged.commit()?;
     println!("{}", summary.text());
     println!("  results in    {}", out.display());
     if let Some(d) = &run.first_disagreement {

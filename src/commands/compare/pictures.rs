@@ -1,5 +1,5 @@
 //! The pictures of a finished run: `boundary.png` (the twins predict the raster on the run's
-//! backend, the picture takes their predictions) and `loss.png`.
+//! backend, the picture takes their predictions) and `loss.png`, staged with the run's files.
 
 use std::path::Path;
 
@@ -9,7 +9,7 @@ use crate::data::Prepared;
 use crate::divergence::Blowup;
 use crate::lockstep::LockstepOptions;
 use crate::metrics::RunResult;
-use crate::output::write_atomic;
+use crate::output::Staged;
 use crate::plot::{BoundaryGrid, BoundaryStats, Gates, LossPicture, boundary_png, loss_png};
 use crate::report::Summary;
 use crate::twins::{NetSpec, burn_twin, chunked_predict, manual_net};
@@ -26,10 +26,11 @@ fn title(summary: &Summary) -> String {
     )
 }
 
-/// `boundary.png` and `loss.png`; returns what the boundary picture found. A result folder
-/// without its pictures is not a result: failing to write one fails the run.
-pub(super) fn write_pictures(
+/// Stages `boundary.png` and `loss.png`; returns what the boundary picture found. A result
+/// folder without its pictures is not a result: failing to draw one fails the run.
+pub(super) fn stage_pictures(
     dir: &Path,
+    staged: &mut Staged,
     summary: &Summary,
     prepared: &Prepared,
     run: &RunResult,
@@ -53,13 +54,14 @@ pub(super) fn write_pictures(
         &format!("{}, {accuracy}", title(summary)),
     )
     .context("cannot draw boundary.png")?;
-    write_atomic(&dir.join("boundary.png"), &png)?;
-    write_loss_png(dir, summary, run, None)?;
+    staged.stage(dir.join("boundary.png"), png);
+    stage_loss_png(dir, staged, summary, run, None)?;
     Ok(stats)
 }
 
-pub(super) fn write_loss_png(
+pub(super) fn stage_loss_png(
     dir: &Path,
+    staged: &mut Staged,
     summary: &Summary,
     run: &RunResult,
     diverged: Option<(Blowup, &str)>,
@@ -87,5 +89,6 @@ pub(super) fn write_loss_png(
         diverged,
     })
     .context("cannot draw loss.png")?;
-    write_atomic(&dir.join("loss.png"), &png)
+    staged.stage(dir.join("loss.png"), png);
+    Ok(())
 }
