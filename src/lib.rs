@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod bench;
 pub mod burn_mlp;
+pub mod check;
 pub mod commands;
 pub mod config;
 pub mod data;

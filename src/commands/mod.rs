@@ -2,6 +2,7 @@
 //! dispatches.
 
 pub mod bench;
+pub mod check;
 pub mod compare;
 pub mod data;
 pub mod grads;

@@ -8,7 +8,9 @@ use ndarray::{Array1, Array2};
 use rand_distr::{Distribution, Normal};
 
 mod safetensors;
-pub use self::safetensors::{Tensor, TensorFile, name_list, read_tensor, tensors_to_safetensors};
+pub use self::safetensors::{
+    Tensor, TensorFile, decode_floats, name_list, read_tensor, tensors_to_safetensors,
+};
 
 use crate::config::{Config, Init, Precision};
 use crate::rng::{Stream, rng};
