@@ -16,11 +16,14 @@ use crate::agreement::{err_bound, err_bound_limit};
 use crate::config::Precision;
 use crate::grads::mistakes::{Factor, fitting_factor, gradient_factors, number_text};
 
+/// A variant's tensors by name.
+type VariantTensors = Vec<(Variant, HashMap<String, Vec<f64>>)>;
+
 /// What naming needs of a problem; the variants are computed once, when first asked for.
 pub struct Context<'a> {
     pub problem: &'a Problem,
     pub reference: &'a Reference,
-    variants: OnceCell<Vec<(Variant, HashMap<String, Vec<f64>>)>>,
+    variants: OnceCell<VariantTensors>,
 }
 
 impl<'a> Context<'a> {
