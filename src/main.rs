@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
-use mlp2d::commands::{bench, compare, data, grads, report, serve, sweep};
+use mlp2d::commands::{bench, check, compare, data, grads, report, serve, sweep};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -39,6 +39,20 @@ enum Command {
     /// Exit status: 0 when all three agree, 1 when not, 2 for bad input.
     #[command(allow_negative_numbers = true)]
     Grads(grads::Args),
+    /// Run anyone's forward, backward and SGD step (any language) over many problems, the edge
+    /// cases included, and judge every tensor in units of its rounding bound, naming the first
+    /// wrong step and the mistake.
+    ///
+    /// Protocol: for problem k, CMD is run as `sh -c 'CMD "$@"' mlp2d DIR/problem-k.safetensors
+    /// DIR/answer-k.safetensors`. The problem holds `x` [n, d] (f32 or f64), `y` [n] (int64),
+    /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], and metadata
+    /// `learning_rate`, `activation` (relu), `precision`. The answer holds any of `logits`,
+    /// `loss`, `grad.logits`, `grad.layers.{i}.weight|bias|preactivation`,
+    /// `next.layers.{i}.weight|bias`, and for hidden layers `layers.{i}.output`,
+    /// `grad.layers.{i}.output` (f32 or f64). README: "`mlp2d check`".
+    ///
+    /// Exit status: 0 when every problem agrees, 1 when any does not, 2 for bad usage.
+    Check(check::Args),
     /// Write the config's data set as CSV (raw, or normalised as the twins see it), readable by
     /// kind = "csv".
     #[command(allow_negative_numbers = true)]
@@ -88,6 +102,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
         Command::Grads(args) => grads::run(args),
+        Command::Check(args) => check::run(args),
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Sweep(args) => sweep::run(args),

@@ -112,14 +112,7 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
             mistake: None,
         });
     }
-    let factors = [
-        (r.rows as f64, "off by the batch size: a sum over the rows where the loss takes their mean (divide by N)".to_owned()),
-        (1.0 / r.rows as f64, "divided by the batch size once too often".to_owned()),
-        (-1.0, "the sign is flipped: this is −∂L/∂θ, the descent direction".to_owned()),
-        (r.learning_rate, format!("a factor of the learning rate {}: the update step λ·g, not the gradient", r.learning_rate)),
-        (-r.learning_rate, format!("minus the learning rate {} times the gradient: the parameter change θ' − θ, not the gradient", r.learning_rate)),
-        (1.0 / r.learning_rate, format!("divided by the learning rate {}", r.learning_rate)),
-    ];
+    let factors = super::mistakes::gradient_factors(r.rows, r.learning_rate);
     for (i, ((g, b), m)) in given
         .grads
         .layers
@@ -160,20 +153,14 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
                         .to_owned(),
                 );
             } else if !agrees {
-                for (c, what) in &factors {
-                    let scaled: Vec<f64> = gv.iter().map(|v| v / c).collect();
-                    if bound(&scaled, &bv, &sv) <= r.limit {
-                        mistake = Some(what.clone());
-                        break;
-                    }
-                }
-                if mistake.is_none() && !is_bias && g.weight.is_square() {
-                    let t = flat2(&g.weight.t().to_owned());
-                    if bound(&t, &bv, &sv) <= r.limit {
-                        mistake = Some(
-                            "transposed: W where Wᵀ belongs (or the other way round)".to_owned(),
-                        );
-                    }
+                mistake = super::mistakes::fitting_factor(&gv, &bv, &sv, p, r.limit, &factors)
+                    .map(|f| f.what.clone());
+                if mistake.is_none()
+                    && !is_bias
+                    && super::mistakes::fits_transposed(&g.weight, &bv, &sv, p, r.limit)
+                {
+                    mistake =
+                        Some("transposed: W where Wᵀ belongs (or the other way round)".to_owned());
                 }
             }
             rows.push(TensorVerdict {

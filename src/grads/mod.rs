@@ -2,9 +2,11 @@
 //! and anyone's gradient file judged against them.
 //!
 //! numeric.rs: finite differences; three_way.rs: the three columns side by side; given.rs: a
-//! gradient file read; diagnose.rs: that file judged and its mistake named.
+//! gradient file read; diagnose.rs: that file judged and its mistake named; mistakes.rs: the
+//! classic mistakes' factors, shared with `mlp2d check`.
 
 pub mod diagnose;
 pub mod given;
+pub mod mistakes;
 pub mod numeric;
 pub mod three_way;

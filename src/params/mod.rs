@@ -10,7 +10,9 @@ use rand_distr::{Distribution, Normal};
 mod optimizer_state;
 mod safetensors;
 pub use self::optimizer_state::OptimizerState;
-pub use self::safetensors::{Tensor, TensorFile, name_list, read_tensor, tensors_to_safetensors};
+pub use self::safetensors::{
+    Tensor, TensorFile, decode_floats, name_list, read_tensor, tensors_to_safetensors,
+};
 
 use crate::config::{Config, Init, Precision};
 use crate::rng::{Stream, rng};

@@ -124,7 +124,7 @@ impl<'a> TensorFile<'a> {
         let Some(view) = self.tensors.get(name) else {
             return Ok(None);
         };
-        let values = decode(view.dtype(), view.data()).ok_or_else(|| {
+        let values = decode_floats(view.dtype(), view.data()).ok_or_else(|| {
             anyhow::anyhow!(
                 "tensor `{name}` has dtype {:?}, expected F32 or F64",
                 view.dtype()
@@ -197,7 +197,7 @@ pub fn read_tensor(bytes: &[u8], name: &str) -> Result<Vec<f64>> {
     let view = file
         .tensor(name)
         .map_err(|_| anyhow::anyhow!("tensor `{name}` is missing"))?;
-    decode(view.dtype(), view.data()).with_context(|| {
+    decode_floats(view.dtype(), view.data()).with_context(|| {
         format!(
             "tensor `{name}` has dtype {:?}, expected F32 or F64",
             view.dtype()
@@ -205,8 +205,8 @@ pub fn read_tensor(bytes: &[u8], name: &str) -> Result<Vec<f64>> {
     })
 }
 
-/// The values of an F32 or F64 tensor; None for any other dtype.
-fn decode(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
+/// The values of an F32 or F64 tensor widened to f64 (NaN kept); None for any other dtype.
+pub fn decode_floats(dtype: Dtype, data: &[u8]) -> Option<Vec<f64>> {
     Some(match dtype {
         Dtype::F32 => data
             .chunks_exact(4)

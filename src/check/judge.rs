@@ -1,0 +1,186 @@
+//! An answer judged: every tensor it holds, in the order of the computation, in units of that
+//! tensor's rounding bound on the problem (`err_bound`, limit 4, ReLU kinks allowed as in the
+//! gate), at the coarser of the problem's and the tensor's precision; the first wrong one, and
+//! the mistake named where the numbers fit one.
+
+use std::cell::OnceCell;
+
+use super::answer::{Answer, Given};
+use super::mistakes::{self, Context};
+use super::reference::{Expected, Kind, Reference, reference};
+use super::{Problem, answer};
+use crate::agreement::{err_bound, err_bound_limit};
+use crate::config::Precision;
+
+/// One tensor's verdict.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub name: String,
+    pub kind: Kind,
+    /// The shape the answer holds.
+    pub shape: Vec<usize>,
+    pub judged_in: Precision,
+    /// None when the shape is wrong (nothing to compare).
+    pub err_bound: Option<f64>,
+    pub agrees: bool,
+    pub mistake: Option<String>,
+}
+
+/// A judged answer.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The tensors the answer holds, in the order of the computation.
+    pub verdicts: Vec<Verdict>,
+    /// ReLU units within rounding of their kink, where ReLU′ may be 0 or 1.
+    pub ambiguous_units: usize,
+    pub diagnosis: Option<String>,
+}
+
+impl Judged {
+    pub fn passed(&self) -> bool {
+        self.verdicts.iter().all(|v| v.agrees)
+    }
+
+    pub fn first_wrong(&self) -> Option<&Verdict> {
+        self.verdicts.iter().find(|v| !v.agrees)
+    }
+
+    /// The largest `err_bound`, and where.
+    pub fn worst(&self) -> Option<&Verdict> {
+        self.verdicts
+            .iter()
+            .filter(|v| v.err_bound.is_some())
+            .max_by(|a, b| {
+                a.err_bound
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.err_bound.unwrap_or(0.0))
+            })
+    }
+}
+
+/// What came of one problem.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Judged(Judged),
+    /// No answer to judge: the command crashed, timed out, wrote nothing, or wrote a file with
+    /// wrong names or dtypes. One line.
+    NoAnswer(String),
+}
+
+/// One problem's line in the report.
+#[derive(Debug, Clone)]
+pub struct ProblemResult {
+    /// 1-based, as in `problem-k.safetensors`.
+    pub k: usize,
+    pub case: String,
+    pub about: String,
+    pub shape_text: String,
+    pub outcome: Outcome,
+    pub stderr_tail: Vec<String>,
+    pub seconds: f64,
+}
+
+impl ProblemResult {
+    pub fn new(k: usize, problem: &Problem, outcome: Outcome) -> Self {
+        ProblemResult {
+            k,
+            case: problem.case.clone(),
+            about: problem.about.clone(),
+            shape_text: problem.shape_text(),
+            outcome,
+            stderr_tail: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        matches!(&self.outcome, Outcome::Judged(j) if j.passed())
+    }
+}
+
+/// Reads and judges the answer at `path` to `problem`.
+pub fn judge_file(problem: &Problem, path: &std::path::Path) -> Outcome {
+    match answer::read(path, problem) {
+        Ok(a) => Outcome::Judged(judge(problem, &a)),
+        Err(why) => Outcome::NoAnswer(why),
+    }
+}
+
+/// Judges every tensor of `answer` against the reference of `problem`.
+pub fn judge(problem: &Problem, answer: &Answer) -> Judged {
+    let fine = reference(problem, problem.precision);
+    // An f32 tensor in an answer to an f64 problem is measured in f32 units (and fails).
+    let coarse: OnceCell<Reference> = OnceCell::new();
+    let ctx = Context::new(problem, &fine);
+    let mut verdicts = Vec::new();
+    for e in &fine.tensors {
+        let Some(given) = answer.tensors.get(&e.name) else {
+            continue;
+        };
+        let judged_in = match (problem.precision, given.precision) {
+            (Precision::F64, Precision::F64) => Precision::F64,
+            _ => Precision::F32,
+        };
+        let e = if judged_in == problem.precision {
+            e
+        } else {
+            coarse
+                .get_or_init(|| reference(problem, judged_in))
+                .get(e.kind)
+                .expect("the same tensors")
+        };
+        verdicts.push(judge_one(&ctx, e, given, judged_in));
+    }
+    let diagnosis = mistakes::diagnose(&verdicts, problem.params.layers.len());
+    Judged {
+        verdicts,
+        ambiguous_units: fine.ambiguous_units,
+        diagnosis,
+    }
+}
+
+fn judge_one(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) -> Verdict {
+    let mut v = Verdict {
+        name: e.name.clone(),
+        kind: e.kind,
+        shape: given.shape.clone(),
+        judged_in,
+        err_bound: None,
+        agrees: false,
+        mistake: None,
+    };
+    let loss_shape = e.kind == Kind::Loss && given.shape == [1];
+    if given.shape != e.shape && !loss_shape {
+        let reversed: Vec<usize> = e.shape.iter().rev().copied().collect();
+        v.mistake = Some(
+            if matches!(e.kind, Kind::GradWeight(_)) && given.shape == reversed {
+                format!(
+                    "transposed weight gradient: stored as {:?} = [c_out, c_in]; ∂L/∂W = hᵀ·g has the weight's shape {:?}",
+                    given.shape, e.shape
+                )
+            } else {
+                format!("wrong shape {:?}, expected {:?}", given.shape, e.shape)
+            },
+        );
+        return v;
+    }
+    if given.values.iter().any(|x| !x.is_finite()) {
+        v.err_bound = Some(f64::NAN);
+        v.mistake = Some(mistakes::non_finite(ctx));
+        return v;
+    }
+    let eb = err_bound(
+        given.values.iter(),
+        e.value.iter(),
+        e.scale.iter(),
+        judged_in,
+    );
+    v.err_bound = Some(eb);
+    let coarser_than_asked =
+        given.precision == Precision::F32 && ctx.problem.precision == Precision::F64;
+    v.agrees = eb <= err_bound_limit(judged_in) && !coarser_than_asked;
+    if !v.agrees {
+        v.mistake = mistakes::name(ctx, e, given, judged_in);
+    }
+    v
+}

@@ -1,0 +1,75 @@
+//! `mlp2d check`: anyone's forward, backward and SGD step, run as a command over many problems
+//! and judged tensor by tensor in units of rounding, the first wrong step named.
+//!
+//! problems.rs draws the problems (the sweep's, and the edge cases) and writes and reads problem
+//! files; run.rs runs the command under a timeout; answer.rs reads its answer; reference.rs
+//! computes every tensor in f64 with its rounding scale (agreement's trace), in the order of the
+//! computation; judge.rs compares; mistakes.rs names what the numbers fit; report.rs writes text,
+//! Gradescope JSON and JUnit XML.
+
+use ndarray::Array2;
+
+use crate::config::Precision;
+use crate::params::Params;
+
+pub mod answer;
+pub mod judge;
+pub mod mistakes;
+pub mod problems;
+pub mod reference;
+pub mod report;
+pub mod run;
+
+/// One problem: a batch, a network at some parameters, a learning rate and a precision.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// `random` or the edge case's name (`batch-of-1`, `relu-at-zero`, …).
+    pub case: String,
+    /// One line on what it is and what it tests.
+    pub about: String,
+    /// The network's input (already normalised), rounded to `precision`.
+    pub x: Array2<f64>,
+    pub y: Vec<usize>,
+    /// Rounded to `precision`.
+    pub params: Params,
+    /// Rounded to `precision`.
+    pub learning_rate: f64,
+    pub precision: Precision,
+}
+
+impl Problem {
+    /// Layer sizes `[d, …, K]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        self.params.sizes()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.x.nrows()
+    }
+
+    pub fn classes(&self) -> usize {
+        *self.sizes().last().expect("a network has layers")
+    }
+
+    /// `net [2, 8, 3], 16 rows, f64, λ 0.1`.
+    pub fn shape_text(&self) -> String {
+        format!(
+            "net {:?}, {} row{}, {}, λ {}",
+            self.sizes(),
+            self.rows(),
+            if self.rows() == 1 { "" } else { "s" },
+            self.precision.name(),
+            crate::grads::mistakes::number_text(self.learning_rate)
+        )
+    }
+}
+
+/// `problem-{k}.safetensors` and `answer-{k}.safetensors`: the only names `check` writes or
+/// removes in its folder.
+pub fn problem_file(k: usize) -> String {
+    format!("problem-{k}.safetensors")
+}
+
+pub fn answer_file(k: usize) -> String {
+    format!("answer-{k}.safetensors")
+}

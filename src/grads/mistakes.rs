@@ -1,0 +1,105 @@
+//! The classic mistakes a gradient's numbers can fit, shared by `grads --check` (diagnose.rs)
+//! and `mlp2d check` (src/check/mistakes.rs): a constant factor (the batch size, the sign, the
+//! learning rate) or a transposed square weight.
+
+use ndarray::Array2;
+
+use crate::agreement;
+use crate::config::Precision;
+
+/// A factor a classic mistake multiplies the right gradient by, and its name.
+pub struct Factor {
+    pub factor: f64,
+    /// The mistake's short name (`sum instead of mean`, `sign`, `learning-rate factor`).
+    pub label: &'static str,
+    pub what: String,
+}
+
+/// The factors of the classic mistakes for a gradient that is a mean over `rows` rows, in a
+/// run with learning rate `learning_rate`; the first that fits names the mistake.
+pub fn gradient_factors(rows: usize, learning_rate: f64) -> Vec<Factor> {
+    let f = |factor: f64, what: String| Factor {
+        factor,
+        label: if factor == rows as f64 {
+            "sum instead of mean"
+        } else if factor == 1.0 / rows as f64 {
+            "mean over the wrong count"
+        } else if factor == -1.0 {
+            "sign"
+        } else {
+            "learning-rate factor"
+        },
+        what,
+    };
+    vec![
+        f(
+            rows as f64,
+            "off by the batch size: a sum over the rows where the loss takes their mean (divide by N)"
+                .to_owned(),
+        ),
+        f(
+            1.0 / rows as f64,
+            "divided by the batch size once too often".to_owned(),
+        ),
+        f(
+            -1.0,
+            "the sign is flipped: this is −∂L/∂θ, the descent direction".to_owned(),
+        ),
+        f(
+            learning_rate,
+            format!(
+                "a factor of the learning rate {}: the update step λ·g, not the gradient",
+                number_text(learning_rate)
+            ),
+        ),
+        f(
+            -learning_rate,
+            format!(
+                "minus the learning rate {} times the gradient: the parameter change θ' − θ, not the gradient",
+                number_text(learning_rate)
+            ),
+        ),
+        f(
+            1.0 / learning_rate,
+            format!("divided by the learning rate {}", number_text(learning_rate)),
+        ),
+    ]
+}
+
+/// A number as short as it reads: an f32 value (a learning rate of an f32 run) as f32 prints
+/// it, `0.05` rather than `0.05000000074505806`.
+pub fn number_text(v: f64) -> String {
+    if (v as f32) as f64 == v {
+        format!("{}", v as f32)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The first factor `c` with `given / c` within the limit of `reference`.
+pub fn fitting_factor<'a>(
+    given: &[f64],
+    reference: &[f64],
+    scale: &[f64],
+    precision: Precision,
+    limit: f64,
+    factors: &'a [Factor],
+) -> Option<&'a Factor> {
+    factors.iter().find(|c| {
+        let scaled: Vec<f64> = given.iter().map(|v| v / c.factor).collect();
+        agreement::err_bound(scaled.iter(), reference.iter(), scale.iter(), precision) <= limit
+    })
+}
+
+/// Whether a square weight gradient is the right one transposed (W where Wᵀ belongs).
+pub fn fits_transposed(
+    given: &Array2<f64>,
+    reference: &[f64],
+    scale: &[f64],
+    precision: Precision,
+    limit: f64,
+) -> bool {
+    given.is_square()
+        && agreement::err_bound(given.t().iter(), reference.iter(), scale.iter(), precision)
+            <= limit
+}
