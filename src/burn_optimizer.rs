@@ -162,8 +162,11 @@ impl<O: Optimizer> Stepper for PerParam<O> {
     }
 }
 
+/// A tensor's shape and values.
+type Values = (Vec<usize>, Vec<f64>);
+
 /// A state's tensors by the last segment of their name, with shape and values.
-fn tensors<S: RecordState>(state: &S) -> Vec<(String, (Vec<usize>, Vec<f64>))> {
+fn tensors<S: RecordState>(state: &S) -> Vec<(String, Values)> {
     let mut sink = StateSink::default();
     state.state_flatten("", &mut sink);
     sink.tensors

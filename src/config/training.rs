@@ -249,7 +249,8 @@ pub(super) fn validate(model: &ModelConfig, train: &TrainConfig) -> Result<()> {
             bail!("[train] {key} applies to {needs} only (optimizer is \"{name}\")");
         }
     }
-    let ranges: [(&str, Option<f64>, fn(f64) -> bool, &str); 6] = [
+    type Range<'a> = (&'a str, Option<f64>, fn(f64) -> bool, &'a str);
+    let ranges: [Range; 6] = [
         (
             "momentum",
             train.momentum,

@@ -79,7 +79,7 @@ impl<T: Scalar> AdamStep<T> {
                 v.sqrt() + self.epsilon_c2
             };
             let d = (*m * self.correction) / root;
-            *t = *t - d * self.learning_rate;
+            *t -= d * self.learning_rate;
         }
     }
 }

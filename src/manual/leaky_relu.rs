@@ -18,7 +18,7 @@ pub fn leaky_relu_backward_in_place<T: Scalar>(g: ArrayViewMut2<T>, out: ArrayVi
     let flipped = super::mutant::active() == Some(Mutant::LeakySlopeWrongSide);
     Zip::from(g).and(out).for_each(|g, &h| {
         if (h > T::zero()) == flipped {
-            *g = *g * slope;
+            *g *= slope;
         }
     });
 }

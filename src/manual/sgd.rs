@@ -74,7 +74,7 @@ impl<T: Scalar> SgdWithState<T> {
             None => {
                 for (t, &g) in theta.iter_mut().zip(grad) {
                     let g = if has_decay { decay(*t, g) } else { g };
-                    *t = *t - g * self.learning_rate;
+                    *t -= g * self.learning_rate;
                 }
             }
             Some(velocity) => {
@@ -88,7 +88,7 @@ impl<T: Scalar> SgdWithState<T> {
                         *v = g * self.keep + *v * self.momentum;
                     }
                     let d = if nesterov { *v * self.momentum + g } else { *v };
-                    *t = *t - d * self.learning_rate;
+                    *t -= d * self.learning_rate;
                 }
             }
         }

@@ -17,6 +17,6 @@ pub fn sigmoid_backward_in_place<T: Scalar>(g: ArrayViewMut2<T>, out: ArrayView2
     let as_sigma = super::mutant::active() == Some(Mutant::SigmoidDerivativeAsSigma);
     Zip::from(g).and(out).for_each(|g, &h| {
         let d = if as_sigma { h } else { h * (T::one() - h) };
-        *g = *g * d;
+        *g *= d;
     });
 }

@@ -20,6 +20,6 @@ pub fn tanh_backward_in_place<T: Scalar>(g: ArrayViewMut2<T>, out: ArrayView2<T>
         } else {
             T::one() - h * h
         };
-        *g = *g * d;
+        *g *= d;
     });
 }
