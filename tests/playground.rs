@@ -1,5 +1,6 @@
-//! The playground in a real browser (headless Chromium): the controls, play, the verdict, the
-//! boundary, a bad upload, a reload from the URL, and the export reproduced by `compare`.
+//! The playground in a real browser (headless Chromium): the controls (the activation and the
+//! optimizer with the inputs that apply), play, the verdict, the boundary, a bad upload, a
+//! reload from the URL, and the export reproduced by `compare`.
 //!
 //! Without Chromium the test says so and passes, unless `CI` is set: then it fails (.ci/run
 //! installs Chromium). It saves a screenshot as target/playground.png; with
@@ -54,6 +55,60 @@ fn wait_ready(b: &mut Browser, condition: &str) {
         );
         panic!("ready with {condition}: {e}; the page has {seen:?}");
     }
+}
+
+/// Whether the label holding control `id` is shown.
+fn shown(b: &mut Browser, id: &str) -> bool {
+    let js = format!("!document.querySelector('#{id}').closest('label').hidden");
+    b.eval(&js).unwrap().as_bool().unwrap()
+}
+
+/// The controls among `ids` that are shown.
+fn shown_of(b: &mut Browser, ids: &[&str]) -> Vec<String> {
+    ids.iter()
+        .filter(|id| shown(b, id))
+        .map(|id| id.to_string())
+        .collect()
+}
+
+const CHOICE_INPUTS: [&str; 8] = [
+    "negative-slope",
+    "momentum",
+    "dampening",
+    "nesterov",
+    "beta-1",
+    "beta-2",
+    "epsilon",
+    "weight-decay",
+];
+
+/// Pauses; the export's `compare` reproduces the train loss the page shows, to the epoch shown.
+/// The export's folder (kept alive by the returned guard).
+fn export_is_reproduced(b: &mut Browser, min_epochs: u64) -> tempfile::TempDir {
+    click(b, "#play");
+    b.wait_for("window.mlp2d.state.lastFrame?.running === false", WAIT)
+        .expect("paused");
+    let export = b.eval("window.mlp2d.exportRun()").expect("export");
+    let epochs = export["epochs"].as_u64().unwrap();
+    assert!(epochs >= min_epochs);
+    b.wait_for(
+        &format!("window.mlp2d.state.epochs.length >= {epochs}"),
+        WAIT,
+    )
+    .expect("every epoch reached the page");
+    let shown: f64 = b
+        .eval("document.querySelector('#loss-burn').dataset.value")
+        .unwrap()
+        .as_str()
+        .expect("#loss-burn has data-value")
+        .parse()
+        .unwrap();
+    let (dir, out, rows) = common::server::compare_export(export["toml"].as_str().unwrap());
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert_eq!(rows.len() as u64, epochs, "{summary}");
+    let from_compare: f64 = rows.last().unwrap()["loss_burn"].parse().unwrap();
+    assert_eq!(shown, from_compare, "the page's loss after {epochs} epochs");
+    dir
 }
 
 /// The hidden layers the page shows: as many as `widths`, each that wide.
@@ -132,29 +187,84 @@ fn the_playground_works_in_a_browser() {
     );
 
     // Pause; the export reproduces the shown loss through `compare`.
+    let dir = export_is_reproduced(&mut b, 20);
+
+    // The activation and the optimizer: only the inputs that apply are shown, and sent.
+    assert_eq!(
+        shown_of(&mut b, &CHOICE_INPUTS),
+        ["momentum", "weight-decay"]
+    );
+    set(&mut b, "#activation", "leaky_relu");
+    wait_ready(
+        &mut b,
+        "s.model.activation === 'leaky_relu' && s.model.negative_slope === 0.01",
+    );
+    set(&mut b, "#momentum", "0.9");
+    wait_ready(
+        &mut b,
+        "s.train.momentum === 0.9 && s.train.dampening === 0 && s.train.nesterov === false",
+    );
+    assert_eq!(
+        shown_of(&mut b, &CHOICE_INPUTS),
+        [
+            "negative-slope",
+            "momentum",
+            "dampening",
+            "nesterov",
+            "weight-decay"
+        ]
+    );
+    click(&mut b, "#nesterov");
+    wait_ready(&mut b, "s.train.nesterov === true");
+    set(&mut b, "#optimizer", "adamw");
+    wait_ready(
+        &mut b,
+        "s.train.optimizer === 'adamw' && s.train.weight_decay === 1e-4 && !('momentum' in s.train)",
+    );
+    set(&mut b, "#activation", "tanh");
+    set(&mut b, "#optimizer", "adam");
+    set(&mut b, "#lr", "0.01");
+    set(&mut b, "#beta-2", "0.99");
+    wait_ready(
+        &mut b,
+        "s.model.activation === 'tanh' && !('negative_slope' in s.model) && s.train.optimizer === 'adam'
+         && s.train.beta_1 === 0.9 && s.train.beta_2 === 0.99 && s.train.epsilon === 1e-5
+         && s.train.weight_decay === 0 && !('nesterov' in s.train) && s.train.learning_rate === 0.01",
+    );
+    assert_eq!(
+        shown_of(&mut b, &CHOICE_INPUTS),
+        ["beta-1", "beta-2", "epsilon", "weight-decay"]
+    );
+    assert_eq!(
+        b.eval("window.mlp2d.state.error").unwrap(),
+        serde_json::Value::Null,
+        "the server refused no key"
+    );
+    let hash = b.eval("location.hash").unwrap();
+    let hash = hash.as_str().unwrap();
+    for pair in [
+        "activation=tanh",
+        "optimizer=adam",
+        "beta_2=0.99",
+        "epsilon=0.00001",
+    ] {
+        assert!(hash.contains(pair), "{pair} in {hash}");
+    }
+    assert!(!hash.contains("momentum"), "{hash}");
+    // The explanation follows the choice.
+    let explained = text(&mut b, "details");
+    for words in ["tanh′ = 1 − tanh²", "Adam step", "ε·c₂", "β₂ = 0.99"] {
+        assert!(explained.contains(words), "{words:?} in {explained}");
+    }
+    assert!(!explained.contains("plain SGD"), "{explained}");
+    assert!(text(&mut b, "#ambiguous-label").contains("no kink"));
     click(&mut b, "#play");
-    b.wait_for("window.mlp2d.state.lastFrame?.running === false", WAIT)
-        .expect("paused");
-    let export = b.eval("window.mlp2d.exportRun()").expect("export");
-    let epochs = export["epochs"].as_u64().unwrap();
-    assert!(epochs >= 20);
-    b.wait_for(
-        &format!("window.mlp2d.state.epochs.length >= {epochs}"),
-        WAIT,
-    )
-    .expect("every epoch reached the page");
-    let shown: f64 = b
-        .eval("document.querySelector('#loss-burn').dataset.value")
-        .unwrap()
-        .as_str()
-        .expect("#loss-burn has data-value")
-        .parse()
-        .unwrap();
-    let (dir, out, rows) = common::server::compare_export(export["toml"].as_str().unwrap());
-    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
-    assert_eq!(rows.len() as u64, epochs, "{summary}");
-    let from_compare: f64 = rows.last().unwrap()["loss_burn"].parse().unwrap();
-    assert_eq!(shown, from_compare, "the page's loss after {epochs} epochs");
+    b.wait_for("window.mlp2d.state.epoch >= 10", WAIT)
+        .expect("10 epochs of tanh and Adam");
+    assert_eq!(text(&mut b, "#verdict"), "PASS");
+    let signed = b.eval("window.mlp2d.state.ready.signed_units").unwrap();
+    assert_eq!(signed, true, "tanh's unit maps are signed");
+    let _adam = export_is_reproduced(&mut b, 10);
 
     // A bad CSV: one line of error, and the page keeps working.
     let bad = dir.path().join("bad.csv");
@@ -189,10 +299,25 @@ fn the_playground_works_in_a_browser() {
     assert_eq!(b.eval("location.href").unwrap(), url);
     wait_ready(
         &mut b,
-        "s.data.kind === 'moons' && s.data.noise === 0.2 && s.model.hidden.join(',') === '16,16' && s.train.learning_rate === 0.05",
+        "s.data.kind === 'moons' && s.data.noise === 0.2 && s.model.hidden.join(',') === '16,16'
+         && s.train.learning_rate === 0.01 && s.model.activation === 'tanh' && s.train.optimizer === 'adam'
+         && s.train.beta_2 === 0.99",
     );
-    let noise = b.eval("document.querySelector('#noise').value").unwrap();
-    assert_eq!(noise.as_str(), Some("0.2"));
+    for (control, value) in [
+        ("#noise", "0.2"),
+        ("#activation", "tanh"),
+        ("#optimizer", "adam"),
+        ("#beta-2", "0.99"),
+    ] {
+        let got = b
+            .eval(&format!("document.querySelector('{control}').value"))
+            .unwrap();
+        assert_eq!(got.as_str(), Some(value), "{control} after the reload");
+    }
+    assert_eq!(
+        shown_of(&mut b, &CHOICE_INPUTS),
+        ["beta-1", "beta-2", "epsilon", "weight-decay"]
+    );
 
     // One epoch, one step, reset.
     click(&mut b, "#epoch");
@@ -251,14 +376,30 @@ fn the_playground_works_in_a_browser() {
     let imported = dir.path().join("mine.toml");
     std::fs::write(
         &imported,
-        "name = \"mine\"\nseed = 5\n[data]\nkind = \"circles\"\nfactor = 0.3\n[model]\nhidden = [7, 7, 7]\n[train]\nlearning_rate = 0.1\n",
+        "name = \"mine\"\nseed = 5\n[data]\nkind = \"circles\"\nfactor = 0.3\n[model]\nhidden = [7, 7, 7]\nactivation = \"sigmoid\"\n[train]\nlearning_rate = 0.1\noptimizer = \"adamw\"\nweight_decay = 0.01\n",
     )
     .unwrap();
     b.set_file_input("#import-file", &imported)
         .expect("the config is chosen");
     wait_ready(
         &mut b,
-        "s.data.kind === 'circles' && s.data.factor === 0.3 && s.model.hidden.join(',') === '7,7,7'",
+        "s.data.kind === 'circles' && s.data.factor === 0.3 && s.model.hidden.join(',') === '7,7,7'
+         && s.model.activation === 'sigmoid' && s.train.optimizer === 'adamw' && s.train.weight_decay === 0.01",
+    );
+    for (control, value) in [
+        ("#activation", "sigmoid"),
+        ("#optimizer", "adamw"),
+        ("#weight-decay", "0.01"),
+        ("#beta-2", "0.999"),
+    ] {
+        let got = b
+            .eval(&format!("document.querySelector('{control}').value"))
+            .unwrap();
+        assert_eq!(got.as_str(), Some(value), "{control} after the import");
+    }
+    assert_eq!(
+        shown_of(&mut b, &CHOICE_INPUTS),
+        ["beta-1", "beta-2", "epsilon", "weight-decay"]
     );
     assert_eq!(
         b.eval("document.querySelectorAll('#layers .width').length")
@@ -274,8 +415,8 @@ fn the_playground_works_in_a_browser() {
         "0.1"
     );
 
-    // A picture of a trained run: the moons of before, from the URL (with a query, so that it
-    // is a new document, not a move within this one).
+    // A picture of a trained run: the moons of before (tanh, Adam), from the URL (with a query,
+    // so that it is a new document, not a move within this one).
     // In f32 on burn-ndarray, where the twins round differently: the gate has work to show.
     let again = url
         .as_str()
@@ -285,7 +426,7 @@ fn the_playground_works_in_a_browser() {
         .replace("backend=flex", "backend=ndarray");
     b.call(
         "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({"width": 1400, "height": 1060, "deviceScaleFactor": 1, "mobile": false}),
+        serde_json::json!({"width": 1400, "height": 1120, "deviceScaleFactor": 1, "mobile": false}),
     )
     .expect("the window size");
     b.goto(&again).expect("the page loads");

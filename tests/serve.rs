@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use common::server::{Server, Session, small_moons};
@@ -9,18 +10,46 @@ use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// The epochs a session's frames carried, up to `epochs`.
-fn train_epochs(s: &mut Session, epochs: usize) -> Vec<Value> {
+/// The epochs a session's frames carried, up to `epochs`: each epoch's keys with their values'
+/// text as the server wrote it (read exactly, see `Session::recv_text`).
+fn train_epochs(s: &mut Session, epochs: usize) -> Vec<HashMap<String, String>> {
     let mut seen = Vec::new();
     for _ in 0..epochs {
         s.send(json!({"type": "epoch"}));
-        for m in s.until(WAIT, |m| m["type"] == "frame" && m["running"] == false) {
+        let start = std::time::Instant::now();
+        loop {
+            assert!(start.elapsed() < WAIT, "no paused frame within {WAIT:?}");
+            let text = s.recv_text();
+            let m: Value = serde_json::from_str(&text).unwrap();
             if m["type"] == "frame" {
-                seen.extend(m["epochs"].as_array().cloned().unwrap_or_default());
+                seen.extend(epoch_texts(&text));
+                if m["running"] == false {
+                    break;
+                }
             }
         }
     }
     seen
+}
+
+/// A frame's `epochs` entries, each a flat object of numbers or nulls, as key → value text.
+fn epoch_texts(frame: &str) -> Vec<HashMap<String, String>> {
+    let Some(start) = frame.find("\"epochs\":[") else {
+        return Vec::new();
+    };
+    let rest = &frame[start + "\"epochs\":[".len()..];
+    let list = &rest[..rest.find(']').expect("the epochs' end")];
+    list.split('}')
+        .filter_map(|o| o.trim_start_matches(',').strip_prefix('{'))
+        .map(|o| {
+            o.split(',')
+                .map(|pair| {
+                    let (k, v) = pair.split_once(':').expect("key:value");
+                    (k.trim_matches('"').to_owned(), v.to_owned())
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
@@ -30,16 +59,82 @@ fn a_session_trains_exactly_as_compare_does_on_its_export() {
     let ready = s.configure(small_moons());
     assert_eq!(ready["sizes"], json!([2, 8, 8, 2]));
     assert_eq!(ready["err_bound_limit"], json!(4.0));
-    // Two single steps, then to the end of that epoch, then two more epochs.
+    assert_eq!(ready["signed_units"], false);
+    compare_reproduces_the_session(&mut s, 3);
+}
+
+#[test]
+fn activations_and_optimizers_export_what_compare_reproduces() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    let cases = [
+        (
+            json!({"hidden": [8, 8], "init": "normal", "activation": "tanh"}),
+            json!({"batch_size": 16, "learning_rate": 0.01, "optimizer": "adam",
+                   "beta_1": 0.85, "weight_decay": 0.001}),
+            true,
+        ),
+        (
+            json!({"hidden": [8, 8], "init": "he", "activation": "leaky_relu", "negative_slope": 0.1}),
+            json!({"batch_size": 16, "learning_rate": 0.02, "optimizer": "sgd",
+                   "momentum": 0.9, "dampening": 0.1, "nesterov": true}),
+            true,
+        ),
+        (
+            json!({"hidden": [6], "activation": "sigmoid"}),
+            json!({"batch_size": 16, "learning_rate": 0.01, "optimizer": "adamw"}),
+            false,
+        ),
+    ];
+    for (model, train, signed) in cases {
+        let mut settings = small_moons();
+        settings["model"] = model.clone();
+        settings["train"] = train.clone();
+        let ready = s.configure(settings);
+        assert_eq!(ready["signed_units"], signed, "{model}");
+        let got = &ready["settings"];
+        for (key, value) in model.as_object().unwrap() {
+            assert_eq!(&got["model"][key], value, "{key} of {model}");
+        }
+        for (key, value) in train.as_object().unwrap() {
+            assert_eq!(&got["train"][key], value, "{key} of {train}");
+        }
+        // The keys left out come back at their defaults, and only keys that apply come back.
+        match train["optimizer"].as_str().unwrap() {
+            "adam" => {
+                assert_eq!(got["train"]["beta_2"], 0.999);
+                assert_eq!(got["train"]["epsilon"], 1e-5);
+                assert!(got["train"].get("momentum").is_none(), "{got}");
+            }
+            "adamw" => assert_eq!(got["train"]["weight_decay"], 1e-4),
+            _ => {
+                assert_eq!(got["train"]["weight_decay"], 0.0);
+                assert!(got["train"].get("beta_1").is_none(), "{got}");
+            }
+        }
+        let toml = ready["toml"].as_str().unwrap();
+        assert!(
+            toml.contains(&format!("activation = {}", model["activation"])),
+            "{toml}"
+        );
+        assert!(
+            toml.contains(&format!("optimizer = {}", train["optimizer"])),
+            "{toml}"
+        );
+        let layers = ready["sizes"].as_array().unwrap().len() - 1;
+        compare_reproduces_the_session(&mut s, layers);
+    }
+}
+
+/// Two steps, the rest of that epoch and two more; the export's `compare` has the same metrics
+/// every epoch and the same final burn parameters (all `layers` layers), bit for bit.
+fn compare_reproduces_the_session(s: &mut Session, layers: usize) {
     s.send(json!({"type": "step"}));
     s.send(json!({"type": "step"}));
     let frames = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 2);
     assert_eq!(frames.last().unwrap()["epoch"], 0);
-    let epochs = train_epochs(&mut s, 3);
-    let numbers: Vec<u64> = epochs
-        .iter()
-        .map(|e| e["epoch"].as_u64().unwrap())
-        .collect();
+    let epochs = train_epochs(s, 3);
+    let numbers: Vec<u64> = epochs.iter().map(|e| e["epoch"].parse().unwrap()).collect();
     assert_eq!(numbers, vec![1, 2, 3]);
 
     s.send(json!({"type": "export"}));
@@ -56,10 +151,11 @@ fn a_session_trains_exactly_as_compare_does_on_its_export() {
             "test_acc_manual",
         ] {
             let from_compare: f64 = row[key].parse().unwrap();
+            let shown: f64 = e[key].parse().unwrap();
             assert_eq!(
-                from_compare,
-                e[key].as_f64().unwrap(),
-                "{key} at epoch {}",
+                from_compare.to_bits(),
+                shown.to_bits(),
+                "{key} at epoch {}: {from_compare} against {shown}",
                 e["epoch"]
             );
         }
@@ -70,10 +166,11 @@ fn a_session_trains_exactly_as_compare_does_on_its_export() {
         .decode(export["safetensors"].as_str().unwrap())
         .unwrap();
     let final_burn = std::fs::read(out.join("final_burn.safetensors")).unwrap();
-    for name in ["layers.0.weight", "layers.2.bias"] {
+    for name in (0..layers).flat_map(|i| [format!("layers.{i}.weight"), format!("layers.{i}.bias")])
+    {
         assert_eq!(
-            mlp2d::params::read_tensor(&exported, name).unwrap(),
-            mlp2d::params::read_tensor(&final_burn, name).unwrap(),
+            mlp2d::params::read_tensor(&exported, &name).unwrap(),
+            mlp2d::params::read_tensor(&final_burn, &name).unwrap(),
             "{name}"
         );
     }
@@ -130,6 +227,14 @@ fn bad_messages_and_settings_get_errors_and_the_session_goes_on() {
         (
             json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "model": {"hidden": [600]}}}),
             "at most 512 units",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "train": {"optimizer": "sgd", "beta_1": 0.9}}}),
+            "[train] beta_1 applies to optimizer = \"adam\" or \"adamw\" only (optimizer is \"sgd\")",
+        ),
+        (
+            json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "model": {"activation": "tanh", "negative_slope": 0.1}}}),
+            "[model] negative_slope applies to activation = \"leaky_relu\" only",
         ),
         (
             json!({"type": "configure", "settings": {"data": {"kind": "moons", "samples": 5000000}}}),

@@ -27,6 +27,8 @@ const ASSETS: &[(&str, &str, Contents)] = &[
         include_str!("assets/connection.js")
     }),
     ("/settings.js", JS, || include_str!("assets/settings.js")),
+    ("/optimizer.js", JS, || include_str!("assets/optimizer.js")),
+    ("/explain.js", JS, || include_str!("assets/explain.js")),
     ("/layers.js", JS, || include_str!("assets/layers.js")),
     ("/network.js", JS, || include_str!("assets/network.js")),
     ("/unit-maps.js", JS, || include_str!("assets/unit-maps.js")),

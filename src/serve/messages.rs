@@ -32,6 +32,7 @@ pub fn ready(
         "sizes": sizes,
         "classes": prepared.raw.classes,
         "err_bound_limit": crate::agreement::Tolerances::of(&config.compare).err_bound_limit,
+        "signed_units": rasters.signed_units(),
         "warnings": prepared.warnings,
         // The training split's loss at the initial parameters: the loss curve's epoch 0.
         "initial": { "loss_burn": r.initial_loss_burn, "loss_manual": r.initial_loss_manual },

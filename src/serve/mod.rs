@@ -23,6 +23,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 pub mod assets;
+mod choices;
 pub mod hosts;
 mod messages;
 mod session;

@@ -210,7 +210,7 @@ fn drive(
             };
         }
     };
-    let rasters = Rasters::new(prepared, &setup.sizes);
+    let rasters = Rasters::new(prepared, &setup.sizes, config.model.activation());
     if !out.reply(messages::ready(&lockstep, config, prepared, &rasters)) {
         return Next::Quit;
     }

@@ -4,6 +4,7 @@
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
+use super::choices::{activation_values, choices, optimizer_values};
 use crate::config::{Config, DataConfig, DataKind};
 
 /// The server's limits, told to the page in `hello`.
@@ -143,15 +144,30 @@ pub fn to_settings(config: &Config) -> Value {
         path: None,
         ..config.data.filled()
     };
+    let mut model = json!({
+        "hidden": config.model.hidden,
+        "init": config.model.init,
+        "activation": config.model.activation,
+    });
+    model
+        .as_object_mut()
+        .expect("an object")
+        .extend(activation_values(&config.model));
+    let mut train = json!({
+        "batch_size": config.train.batch_size,
+        "learning_rate": config.train.learning_rate,
+        "shuffle": config.train.shuffle,
+        "optimizer": config.train.optimizer,
+    });
+    train
+        .as_object_mut()
+        .expect("an object")
+        .extend(optimizer_values(config.train.optimizer(), false));
     let mut v = json!({
         "seed": config.seed,
         "data": without_nulls(serde_json::to_value(&data).unwrap_or_default()),
-        "model": config.model,
-        "train": {
-            "batch_size": config.train.batch_size,
-            "learning_rate": config.train.learning_rate,
-            "shuffle": config.train.shuffle,
-        },
+        "model": model,
+        "train": train,
         "compare": without_nulls(serde_json::to_value(&config.compare).unwrap_or_default()),
     });
     if let Some(m) = v.as_object_mut() {
@@ -192,6 +208,7 @@ pub fn hello() -> Value {
         })
         .collect();
     let l = LIMITS;
+    let (activations, optimizers) = choices();
     json!({
         "type": "hello",
         "limits": {
@@ -201,17 +218,23 @@ pub fn hello() -> Value {
             "max_upload_bytes": l.max_upload_bytes,
         },
         "kinds": kinds,
+        "activations": activations,
+        "optimizers": optimizers,
         "defaults": default_settings(),
     })
 }
 
-/// The page's first run: moons, `[16, 16]`, He initial weights, a rate that trains in seconds.
+/// The page's first run: moons, `[16, 16]`, He initial weights, a rate that trains in seconds;
+/// plain SGD with its keys written out, as the page sends them (and its export writes them).
 pub fn default_settings() -> Value {
     json!({
         "seed": 42,
         "data": { "kind": "moons", "samples": 1000, "noise": 0.1, "test_fraction": 0.2 },
-        "model": { "hidden": [16, 16], "init": "he" },
-        "train": { "batch_size": 32, "learning_rate": 0.03 },
+        "model": { "hidden": [16, 16], "init": "he", "activation": "relu" },
+        "train": {
+            "batch_size": 32, "learning_rate": 0.03,
+            "optimizer": "sgd", "momentum": 0.0, "weight_decay": 0.0,
+        },
         "compare": { "precision": "f64", "backend": "flex" },
     })
 }

@@ -9,6 +9,7 @@ use ndarray::Array2;
 use serde_json::{Value, json};
 
 use crate::burn_mlp::BurnTwin;
+use crate::config::Activation;
 use crate::data::Prepared;
 use crate::metrics::argmax;
 use crate::plot::BoundaryGrid;
@@ -30,10 +31,12 @@ const MAX_POINTS: usize = 10_000;
 pub struct Rasters {
     boundary: BoundaryGrid,
     units: Option<BoundaryGrid>,
+    /// The hidden outputs can be negative (leaky_relu, tanh): the unit maps are signed.
+    signed: bool,
 }
 
 impl Rasters {
-    pub fn new(prepared: &Prepared, sizes: &[usize]) -> Rasters {
+    pub fn new(prepared: &Prepared, sizes: &[usize], activation: Activation) -> Rasters {
         let hidden = &sizes[1..sizes.len() - 1];
         let shown = hidden.iter().sum::<usize>() <= MAX_UNITS_SHOWN && !hidden.is_empty();
         let parameters: usize = sizes.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
@@ -45,7 +48,13 @@ impl Rasters {
         Rasters {
             boundary: BoundaryGrid::with_cells(prepared, cells),
             units: shown.then(|| BoundaryGrid::with_cells(prepared, UNIT_CELLS)),
+            signed: matches!(activation, Activation::LeakyRelu { .. } | Activation::Tanh),
         }
+    }
+
+    /// Whether the unit maps are signed (128 is 0; see [`Rasters::units`]).
+    pub fn signed_units(&self) -> bool {
+        self.signed
     }
 
     /// The plane and the points, for `ready`.
@@ -95,18 +104,27 @@ impl Rasters {
     }
 
     /// Each hidden unit's output over the plane (hand-written twin), scaled by its own largest
-    /// value; None for nets too big to show.
+    /// value: 0 → 0 and its largest → 255; signed maps by its largest magnitude, −top → 0,
+    /// 0 → 128 (127.5 rounded) and top → 255. None for nets too big to show.
     pub fn units(&self, manual: &mut dyn ManualNet) -> Option<Value> {
         let grid = self.units.as_ref()?;
         let outputs = manual.hidden_outputs(&grid.features);
         let mut maps = Vec::new();
         for (layer, out) in outputs.iter().enumerate() {
             for (unit, column) in out.columns().into_iter().enumerate() {
-                let top = column.iter().copied().fold(0.0_f64, f64::max);
-                let values: Vec<u8> = column
-                    .iter()
-                    .map(|&v| if top > 0.0 { byte(v / top) } else { 0 })
-                    .collect();
+                let values: Vec<u8> = if self.signed {
+                    let top = column.iter().fold(0.0_f64, |t, v| t.max(v.abs()));
+                    column
+                        .iter()
+                        .map(|&v| byte(0.5 + if top > 0.0 { v / top / 2.0 } else { 0.0 }))
+                        .collect()
+                } else {
+                    let top = column.iter().copied().fold(0.0_f64, f64::max);
+                    column
+                        .iter()
+                        .map(|&v| if top > 0.0 { byte(v / top) } else { 0 })
+                        .collect()
+                };
                 maps.push(json!({
                     "layer": layer + 1,
                     "unit": unit,

@@ -252,9 +252,15 @@ impl Session {
 
     /// The next message (panics on a timeout or a closed socket).
     pub fn recv(&mut self) -> Value {
+        serde_json::from_str(&self.recv_text()).expect("JSON")
+    }
+
+    /// The next message's text. serde_json (without `float_roundtrip`, which would rebuild
+    /// burn) may parse a float 1 ulp off; a number compared bit for bit is read from the text.
+    pub fn recv_text(&mut self) -> String {
         loop {
             match self.ws.read().expect("a message within the timeout") {
-                Message::Text(t) => return serde_json::from_str(&t).expect("JSON"),
+                Message::Text(t) => return t.to_string(),
                 Message::Close(_) => panic!("the server closed the WebSocket"),
                 _ => continue,
             }

@@ -4,12 +4,14 @@
 
 import { createConnection } from "./connection.js";
 import { $ } from "./dom.js";
+import { explainStep, unitMapNote } from "./explain.js";
 import { chosenCsv, chosenFile, copyCommand, downloadExport } from "./files.js";
 import { renderLayerColumns, stepWidth, widthsWithLayers } from "./layers.js";
 import { buildLegend } from "./legend.js";
 import { buildNetwork } from "./network.js";
 import { csvInfo, hideError, renderWarnings, showError } from "./notices.js";
 import { fmtInt, fmtSmall } from "./numbers.js";
+import { CHOICE_IDS, applyChoice } from "./optimizer.js";
 import { updatePlayButton, updateReadouts } from "./readouts.js";
 import { createRenderer } from "./render.js";
 import {
@@ -143,7 +145,9 @@ function onReady(msg) {
   }
   renderWarnings(msg.warnings || []);
   $("err-bound-limit").textContent = fmtSmall(msg.err_bound_limit);
-  renderer.setUnitCanvases(buildNetwork(msg.sizes, msg.classes, msg.plane));
+  const note = unitMapNote(msg.settings.model.activation, msg.signed_units);
+  renderer.setUnitCanvases(buildNetwork(msg.sizes, msg.classes, msg.plane, note));
+  explainStep(msg.settings);
   buildLegend(msg.classes);
   updateReadouts(state);
   renderer.mark();
@@ -312,6 +316,10 @@ function togglePlay() {
 }
 
 function wire() {
+  // First (listeners run in order): a new activation or optimizer fills its inputs' defaults.
+  for (const id of CHOICE_IDS) {
+    for (const type of ["input", "change"]) $(id).addEventListener(type, () => applyChoice(state.hello));
+  }
   for (const id of SETTING_IDS) {
     const input = $(id);
     const typed = input.tagName === "INPUT";

@@ -11,9 +11,10 @@ const UNITS_PER_COLUMN = 8; // wrap a layer's units into sub-columns beyond this
 
 /**
  * Rebuilds the unit grids for `sizes` = [features, hidden…, classes]; `plane` names the two
- * features. Returns the canvases to paint: { units: Map "layer:unit" → canvas, outputs: [canvas] }.
+ * features; `unitNote` says what a hidden unit's square shows (explain.js's unitMapNote). Returns
+ * the canvases to paint: { units: Map "layer:unit" → canvas, outputs: [canvas] }.
  */
-export function buildNetwork(sizes, classes, plane) {
+export function buildNetwork(sizes, classes, plane, unitNote) {
   const unitCanvases = new Map();
   const hidden = sizes.slice(1, -1);
   const total = hidden.reduce((a, b) => a + b, 0);
@@ -52,7 +53,7 @@ export function buildNetwork(sizes, classes, plane) {
   $("network-note").textContent = hidden.length === 0
     ? "no hidden layer: a linear classifier (softmax regression)"
     : showUnits
-      ? "each square: that unit's output after its ReLU over the plane (white 0, dark blue its largest)"
+      ? unitNote
       : `${total} units: per-unit maps are shown for nets with at most 64 hidden units`;
   return { units: unitCanvases, outputs: outputCanvases };
 }

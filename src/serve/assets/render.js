@@ -38,7 +38,7 @@ export function createRenderer(state) {
       const f = state.lastFrame;
       for (const u of (f && f.neurons) || []) {
         const cv = unitCanvases.units.get(`${u.layer}:${u.unit}`);
-        if (cv) paintMap(cv, u.n, decodeBase64(u.values));
+        if (cv) paintMap(cv, u.n, decodeBase64(u.values), !!(ready && ready.signed_units));
       }
     }
     if (dirty.curves) {

@@ -4,11 +4,16 @@
 
 import { $, readNumber } from "./dom.js";
 import { readHidden, setHidden } from "./layers.js";
+import {
+  CHOICE_IDS, TRAIN_KEYS, choicePairs, choicesFromHash, fitChoices, mergeChoices, readChoices, setChoices,
+} from "./optimizer.js";
 
 /** Per-kind data keys that have a control (its id is the key itself). */
 export const KIND_PARAMS = ["samples", "noise", "factor", "centers", "cluster_std", "classes", "rows", "cols", "layout"];
 /** Every control whose change starts a new run. */
-export const SETTING_IDS = [...KIND_PARAMS, "test-fraction", "seed", "init", "lr", "batch", "precision", "backend"];
+export const SETTING_IDS = [
+  ...KIND_PARAMS, "test-fraction", "seed", "init", "lr", "batch", "precision", "backend", ...CHOICE_IDS,
+];
 
 export const clone = (v) => (v == null ? v : JSON.parse(JSON.stringify(v)));
 
@@ -39,12 +44,14 @@ export function readSettings(hello, current) {
   const seed = readNumber($("seed"));
   const lr = readNumber($("lr"));
   const batch = readNumber($("batch"));
-  if ([data.test_fraction, seed, lr, batch].includes(undefined) || hidden.includes(undefined)) return null;
+  const choices = readChoices(hello);
+  if ([data.test_fraction, seed, lr, batch].includes(undefined) || hidden.includes(undefined) || !choices) return null;
+  const known = ["batch_size", "learning_rate", "epochs", "optimizer", ...TRAIN_KEYS];
   return {
     seed,
     data,
-    model: { hidden, init: $("init").value },
-    train: { ...extras(base.train, ["batch_size", "learning_rate", "epochs"]), batch_size: batch, learning_rate: lr },
+    model: { hidden, init: $("init").value, ...choices.model },
+    train: { ...extras(base.train, known), batch_size: batch, learning_rate: lr, ...choices.train },
     compare: { ...extras(base.compare, ["precision", "backend"]), precision: $("precision").value, backend: $("backend").value },
   };
 }
@@ -78,6 +85,7 @@ export function setControls(s, skipFocused, hello) {
     rebuilt = setHidden(s.model.hidden || [], skipFocused, hello && hello.limits);
     set($("init"), s.model.init);
   }
+  setChoices({ model: s.model || {}, train: s.train || {} }, hello, skipFocused);
   if (s.train) {
     set($("lr"), s.train.learning_rate);
     set($("batch"), s.train.batch_size);
@@ -103,7 +111,10 @@ export function applyLimits(limits) {
   for (const input of document.querySelectorAll("#layers input.width")) input.max = limits.max_width;
 }
 
-/** `patch` over `base`, section by section; another data kind brings its own defaults. */
+/**
+ * `patch` over `base`, section by section; another data kind brings its own defaults, and so do
+ * another activation and optimizer (optimizer.js).
+ */
 export function mergeSettings(base, patch, hello) {
   const out = clone(base);
   if ("seed" in patch) out.seed = patch.seed;
@@ -114,11 +125,13 @@ export function mergeSettings(base, patch, hello) {
       const shared = { test_fraction: base.data.test_fraction };
       if ("shuffle" in base.data) shared.shuffle = base.data.shuffle;
       out.data = { ...shared, ...clone(kindInfo(hello, patch.data.kind).defaults), ...patch.data };
+    } else if (section === "model" || section === "train") {
+      out[section] = mergeChoices(out, patch)[section];
     } else {
       out[section] = { ...(out[section] || {}), ...patch[section] };
     }
   }
-  return out;
+  return fitChoices(out, hello);
 }
 
 /** The settings as `#kind=moons&samples=1000&…` (only the chosen kind's keys). */
@@ -130,6 +143,7 @@ export function writeHash(s, hello) {
     ["test_fraction", s.data.test_fraction], ["seed", s.seed],
     ["hidden", (s.model.hidden || []).join(",")], ["init", s.model.init],
     ["lr", s.train.learning_rate], ["batch", s.train.batch_size],
+    ...choicePairs(s),
     ["precision", s.compare.precision], ["backend", s.compare.backend]);
   if (s.data.shuffle === false) pairs.push(["shuffle", false]);
   if (s.train.shuffle === false) pairs.push(["train_shuffle", false]);
@@ -173,5 +187,5 @@ export function settingsFromHash(defaults, hello) {
   if (p.get("train_shuffle") === "false") s.train.shuffle = false;
   if (p.has("precision")) s.compare.precision = p.get("precision");
   if (p.has("backend")) s.compare.backend = p.get("backend");
-  return s;
+  return choicesFromHash(s, p, hello);
 }

@@ -4,10 +4,9 @@
 import { classRgb } from "./colours.js";
 import { clamp } from "./numbers.js";
 
-/** Single-hue map for unit activations: white (0) to dark blue (255). */
-const UNIT_LUT = (() => {
-  const stops = [[0, [255, 255, 255]], [0.35, [170, 207, 229]], [0.7, [49, 130, 189]], [1, [8, 48, 107]]];
-  const lut = new Uint8ClampedArray(256 * 3);
+/** A 256-entry colour table through `stops` ([t in 0..1, [r, g, b]], ascending). */
+function lut(stops) {
+  const out = new Uint8ClampedArray(256 * 3);
   for (let v = 0; v < 256; v++) {
     const t = v / 255;
     let i = 0;
@@ -15,13 +14,26 @@ const UNIT_LUT = (() => {
     const [t0, c0] = stops[i];
     const [t1, c1] = stops[i + 1];
     const u = (t - t0) / (t1 - t0);
-    for (let j = 0; j < 3; j++) lut[v * 3 + j] = c0[j] + (c1[j] - c0[j]) * u;
+    for (let j = 0; j < 3; j++) out[v * 3 + j] = c0[j] + (c1[j] - c0[j]) * u;
   }
-  return lut;
-})();
+  return out;
+}
 
-/** Paints n×n bytes (rows from the bottom) with the unit colour map. */
-export function paintMap(cv, n, bytes) {
+/** Single-hue map for outputs from 0: white (0) to dark blue (255, the unit's largest). */
+const UNIT_LUT = lut([[0, [255, 255, 255]], [0.35, [170, 207, 229]], [0.7, [49, 130, 189]], [1, [8, 48, 107]]]);
+
+/**
+ * Diverging map for outputs of either sign (leaky ReLU, tanh): dark orange (0, the unit's most
+ * negative) through white (128, zero) to dark blue (255, its largest magnitude).
+ */
+const SIGNED_LUT = lut([
+  [0, [127, 59, 8]], [0.15, [224, 130, 20]], [0.32, [253, 200, 135]], [0.5, [255, 255, 255]],
+  [0.67, [170, 207, 229]], [0.85, [49, 130, 189]], [1, [8, 48, 107]],
+]);
+
+/** Paints n×n bytes (rows from the bottom) with the unit colour map (`signed`: 128 is 0). */
+export function paintMap(cv, n, bytes, signed = false) {
+  const table = signed ? SIGNED_LUT : UNIT_LUT;
   if (cv.width !== n) {
     cv.width = n;
     cv.height = n;
@@ -32,9 +44,9 @@ export function paintMap(cv, n, bytes) {
     for (let c = 0; c < n; c++) {
       const v = bytes[r * n + c];
       const o = ((n - 1 - r) * n + c) * 4;
-      img.data[o] = UNIT_LUT[v * 3];
-      img.data[o + 1] = UNIT_LUT[v * 3 + 1];
-      img.data[o + 2] = UNIT_LUT[v * 3 + 2];
+      img.data[o] = table[v * 3];
+      img.data[o + 1] = table[v * 3 + 1];
+      img.data[o + 2] = table[v * 3 + 2];
       img.data[o + 3] = 255;
     }
   }

@@ -1,0 +1,154 @@
+// The activation and optimizer controls: which of their inputs apply, their values as settings,
+// their pairs in the URL. `hello.activations` and `hello.optimizers` give each choice's keys and
+// defaults (sgd's `with_momentum` keys apply only with momentum > 0); a key that does not apply
+// is never sent: the server refuses it.
+
+import { $, readNumber } from "./dom.js";
+
+/** [model] and [train] keys → their control's id. */
+const CONTROL = {
+  negative_slope: "negative-slope", momentum: "momentum", dampening: "dampening", nesterov: "nesterov",
+  beta_1: "beta-1", beta_2: "beta-2", epsilon: "epsilon", weight_decay: "weight-decay",
+};
+export const MODEL_KEYS = ["negative_slope"];
+export const TRAIN_KEYS = ["momentum", "dampening", "nesterov", "beta_1", "beta_2", "epsilon", "weight_decay"];
+/** Every control of this row (each change starts a new run). */
+export const CHOICE_IDS = ["activation", "optimizer", ...Object.values(CONTROL)];
+
+const NONE = { keys: [], with_momentum: [], defaults: {} };
+const activationInfo = (hello, a) => (hello && hello.activations && hello.activations[a]) || NONE;
+const optimizerInfo = (hello, o) => (hello && hello.optimizers && hello.optimizers[o]) || NONE;
+
+/** The [model] keys of activation `a`. */
+const modelKeys = (hello, a) => activationInfo(hello, a).keys;
+
+/** The [train] keys of optimizer `o` with this momentum. */
+function trainKeys(hello, o, momentum) {
+  const info = optimizerInfo(hello, o);
+  return info.keys.filter((k) => !(info.with_momentum || []).includes(k) || momentum > 0);
+}
+
+/**
+ * `s` with the chosen activation's and optimizer's keys only: the ones it has, the others at
+ * their defaults; keys that do not apply are dropped.
+ */
+export function fitChoices(s, hello) {
+  const model = { ...s.model, activation: (s.model && s.model.activation) || "relu" };
+  const a = activationInfo(hello, model.activation);
+  for (const k of MODEL_KEYS) {
+    if (!a.keys.includes(k)) delete model[k];
+    else if (!(k in model)) model[k] = a.defaults[k];
+  }
+  const train = { ...s.train, optimizer: (s.train && s.train.optimizer) || "sgd" };
+  const o = optimizerInfo(hello, train.optimizer);
+  const momentum = "momentum" in train ? train.momentum : o.defaults.momentum;
+  const keys = trainKeys(hello, train.optimizer, momentum);
+  for (const k of TRAIN_KEYS) {
+    if (!keys.includes(k)) delete train[k];
+    else if (!(k in train)) train[k] = o.defaults[k];
+  }
+  return { ...s, model, train };
+}
+
+/**
+ * `patch`'s model and train over `base`'s; another activation or optimizer does not inherit
+ * the old one's values (adamw's weight decay is not sgd's).
+ */
+export function mergeChoices(base, patch) {
+  const model = { ...(base.model || {}) };
+  const train = { ...(base.train || {}) };
+  const p = patch.model || {};
+  const q = patch.train || {};
+  if (p.activation && p.activation !== model.activation) for (const k of MODEL_KEYS) delete model[k];
+  if (q.optimizer && q.optimizer !== train.optimizer) for (const k of TRAIN_KEYS) delete train[k];
+  return { model: { ...model, ...p }, train: { ...train, ...q } };
+}
+
+function readValue(key) {
+  const input = $(CONTROL[key]);
+  return input.type === "checkbox" ? input.checked : readNumber(input);
+}
+
+/** The controls' { model, train } parts, or null while an input that applies is empty. */
+export function readChoices(hello) {
+  const model = { activation: $("activation").value };
+  for (const k of modelKeys(hello, model.activation)) model[k] = readValue(k);
+  const train = { optimizer: $("optimizer").value };
+  for (const k of trainKeys(hello, train.optimizer, readNumber($("momentum")))) train[k] = readValue(k);
+  const values = [...Object.values(model), ...Object.values(train)];
+  return values.includes(undefined) ? null : { model, train };
+}
+
+// The choices the inputs were last filled for: a new pick fills its own defaults, once.
+const shown = { activation: null, optimizer: null };
+
+function setValue(key, v, skipFocused) {
+  const input = $(CONTROL[key]);
+  if (v === undefined || v === null || (skipFocused && input === document.activeElement)) return;
+  if (input.type === "checkbox") input.checked = !!v;
+  else input.value = String(v);
+}
+
+/** Shows the settings' activation and optimizer; their keys it lacks show their defaults. */
+export function setChoices(s, hello, skipFocused) {
+  const activation = (s.model && s.model.activation) || "relu";
+  const optimizer = (s.train && s.train.optimizer) || "sgd";
+  $("activation").value = activation;
+  $("optimizer").value = optimizer;
+  const a = activationInfo(hello, activation);
+  for (const k of a.keys) setValue(k, k in s.model ? s.model[k] : a.defaults[k], skipFocused);
+  const o = optimizerInfo(hello, optimizer);
+  for (const k of o.keys) setValue(k, s.train && k in s.train ? s.train[k] : o.defaults[k], skipFocused);
+  shown.activation = activation;
+  shown.optimizer = optimizer;
+  updateChoiceVisibility(hello);
+}
+
+/** After a change in the row: a new pick's inputs at its defaults; the inputs that apply shown. */
+export function applyChoice(hello) {
+  const activation = $("activation").value;
+  const optimizer = $("optimizer").value;
+  if (activation !== shown.activation) {
+    const a = activationInfo(hello, activation);
+    for (const k of a.keys) setValue(k, a.defaults[k], false);
+    shown.activation = activation;
+  }
+  if (optimizer !== shown.optimizer) {
+    const o = optimizerInfo(hello, optimizer);
+    for (const k of o.keys) setValue(k, o.defaults[k], false);
+    shown.optimizer = optimizer;
+  }
+  updateChoiceVisibility(hello);
+}
+
+function updateChoiceVisibility(hello) {
+  const keys = [
+    ...modelKeys(hello, $("activation").value),
+    ...trainKeys(hello, $("optimizer").value, readNumber($("momentum"))),
+  ];
+  for (const label of document.querySelectorAll(".choices .choice")) label.hidden = !keys.includes(label.dataset.key);
+}
+
+/** The URL's pairs: the activation and optimizer with the keys the settings have. */
+export function choicePairs(s) {
+  const pairs = [["activation", s.model.activation]];
+  for (const k of MODEL_KEYS) if (k in s.model) pairs.push([k, s.model[k]]);
+  pairs.push(["optimizer", s.train.optimizer]);
+  for (const k of TRAIN_KEYS) if (k in s.train) pairs.push([k, s.train[k]]);
+  return pairs;
+}
+
+/** `s` with the URL's activation, optimizer and their keys (`p`: its URLSearchParams). */
+export function choicesFromHash(s, p, hello) {
+  const num = (v) => (v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v);
+  const patch = { model: {}, train: {} };
+  if (p.has("activation")) patch.model.activation = p.get("activation");
+  if (p.has("optimizer")) patch.train.optimizer = p.get("optimizer");
+  for (const k of MODEL_KEYS) if (p.has(k)) patch.model[k] = num(p.get(k));
+  for (const k of TRAIN_KEYS) {
+    if (!p.has(k)) continue;
+    const v = p.get(k);
+    patch.train[k] = k === "nesterov" ? v === "true" : num(v);
+  }
+  return fitChoices({ ...s, ...mergeChoices(s, patch) }, hello);
+}
