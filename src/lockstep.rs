@@ -352,6 +352,12 @@ impl<'a> Lockstep<'a> {
                         (tolerance, value),
                     )
                 });
+                let setting = crate::findings::Setting {
+                    activation,
+                    optimizer,
+                    precision,
+                    backend: self.settings.backend,
+                };
                 r.first_disagreement = Some(Disagreement {
                     epoch,
                     step,
@@ -360,6 +366,7 @@ impl<'a> Lockstep<'a> {
                     value,
                     tolerance,
                     cause,
+                    finding: crate::findings::known(&setting).map(|f| f.id),
                 });
             }
         }

@@ -87,6 +87,8 @@ pub struct Disagreement {
     pub tolerance: f64,
     /// Where the difference starts, when the harness could tell (src/diagnosis.rs).
     pub cause: Option<String>,
+    /// The known burn finding the run meets (src/findings.rs), if any.
+    pub finding: Option<&'static str>,
 }
 
 impl std::fmt::Display for Disagreement {
@@ -96,8 +98,14 @@ impl std::fmt::Display for Disagreement {
             "the twins disagree at epoch {}, step {}: {} of {} is {:.3e}, limit {:.1e}",
             self.epoch, self.step, self.measure, self.tensor, self.value, self.tolerance
         )?;
-        match &self.cause {
-            Some(cause) => write!(f, "; {cause}"),
+        if let Some(cause) = &self.cause {
+            write!(f, "; {cause}")?;
+        }
+        match self.finding {
+            Some(id) => write!(
+                f,
+                "; a known burn finding, {id} (README, \"What the twins found in burn\")"
+            ),
             None => Ok(()),
         }
     }

@@ -89,6 +89,7 @@ fn a_run_failing_on_drift_draws_the_drift_against_drift_tol() {
         value: 1e-6,
         tolerance: 1e-7,
         cause: None,
+        finding: None,
     };
     let mut gated = picture(&m, "drift: FAIL");
     gated.gates.drift_tol = Some(1e-7);

@@ -123,6 +123,9 @@ pub struct DisagreementSummary {
     /// Where the difference starts, when the harness could tell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// The known burn finding the run meets (src/findings.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
 }
 
 impl From<&Disagreement> for DisagreementSummary {
@@ -135,6 +138,7 @@ impl From<&Disagreement> for DisagreementSummary {
             value: d.value,
             tolerance: d.tolerance,
             cause: d.cause.clone(),
+            finding: d.finding.map(str::to_owned),
         }
     }
 }
