@@ -162,3 +162,126 @@ fn mutation_a_slightly_scaled_gradient_is_caught() {
     }
     println!("{table}");
 }
+
+/// Mistakes in the new activations' backward and the optimizers' steps, each with the
+/// `[model]`/`[train]` lines that put it to work.
+const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 9] = [
+    (
+        Mutant::TanhWithoutSquare,
+        "tanh′ as 1 − tanh",
+        "[model]\nhidden = [16, 16]\nactivation = \"tanh\"",
+    ),
+    (
+        Mutant::SigmoidDerivativeAsSigma,
+        "σ′ as σ",
+        "[model]\nhidden = [16, 16]\nactivation = \"sigmoid\"",
+    ),
+    (
+        Mutant::LeakySlopeWrongSide,
+        "leaky slope on the wrong side",
+        "[model]\nhidden = [16, 16]\nactivation = \"leaky_relu\"\nnegative_slope = 0.1",
+    ),
+    (
+        Mutant::MomentumNeverUpdated,
+        "momentum buffer never updated",
+        "[train]\nmomentum = 0.9",
+    ),
+    (
+        Mutant::NesterovMissing,
+        "Nesterov's look-ahead missing",
+        "[train]\nmomentum = 0.9\nnesterov = true",
+    ),
+    (
+        Mutant::AdamWithoutBiasCorrection,
+        "Adam without bias correction",
+        "[train]\noptimizer = \"adam\"",
+    ),
+    (
+        Mutant::EpsilonInsideSqrt,
+        "ε inside the square root",
+        "[train]\noptimizer = \"adam\"",
+    ),
+    (
+        Mutant::AdamWDecayCoupled,
+        "AdamW's decay coupled into the gradient",
+        "[train]\noptimizer = \"adamw\"\nweight_decay = 0.01",
+    ),
+    (
+        Mutant::WeightDecayWrongSign,
+        "weight decay with the wrong sign",
+        "[train]\nweight_decay = 0.01",
+    ),
+];
+
+/// Moons as [`config`], with `extra` merged into its `[model]` or `[train]` table.
+fn config_extra(precision: Precision, backend: Backend, extra: &str) -> Config {
+    let mut model = "hidden = [16, 16]\ninit = \"he\"".to_owned();
+    let mut train = "epochs = 1\nbatch_size = 32\nlearning_rate = 0.05".to_owned();
+    let lines = extra.lines();
+    let mut into = None;
+    for line in lines {
+        match line {
+            "[model]" => into = Some(&mut model),
+            "[train]" => into = Some(&mut train),
+            "hidden = [16, 16]" => {}
+            l => {
+                let t = into.as_deref_mut().expect("a table first");
+                t.push('\n');
+                t.push_str(l);
+            }
+        }
+    }
+    let text = format!(
+        "name = \"mutants\"\nseed = 7\n[data]\nkind = \"moons\"\nsamples = 1000\nnoise = 0.1\n[model]\n{model}\n[train]\n{train}\n"
+    );
+    let mut config = Config::parse(&text).unwrap();
+    config.compare.precision = precision;
+    config.compare.backend = backend;
+    config
+}
+
+#[test]
+fn mutation_every_activation_and_optimizer_mistake_fails_by_a_wide_margin() {
+    let mut table = String::from(
+        "| mutation | precision | backend | first failing step | measure at | err_bound / limit | correct twins' err_bound |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (m, name, extra) in ACTIVATION_AND_OPTIMIZER {
+        for (p, b) in settings() {
+            let config = config_extra(p, b, extra);
+            let limit = crate::agreement::Tolerances::of(&config.compare).err_bound_limit;
+            // The correct twins: within the limit, or a documented burn finding; the mutant
+            // must stand 100 times above either.
+            let correct = run(&config);
+            let finding = correct.first_disagreement.as_ref().and_then(|d| d.finding);
+            assert!(
+                correct.passed() || finding.is_some(),
+                "{name} ({p:?}, {b:?}): the correct twins fail: {:?}",
+                correct.first_disagreement
+            );
+            let r = mutant::with(m, || run(&config));
+            let d = r
+                .first_disagreement
+                .clone()
+                .unwrap_or_else(|| panic!("{name} ({p:?}, {b:?}) passed the gate"));
+            assert_eq!(d.epoch, 1, "{name}");
+            assert_eq!(d.measure, "err_bound", "{name}");
+            let ratio = r.max_err_bound / limit;
+            let floor = 100.0 * (correct.max_err_bound / limit).max(1.0);
+            table += &format!(
+                "| {name} | {} | {} | {} | {} | {:.1e} | {:.2}{} |\n",
+                p.name(),
+                b.name(),
+                d.step,
+                d.tensor,
+                ratio,
+                correct.max_err_bound,
+                finding.map_or(String::new(), |f| format!(" ({f})"))
+            );
+            assert!(
+                ratio >= floor || ratio.is_nan(),
+                "{name} ({p:?}, {b:?}): err_bound only {ratio:.1} times the limit (needs {floor:.1e})"
+            );
+        }
+    }
+    println!("{table}");
+}
