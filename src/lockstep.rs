@@ -148,6 +148,8 @@ impl<'a> Lockstep<'a> {
             first_disagreement: None,
             final_manual: initial.clone(),
             final_burn: initial.clone(),
+            final_manual_state: OptimizerState::default(),
+            final_burn_state: OptimizerState::default(),
         };
         Ok(Lockstep {
             prepared,
@@ -493,6 +495,8 @@ impl<'a> Lockstep<'a> {
     pub fn finish(mut self) -> RunResult {
         self.result.final_manual = self.manual.params();
         self.result.final_burn = self.burn_params;
+        self.result.final_manual_state = self.manual.optimizer_state();
+        self.result.final_burn_state = self.burn_state;
         self.result
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::Params;
+use crate::params::{OptimizerState, Params};
 
 /// `max|a − b| / max(max|a|, max|b|)`, 0 when both are all zeros. NaN anywhere gives NaN.
 pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
@@ -132,6 +132,9 @@ pub struct RunResult {
     pub first_disagreement: Option<Disagreement>,
     pub final_manual: Params,
     pub final_burn: Params,
+    /// Each twin's optimizer state after the last step (empty for plain SGD).
+    pub final_manual_state: OptimizerState,
+    pub final_burn_state: OptimizerState,
 }
 
 impl RunResult {

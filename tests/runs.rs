@@ -92,6 +92,38 @@ fn healthy_run_writes_every_file() {
         serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap())
             .expect("summary.json parses");
     assert_eq!(summary["passed"], serde_json::Value::Bool(true));
+    // Plain SGD keeps no state: no optimizer files.
+    assert!(!results.join("final_burn_optimizer.safetensors").exists());
+}
+
+#[test]
+fn an_optimizer_with_state_writes_it_beside_the_parameters() {
+    let dir = Dir::new();
+    let config = format!("{MOONS}{NET}[train]\noptimizer = \"adam\"\n");
+    let out = dir.compare_tiny(&config);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let results = dir.path("out");
+    let mut names = Vec::new();
+    for twin in ["manual", "burn"] {
+        let bytes = std::fs::read(results.join(format!("final_{twin}_optimizer.safetensors")))
+            .unwrap_or_else(|e| panic!("{twin}'s optimizer state: {e}"));
+        let file = mlp2d::params::TensorFile::parse(&bytes).unwrap();
+        let held: Vec<String> = file.names().iter().map(|n| n.to_string()).collect();
+        for (layer, shape) in [(0, vec![2, 4]), (1, vec![4, 2])] {
+            for buffer in ["moment_1", "moment_2"] {
+                let name = format!("{buffer}.layers.{layer}.weight");
+                let (s, v) = file.get(&name).unwrap().unwrap_or_else(|| panic!("{name}"));
+                assert_eq!(s, shape, "{name}");
+                // The second moment of a gradient that is not all zero.
+                if buffer == "moment_2" {
+                    assert!(v.iter().all(|&x| x >= 0.0) && v.iter().any(|&x| x > 0.0));
+                }
+            }
+        }
+        names.push(held);
+    }
+    assert_eq!(names[0], names[1], "both twins keep the same buffers");
+    assert_eq!(names[0].len(), 8);
 }
 
 #[test]

@@ -9,15 +9,17 @@ use super::Summary;
 use crate::config::Config;
 use crate::metrics::{EpochMetrics, RunResult};
 use crate::output::Staged;
-use crate::params::Params;
+use crate::params::{Params, tensors_to_safetensors};
 
 /// Every file a run may write into its folder, in the order they are renamed into place:
 /// `summary.json`, whose presence marks a finished run, last.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 9] = [
     "boundary.png",
     "loss.png",
     "final_manual.safetensors",
     "final_burn.safetensors",
+    "final_manual_optimizer.safetensors",
+    "final_burn_optimizer.safetensors",
     "initial.safetensors",
     "metrics.csv",
     "summary.json",
@@ -25,10 +27,12 @@ pub const RUN_FILES: [&str; 7] = [
 
 /// Files of a finished run that a diverged run does not have: from an earlier run in the same
 /// folder they would describe another run.
-const FINISHED_ONLY: [&str; 3] = [
+const FINISHED_ONLY: [&str; 5] = [
     "boundary.png",
     "final_manual.safetensors",
     "final_burn.safetensors",
+    "final_manual_optimizer.safetensors",
+    "final_burn_optimizer.safetensors",
 ];
 
 /// `metrics.csv`: the header, then one row per epoch, the columns [`EpochMetrics`]'s fields; an
@@ -70,6 +74,26 @@ impl RunFiles<'_> {
             ("final_burn.safetensors", &self.run.final_burn),
         ] {
             staged.stage(dir.join(name), params.to_safetensors(precision)?);
+        }
+        // The optimizer's state beside the parameters (momentum buffer, moments), when it
+        // keeps one: `{buffer}.layers.{i}.weight|bias`, readable in numpy. An earlier run's
+        // state files would describe another run.
+        for (name, state) in [
+            (
+                "final_manual_optimizer.safetensors",
+                &self.run.final_manual_state,
+            ),
+            (
+                "final_burn_optimizer.safetensors",
+                &self.run.final_burn_state,
+            ),
+        ] {
+            if state.buffers.is_empty() {
+                staged.remove(dir.join(name));
+            } else {
+                let bytes = tensors_to_safetensors(&state.tensors(precision))?;
+                staged.stage(dir.join(name), bytes);
+            }
         }
         self.stage_common(dir, staged)
     }
