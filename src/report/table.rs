@@ -79,12 +79,14 @@ pub(super) fn relative(base: &Path, target: &Path) -> String {
     }
 }
 
-const COLUMNS: [&str; 24] = [
+const COLUMNS: [&str; 26] = [
     "run",
     "data",
     "samples",
     "classes",
     "net",
+    "activation",
+    "optimizer",
     "init",
     "precision",
     "burn backend",
@@ -106,13 +108,15 @@ const COLUMNS: [&str; 24] = [
     "result",
 ];
 
-fn row(s: &Summary) -> [String; 24] {
+fn row(s: &Summary) -> [String; 26] {
     [
         s.name.clone(),
         s.data.clone(),
         s.samples.to_string(),
         s.classes.to_string(),
         format!("{:?}", s.sizes),
+        s.activation_label().to_owned(),
+        s.optimizer_label().to_owned(),
         s.init.clone(),
         s.precision.clone(),
         backend(s).to_owned(),
@@ -147,6 +151,8 @@ struct SummaryRow<'a> {
     classes: usize,
     /// Layer sizes joined by `-`.
     sizes: String,
+    activation: &'a str,
+    optimizer: &'a str,
     init: &'a str,
     precision: &'a str,
     backend: &'a str,
@@ -191,6 +197,8 @@ pub fn summary_csv(runs: &[Run]) -> String {
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join("-"),
+            activation: s.activation_label(),
+            optimizer: s.optimizer_label(),
             init: &s.init,
             precision: &s.precision,
             backend: s.backend.as_deref().unwrap_or_default(),

@@ -9,6 +9,11 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlp2d"))
 }
 
+/// A file of the repository (e.g. `configs/moons.toml`).
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
 /// A file under tests/fixtures.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
