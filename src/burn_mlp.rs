@@ -12,9 +12,8 @@ use burn::tensor::{DType, activation};
 use ndarray::{Array1, Array2};
 
 use crate::burn_optimizer::{Stepper, stepper};
-use crate::config::{Activation, Backend};
+use crate::config::{Activation, Backend, NetSpec};
 use crate::params::{LayerParams, OptimizerState, Params};
-use crate::twins::NetSpec;
 
 /// `Linear → activation → … → Linear`, as `#[derive(Module)]`.
 #[derive(Module, Debug)]
@@ -296,7 +295,7 @@ fn argmax_rows(logits: Tensor<2>, n: usize) -> Vec<usize> {
         .collect()
 }
 
-pub(crate) fn values(t: impl Into<TensorData>) -> Vec<f64> {
+fn values(t: impl Into<TensorData>) -> Vec<f64> {
     let data: TensorData = t.into();
     data.convert::<f64>()
         .try_into_vec::<f64>()

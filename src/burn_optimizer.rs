@@ -12,7 +12,6 @@ use burn::optim::{AdamConfig, AdamWConfig, Optimizer, RecordState, SgdConfig, St
 use burn::prelude::*;
 use ndarray::{Array1, Array2};
 
-use crate::burn_mlp::values;
 use crate::config;
 use crate::params::{LayerParams, OptimizerState, Params};
 
@@ -26,52 +25,37 @@ pub trait Stepper {
 /// burn's optimizer for a run's settings.
 pub fn stepper(spec: config::Optimizer) -> Box<dyn Stepper> {
     match spec {
-        config::Optimizer::Sgd {
-            momentum,
-            dampening,
-            nesterov,
-            weight_decay,
-        } => {
+        config::Optimizer::Sgd(s) => {
             let mut c = SgdConfig::new();
-            if momentum > 0.0 {
+            if s.momentum > 0.0 {
                 c = c.with_momentum(Some(
                     MomentumConfig::new()
-                        .with_momentum(momentum)
-                        .with_dampening(dampening)
-                        .with_nesterov(nesterov),
+                        .with_momentum(s.momentum)
+                        .with_dampening(s.dampening)
+                        .with_nesterov(s.nesterov),
                 ));
             }
-            if weight_decay > 0.0 {
-                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+            if s.weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(s.weight_decay as f32)));
             }
             Box::new(PerParam::new(c.build(), spec))
         }
-        config::Optimizer::Adam {
-            beta_1,
-            beta_2,
-            epsilon,
-            weight_decay,
-        } => {
+        config::Optimizer::Adam(a) => {
             let mut c = AdamConfig::new()
-                .with_beta_1(beta_1 as f32)
-                .with_beta_2(beta_2 as f32)
-                .with_epsilon(epsilon as f32);
-            if weight_decay > 0.0 {
-                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+                .with_beta_1(a.beta_1 as f32)
+                .with_beta_2(a.beta_2 as f32)
+                .with_epsilon(a.epsilon as f32);
+            if a.weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(a.weight_decay as f32)));
             }
             Box::new(PerParam::new(c.build(), spec))
         }
-        config::Optimizer::AdamW {
-            beta_1,
-            beta_2,
-            epsilon,
-            weight_decay,
-        } => Box::new(PerParam::new(
+        config::Optimizer::AdamW(a) => Box::new(PerParam::new(
             AdamWConfig::new()
-                .with_beta_1(beta_1 as f32)
-                .with_beta_2(beta_2 as f32)
-                .with_epsilon(epsilon as f32)
-                .with_weight_decay(weight_decay as f32)
+                .with_beta_1(a.beta_1 as f32)
+                .with_beta_2(a.beta_2 as f32)
+                .with_epsilon(a.epsilon as f32)
+                .with_weight_decay(a.weight_decay as f32)
                 .build(),
             spec,
         )),
@@ -174,7 +158,11 @@ fn tensors<S: RecordState>(state: &S) -> Vec<(String, Values)> {
         .map(|(name, data)| {
             let leaf = name.rsplit('.').next().unwrap_or(&name).to_owned();
             let shape = data.shape().to_vec();
-            (leaf, (shape, values(data)))
+            let values = data
+                .convert::<f64>()
+                .try_into_vec::<f64>()
+                .expect("converted to f64");
+            (leaf, (shape, values))
         })
         .collect()
 }

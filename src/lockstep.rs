@@ -299,7 +299,7 @@ impl<'a> Lockstep<'a> {
         let (update_bound, update_at) = agreement::judge_update(
             (&updated, &state_updated),
             (&self.burn_params, &self.burn_state),
-            &step_scales,
+            (&step_scales.params, &step_scales.buffers),
             precision,
         );
         let (err_bound, bound_at) = if update_bound > grad_bound || update_bound.is_nan() {

@@ -8,7 +8,7 @@
 
 use crate::config::{Backend, Config, Init, Precision};
 use crate::manual::mutant::{self, Mutant};
-use crate::metrics::RunResult;
+use crate::metrics::{Disagreement, RunResult};
 use crate::run_setup::RunSetup;
 
 const STRUCTURAL: [(Mutant, &str); 7] = [
@@ -59,6 +59,18 @@ fn run(config: &Config) -> RunResult {
     RunSetup::new(config, None).unwrap().train(|_| {}).unwrap()
 }
 
+/// The run with `m` switched on, which must fail in its first epoch on `err_bound`.
+fn failing_run(m: Mutant, config: &Config, name: &str) -> (RunResult, Disagreement) {
+    let r = mutant::with(m, || run(config));
+    let d = r
+        .first_disagreement
+        .clone()
+        .unwrap_or_else(|| panic!("{name} passed the gate"));
+    assert_eq!(d.epoch, 1, "{name}");
+    assert_eq!(d.measure, "err_bound", "{name}");
+    (r, d)
+}
+
 fn settings() -> Vec<(Precision, Backend)> {
     let mut out = Vec::new();
     for p in [Precision::F32, Precision::F64] {
@@ -87,13 +99,7 @@ fn mutation_every_structural_mistake_fails_in_the_first_epoch_by_a_wide_margin()
         for (p, b) in settings() {
             let config = config(p, b);
             let limit = crate::agreement::Tolerances::of(&config.compare).err_bound_limit;
-            let r = mutant::with(m, || run(&config));
-            let d = r
-                .first_disagreement
-                .clone()
-                .unwrap_or_else(|| panic!("{name} ({p:?}, {b:?}) passed the gate"));
-            assert_eq!(d.epoch, 1, "{name}");
-            assert_eq!(d.measure, "err_bound", "{name}");
+            let (r, d) = failing_run(m, &config, &format!("{name} ({p:?}, {b:?})"));
             let ratio = r.max_err_bound / limit;
             table += &format!(
                 "| {name} | {} | {} | {} | {} | {:.1e} |\n",
@@ -258,13 +264,7 @@ fn mutation_every_activation_and_optimizer_mistake_fails_by_a_wide_margin() {
                 "{name} ({p:?}, {b:?}): the correct twins fail: {:?}",
                 correct.first_disagreement
             );
-            let r = mutant::with(m, || run(&config));
-            let d = r
-                .first_disagreement
-                .clone()
-                .unwrap_or_else(|| panic!("{name} ({p:?}, {b:?}) passed the gate"));
-            assert_eq!(d.epoch, 1, "{name}");
-            assert_eq!(d.measure, "err_bound", "{name}");
+            let (r, d) = failing_run(m, &config, &format!("{name} ({p:?}, {b:?})"));
             let ratio = r.max_err_bound / limit;
             let floor = 100.0 * (correct.max_err_bound / limit).max(1.0);
             table += &format!(

@@ -8,31 +8,11 @@ use ndarray::{Array2, s};
 use anyhow::Result;
 
 use crate::burn_mlp::BurnTwin;
-use crate::config::{Activation, Backend, Optimizer, Precision};
+pub use crate::config::NetSpec;
+use crate::config::{Backend, Precision};
 use crate::manual;
 use crate::params::{OptimizerState, Params};
 use crate::scalar::Scalar;
-
-/// What both twins are built with besides their parameters.
-#[derive(Debug, Clone, Copy)]
-pub struct NetSpec {
-    pub precision: Precision,
-    pub activation: Activation,
-    pub optimizer: Optimizer,
-    pub learning_rate: f64,
-}
-
-impl NetSpec {
-    /// A net that is only evaluated (pictures, `grads`): plain SGD, never stepped.
-    pub fn evaluated(precision: Precision, activation: Activation) -> Self {
-        NetSpec {
-            precision,
-            activation,
-            optimizer: Optimizer::default(),
-            learning_rate: 0.0,
-        }
-    }
-}
 
 /// The hand-written twin behind plain values, whatever its float type.
 pub trait ManualNet {

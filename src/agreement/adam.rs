@@ -13,27 +13,17 @@
 //!   above; the decay `θ·(1 − λ·wd)`: `2·|θ·(1 − λ·wd)|` (the factor and the product round);
 //! - `θ' = θ − d·λ`: sgd.rs's `stepped`.
 
-use super::sgd::{decayed, stepped};
-use super::update::Entry;
-use crate::config::Optimizer;
+use super::step::{Entry, decayed, stepped};
+use crate::config::AdamSettings;
 
 /// The scales of `θ'`, `m` and `v` for Adam at step `t`.
-pub fn adam(
-    optimizer: Optimizer,
-    e: Entry,
-    lr: f64,
-    (t, first): (usize, bool),
-    u: f64,
-) -> Vec<f64> {
-    let Optimizer::Adam {
+pub fn adam(a: AdamSettings, e: Entry, lr: f64, (t, first): (usize, bool), u: f64) -> Vec<f64> {
+    let AdamSettings {
         beta_1,
         beta_2,
         epsilon,
         weight_decay,
-    } = optimizer
-    else {
-        unreachable!("an Adam step")
-    };
+    } = a;
     let (g, s_g) = decayed(e.theta, e.grad, weight_decay as f32 as f64);
     let (m, s_m, v, s_v) = moments((beta_1, beta_2), g, s_g, e.before, first);
     let ti = t as i32;
@@ -46,22 +36,8 @@ pub fn adam(
 }
 
 /// The scales of `θ'`, `m` and `v` for AdamW at step `t`.
-pub fn adamw(
-    optimizer: Optimizer,
-    e: Entry,
-    lr: f64,
-    (t, first): (usize, bool),
-    u: f64,
-) -> Vec<f64> {
-    let Optimizer::AdamW {
-        beta_1,
-        beta_2,
-        epsilon,
-        weight_decay,
-    } = optimizer
-    else {
-        unreachable!("an AdamW step")
-    };
+pub fn adamw(a: AdamSettings, e: Entry, lr: f64, (t, first): (usize, bool), u: f64) -> Vec<f64> {
+    let (beta_1, beta_2) = (a.beta_1, a.beta_2);
     let (m, s_m, v, s_v) = moments((beta_1, beta_2), e.grad, 0.0, e.before, first);
     let ti = t as i32;
     let m_hat = m / (1.0 - beta_1.powi(ti));
@@ -69,8 +45,8 @@ pub fn adamw(
     let v_hat = v / (1.0 - beta_2.powi(ti));
     let s_v_hat = s_v / (1.0 - beta_2.powi(ti)) + v_hat.abs();
     let (r, s_r) = root(v_hat, s_v_hat, u);
-    let (d, s_d) = quotient((m_hat, s_m_hat), (r + epsilon, s_r));
-    let decay = lr * weight_decay;
+    let (d, s_d) = quotient((m_hat, s_m_hat), (r + a.epsilon, s_r));
+    let decay = lr * a.weight_decay;
     let kept = e.theta * (1.0 - decay);
     let step = d * lr;
     let s_theta = 2.0 * kept.abs() + s_d * lr + step.abs() + (kept - step).abs() + e.theta.abs();

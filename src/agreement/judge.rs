@@ -10,7 +10,6 @@
 use serde::Serialize;
 
 use super::Scales;
-use super::update::UpdateScales;
 use crate::config::{CompareConfig, Precision};
 use crate::params::{OptimizerState, Params, tensor_name};
 
@@ -159,11 +158,11 @@ pub fn judge_grads(
 pub fn judge_update(
     (params_a, state_a): (&Params, &OptimizerState),
     (params_b, state_b): (&Params, &OptimizerState),
-    scales: &UpdateScales,
+    (params_scales, buffer_scales): (&Params, &[(String, Params)]),
     precision: Precision,
 ) -> (f64, String) {
-    let mut worst = judge("update", params_a, params_b, &scales.params, precision);
-    for (name, s) in &scales.buffers {
+    let mut worst = judge("update", params_a, params_b, params_scales, precision);
+    for (name, s) in buffer_scales {
         let e = match (state_a.buffer(name), state_b.buffer(name)) {
             (Some(a), Some(b)) => judge(name, a, b, s, precision),
             _ => (f64::INFINITY, format!("{name} (kept by one twin only)")),

@@ -55,6 +55,7 @@ pub mod relu;
 pub mod sgd;
 pub mod sigmoid;
 pub mod smooth;
+pub mod step;
 pub mod tanh;
 pub mod update;
 
@@ -93,38 +94,24 @@ pub struct Trace {
 }
 
 /// The scales of the loss and every gradient for `params` on the batch `(x, y)` (x already
-/// rounded to the run's precision, as the twins see it).
+/// rounded to the run's precision `p`, as the twins see it), through activation `a`.
 pub fn gradient_scales(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
-    activation: Activation,
-    precision: Precision,
+    a: Activation,
+    p: Precision,
 ) -> Scales {
-    scales_with_kinks(
-        params,
-        (x, y),
-        activation,
-        precision,
-        kink_factor(precision),
-        false,
-    )
+    scales_with_kinks(params, (x, y), (a, p), (kink_factor(p), false))
 }
 
 /// [`gradient_scales`] with every intermediate kept ([`Scales::trace`]).
 pub fn gradient_trace(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
-    activation: Activation,
-    precision: Precision,
+    a: Activation,
+    p: Precision,
 ) -> Scales {
-    scales_with_kinks(
-        params,
-        (x, y),
-        activation,
-        precision,
-        kink_factor(precision),
-        true,
-    )
+    scales_with_kinks(params, (x, y), (a, p), (kink_factor(p), true))
 }
 
 /// [`gradient_scales`] with no allowance for ReLU kinks (only an input of exactly 0 counts as
@@ -132,10 +119,10 @@ pub fn gradient_trace(
 pub fn gradient_scales_no_kinks(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
-    activation: Activation,
-    precision: Precision,
+    a: Activation,
+    p: Precision,
 ) -> Scales {
-    scales_with_kinks(params, (x, y), activation, precision, 0.0, false)
+    scales_with_kinks(params, (x, y), (a, p), (0.0, false))
 }
 
 /// The chain rule over the layers' scales: forward through every layer, the loss, then backward
@@ -143,10 +130,8 @@ pub fn gradient_scales_no_kinks(
 fn scales_with_kinks(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
-    a: Activation,
-    precision: Precision,
-    kappa: f64,
-    keep: bool,
+    (a, precision): (Activation, Precision),
+    (kappa, keep): (f64, bool),
 ) -> Scales {
     let u = unit_roundoff(precision);
     let last = params.layers.len() - 1;

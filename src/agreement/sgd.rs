@@ -8,8 +8,8 @@
 //! - Nesterov's direction `d = v·μ + g'`: `S_d = S_v·μ + |v·μ| + S_g' + |d|` (else `d = v`);
 //! - `θ' = θ − d·λ`: `S = S_d·λ + |d·λ| + |θ'| + |θ|`.
 
-use super::update::Entry;
-use crate::config::Optimizer;
+use super::step::{Entry, decayed, stepped};
+use crate::config::SgdSettings;
 
 /// Plain SGD: the scale of `θ'`.
 pub fn plain(e: Entry, learning_rate: f64) -> f64 {
@@ -18,16 +18,13 @@ pub fn plain(e: Entry, learning_rate: f64) -> f64 {
 }
 
 /// SGD with decay and/or momentum: the scales of `θ'` and (with momentum) of `v`.
-pub fn with_state(optimizer: Optimizer, e: Entry, lr: f64, first: bool) -> Vec<f64> {
-    let Optimizer::Sgd {
+pub fn with_state(sgd: SgdSettings, e: Entry, lr: f64, first: bool) -> Vec<f64> {
+    let SgdSettings {
         momentum,
         dampening,
         nesterov,
         weight_decay,
-    } = optimizer
-    else {
-        unreachable!("an SGD step")
-    };
+    } = sgd;
     let (mu, p) = (momentum as f32 as f64, weight_decay as f32 as f64);
     let (g, s_g) = decayed(e.theta, e.grad, p);
     let mut out = Vec::with_capacity(2);
@@ -54,20 +51,4 @@ pub fn with_state(optimizer: Optimizer, e: Entry, lr: f64, first: bool) -> Vec<f
     };
     out.insert(0, stepped(e.theta, d, s_d, lr));
     out
-}
-
-/// Coupled weight decay `g' = θ·p + g` and its scale (`p = 0`: none).
-pub fn decayed(theta: f64, grad: f64, p: f64) -> (f64, f64) {
-    if p == 0.0 {
-        return (grad, 0.0);
-    }
-    let t = theta * p;
-    let g = t + grad;
-    (g, t.abs() + g.abs())
-}
-
-/// The scale of `θ' = θ − d·λ` for a direction `d` of scale `s_d`.
-pub fn stepped(theta: f64, d: f64, s_d: f64, lr: f64) -> f64 {
-    let step = d * lr;
-    s_d * lr + step.abs() + (theta - step).abs() + theta.abs()
 }

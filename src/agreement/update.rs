@@ -6,6 +6,7 @@
 
 use super::adam::{adam, adamw};
 use super::sgd::{plain, with_state};
+use super::step::Entry;
 use crate::config::{Optimizer, Precision};
 use crate::params::{LayerParams, OptimizerState, Params};
 
@@ -14,14 +15,6 @@ use crate::params::{LayerParams, OptimizerState, Params};
 pub struct UpdateScales {
     pub params: Params,
     pub buffers: Vec<(String, Params)>,
-}
-
-/// The inputs of one entry's step: `θ`, `g`, and the state buffers' values before the step
-/// (empty on the first step).
-pub struct Entry<'a> {
-    pub theta: f64,
-    pub grad: f64,
-    pub before: &'a [f64],
 }
 
 /// The scales of the step from `theta` with `grad` and `state` (burn's, before the step).
@@ -39,14 +32,12 @@ pub fn update_scales(
     // Per entry: the scale of θ' then one per buffer.
     let scale = |e: Entry| -> Vec<f64> {
         match optimizer {
-            Optimizer::Sgd {
-                momentum,
-                weight_decay,
-                ..
-            } if momentum == 0.0 && weight_decay == 0.0 => vec![plain(e, learning_rate)],
-            Optimizer::Sgd { .. } => with_state(optimizer, e, learning_rate, first),
-            Optimizer::Adam { .. } => adam(optimizer, e, learning_rate, (t, first), u),
-            Optimizer::AdamW { .. } => adamw(optimizer, e, learning_rate, (t, first), u),
+            Optimizer::Sgd(s) if !optimizer.has_state() && s.weight_decay == 0.0 => {
+                vec![plain(e, learning_rate)]
+            }
+            Optimizer::Sgd(s) => with_state(s, e, learning_rate, first),
+            Optimizer::Adam(a) => adam(a, e, learning_rate, (t, first), u),
+            Optimizer::AdamW(a) => adamw(a, e, learning_rate, (t, first), u),
         }
     };
     let mut outputs: Vec<Vec<LayerParams>> = vec![Vec::new(); names.len() + 1];

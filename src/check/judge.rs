@@ -8,23 +8,10 @@ use std::cell::OnceCell;
 use super::answer::{Answer, Given};
 use super::mistakes::{self, Context};
 use super::reference::{Expected, Kind, Reference, reference};
+pub use super::verdict::Verdict;
 use super::{Problem, answer};
 use crate::agreement::{err_bound, err_bound_limit};
 use crate::config::Precision;
-
-/// One tensor's verdict.
-#[derive(Debug, Clone)]
-pub struct Verdict {
-    pub name: String,
-    pub kind: Kind,
-    /// The shape the answer holds.
-    pub shape: Vec<usize>,
-    pub judged_in: Precision,
-    /// None when the shape is wrong (nothing to compare).
-    pub err_bound: Option<f64>,
-    pub agrees: bool,
-    pub mistake: Option<String>,
-}
 
 /// A judged answer.
 #[derive(Debug, Clone)]

@@ -10,8 +10,8 @@ use ndarray::ArrayView2;
 
 use super::Problem;
 use super::answer::Given;
-use super::judge::Verdict;
 use super::reference::{self, Expected, Kind, Reference, Variant};
+use super::verdict::Verdict;
 use crate::agreement::{err_bound, err_bound_limit};
 use crate::config::Precision;
 use crate::grads::mistakes::{Factor, fitting_factor, gradient_factors, number_text};

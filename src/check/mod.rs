@@ -19,6 +19,7 @@ pub mod problems;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod verdict;
 
 /// One problem: a batch, a network at some parameters, a learning rate and a precision.
 #[derive(Debug, Clone)]

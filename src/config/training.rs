@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::{ModelConfig, TrainConfig};
+use super::{ModelConfig, Precision, TrainConfig};
 
 /// `[model] activation`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -67,77 +67,73 @@ pub const DEFAULT_BETA_2: f64 = 0.999;
 pub const DEFAULT_EPSILON: f64 = 1e-5;
 pub const DEFAULT_ADAMW_WEIGHT_DECAY: f64 = 1e-4;
 
+/// SGD's settings, as burn's `SgdConfig` takes them: `momentum` 0 is plain SGD (dampening and
+/// Nesterov then unused); `weight_decay` 0 is none (coupled: added to the gradient).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SgdSettings {
+    pub momentum: f64,
+    pub dampening: f64,
+    pub nesterov: bool,
+    pub weight_decay: f64,
+}
+
+/// Adam's and AdamW's settings (`AdamConfig`, `AdamWConfig`): `weight_decay` is coupled for
+/// Adam (0 is none), decoupled for AdamW.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamSettings {
+    pub beta_1: f64,
+    pub beta_2: f64,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+}
+
 /// An optimizer with every setting resolved, as the config gives them (f64; which of them
 /// burn keeps in f32 is the twins' business).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Optimizer {
-    /// burn's `SgdConfig`: `momentum` 0 is plain SGD; `weight_decay` 0 is none (coupled: added to
-    /// the gradient).
-    Sgd {
-        momentum: f64,
-        dampening: f64,
-        nesterov: bool,
-        weight_decay: f64,
-    },
-    /// burn's `AdamConfig`; `weight_decay` coupled (added to the gradient), 0 is none.
-    Adam {
-        beta_1: f64,
-        beta_2: f64,
-        epsilon: f64,
-        weight_decay: f64,
-    },
-    /// burn's `AdamWConfig`; `weight_decay` decoupled.
-    AdamW {
-        beta_1: f64,
-        beta_2: f64,
-        epsilon: f64,
-        weight_decay: f64,
-    },
+    Sgd(SgdSettings),
+    Adam(AdamSettings),
+    AdamW(AdamSettings),
 }
 
 impl Default for Optimizer {
     /// Plain SGD, the course's.
     fn default() -> Self {
-        Optimizer::Sgd {
+        Optimizer::Sgd(SgdSettings {
             momentum: 0.0,
             dampening: 0.0,
             nesterov: false,
             weight_decay: 0.0,
-        }
+        })
     }
 }
 
 impl Optimizer {
     pub fn name(self) -> &'static str {
         match self {
-            Optimizer::Sgd { momentum, .. } if momentum > 0.0 => "sgd+momentum",
-            Optimizer::Sgd { .. } => "sgd",
-            Optimizer::Adam { .. } => "adam",
-            Optimizer::AdamW { .. } => "adamw",
+            Optimizer::Sgd(s) if s.momentum > 0.0 => "sgd+momentum",
+            Optimizer::Sgd(_) => "sgd",
+            Optimizer::Adam(_) => "adam",
+            Optimizer::AdamW(_) => "adamw",
         }
     }
 
     /// The name with the settings that differ from plain SGD, for summaries.
     pub fn label(self) -> String {
         match self {
-            Optimizer::Sgd {
-                momentum,
-                dampening,
-                nesterov,
-                weight_decay,
-            } => {
+            Optimizer::Sgd(s) => {
                 let mut parts = Vec::new();
-                if momentum > 0.0 {
-                    parts.push(format!("momentum {momentum}"));
-                    if dampening > 0.0 {
-                        parts.push(format!("dampening {dampening}"));
+                if s.momentum > 0.0 {
+                    parts.push(format!("momentum {}", s.momentum));
+                    if s.dampening > 0.0 {
+                        parts.push(format!("dampening {}", s.dampening));
                     }
-                    if nesterov {
+                    if s.nesterov {
                         parts.push("nesterov".to_owned());
                     }
                 }
-                if weight_decay > 0.0 {
-                    parts.push(format!("weight_decay {weight_decay}"));
+                if s.weight_decay > 0.0 {
+                    parts.push(format!("weight_decay {}", s.weight_decay));
                 }
                 if parts.is_empty() {
                     "sgd".to_owned()
@@ -145,20 +141,13 @@ impl Optimizer {
                     format!("sgd ({})", parts.join(", "))
                 }
             }
-            Optimizer::Adam {
-                beta_1,
-                beta_2,
-                epsilon,
-                weight_decay,
-            }
-            | Optimizer::AdamW {
-                beta_1,
-                beta_2,
-                epsilon,
-                weight_decay,
-            } => format!(
-                "{} (β₁ {beta_1}, β₂ {beta_2}, ε {epsilon:e}, weight_decay {weight_decay})",
-                self.name()
+            Optimizer::Adam(a) | Optimizer::AdamW(a) => format!(
+                "{} (β₁ {}, β₂ {}, ε {:e}, weight_decay {})",
+                self.name(),
+                a.beta_1,
+                a.beta_2,
+                a.epsilon,
+                a.weight_decay
             ),
         }
     }
@@ -166,40 +155,40 @@ impl Optimizer {
     /// The state buffers it keeps between steps, by the names burn's state gives them.
     pub fn buffers(self) -> &'static [&'static str] {
         match self {
-            Optimizer::Sgd { momentum, .. } if momentum > 0.0 => &["velocity"],
-            Optimizer::Sgd { .. } => &[],
-            Optimizer::Adam { .. } | Optimizer::AdamW { .. } => &["moment_1", "moment_2"],
+            Optimizer::Sgd(s) if s.momentum > 0.0 => &["velocity"],
+            Optimizer::Sgd(_) => &[],
+            Optimizer::Adam(_) | Optimizer::AdamW(_) => &["moment_1", "moment_2"],
         }
     }
 
     /// Whether the optimizer keeps state between steps (momentum or moments).
     pub fn has_state(self) -> bool {
-        !matches!(self, Optimizer::Sgd { momentum, .. } if momentum == 0.0)
+        !self.buffers().is_empty()
     }
 }
 
 impl TrainConfig {
+    /// Adam's or AdamW's settings, with burn's defaults and this default weight decay.
+    fn adam(&self, default_decay: f64) -> AdamSettings {
+        AdamSettings {
+            beta_1: self.beta_1.unwrap_or(DEFAULT_BETA_1),
+            beta_2: self.beta_2.unwrap_or(DEFAULT_BETA_2),
+            epsilon: self.epsilon.unwrap_or(DEFAULT_EPSILON),
+            weight_decay: self.weight_decay.unwrap_or(default_decay),
+        }
+    }
+
     /// The optimizer with burn's defaults for what the config leaves out.
     pub fn optimizer(&self) -> Optimizer {
         match self.optimizer {
-            OptimizerKind::Sgd => Optimizer::Sgd {
+            OptimizerKind::Sgd => Optimizer::Sgd(SgdSettings {
                 momentum: self.momentum.unwrap_or(0.0),
                 dampening: self.dampening.unwrap_or(0.0),
                 nesterov: self.nesterov.unwrap_or(false),
                 weight_decay: self.weight_decay.unwrap_or(0.0),
-            },
-            OptimizerKind::Adam => Optimizer::Adam {
-                beta_1: self.beta_1.unwrap_or(DEFAULT_BETA_1),
-                beta_2: self.beta_2.unwrap_or(DEFAULT_BETA_2),
-                epsilon: self.epsilon.unwrap_or(DEFAULT_EPSILON),
-                weight_decay: self.weight_decay.unwrap_or(0.0),
-            },
-            OptimizerKind::Adamw => Optimizer::AdamW {
-                beta_1: self.beta_1.unwrap_or(DEFAULT_BETA_1),
-                beta_2: self.beta_2.unwrap_or(DEFAULT_BETA_2),
-                epsilon: self.epsilon.unwrap_or(DEFAULT_EPSILON),
-                weight_decay: self.weight_decay.unwrap_or(DEFAULT_ADAMW_WEIGHT_DECAY),
-            },
+            }),
+            OptimizerKind::Adam => Optimizer::Adam(self.adam(0.0)),
+            OptimizerKind::Adamw => Optimizer::AdamW(self.adam(DEFAULT_ADAMW_WEIGHT_DECAY)),
         }
     }
 }
@@ -304,4 +293,25 @@ pub(super) fn validate(model: &ModelConfig, train: &TrainConfig) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What both twins are built with besides their parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct NetSpec {
+    pub precision: Precision,
+    pub activation: Activation,
+    pub optimizer: Optimizer,
+    pub learning_rate: f64,
+}
+
+impl NetSpec {
+    /// A net that is only evaluated (pictures, `grads`): plain SGD, never stepped.
+    pub fn evaluated(precision: Precision, activation: Activation) -> Self {
+        NetSpec {
+            precision,
+            activation,
+            optimizer: Optimizer::default(),
+            learning_rate: 0.0,
+        }
+    }
 }

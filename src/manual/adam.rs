@@ -10,6 +10,7 @@
 
 use super::Scalar;
 use super::mutant::Mutant;
+use crate::config::AdamSettings;
 
 /// The constants of one step `t` (from 1), as burn computes them.
 #[derive(Debug, Clone, Copy)]
@@ -28,13 +29,8 @@ pub struct AdamStep<T: Scalar> {
 }
 
 impl<T: Scalar> AdamStep<T> {
-    pub fn new(
-        learning_rate: f64,
-        (beta_1, beta_2, epsilon): (f64, f64, f64),
-        decay: f64,
-        t: usize,
-    ) -> Self {
-        let (b1, b2, eps) = (beta_1 as f32, beta_2 as f32, epsilon as f32);
+    pub fn new(learning_rate: f64, a: AdamSettings, t: usize) -> Self {
+        let (b1, b2, eps) = (a.beta_1 as f32, a.beta_2 as f32, a.epsilon as f32);
         let time = t as i32;
         let no_correction = super::mutant::active() == Some(Mutant::AdamWithoutBiasCorrection);
         let c2 = if no_correction {
@@ -56,7 +52,7 @@ impl<T: Scalar> AdamStep<T> {
             factor_2: widen(1.0 - b2),
             correction: widen(c),
             epsilon_c2: widen(eps * c2),
-            penalty: T::of_f64(decay as f32 as f64),
+            penalty: T::of_f64(a.weight_decay as f32 as f64),
         }
     }
 

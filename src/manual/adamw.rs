@@ -7,6 +7,7 @@
 use super::Scalar;
 use super::adam::{AdamStep, moments};
 use super::mutant::Mutant;
+use crate::config::AdamSettings;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AdamWStep<T: Scalar> {
@@ -22,13 +23,8 @@ pub struct AdamWStep<T: Scalar> {
 }
 
 impl<T: Scalar> AdamWStep<T> {
-    pub fn new(
-        learning_rate: f64,
-        (beta_1, beta_2, epsilon): (f64, f64, f64),
-        weight_decay: f64,
-        t: usize,
-    ) -> Self {
-        let (b1, b2) = (beta_1 as f32, beta_2 as f32);
+    pub fn new(learning_rate: f64, a: AdamSettings, t: usize) -> Self {
+        let (b1, b2) = (a.beta_1 as f32, a.beta_2 as f32);
         let time = t as i32;
         let no_correction = super::mutant::active() == Some(Mutant::AdamWithoutBiasCorrection);
         let (d1, d2) = if no_correction {
@@ -37,12 +33,20 @@ impl<T: Scalar> AdamWStep<T> {
             (1.0 - b1.powi(time), 1.0 - b2.powi(time))
         };
         AdamWStep {
-            moments: AdamStep::new(learning_rate, (beta_1, beta_2, epsilon), 0.0, t),
+            // AdamW's moments are Adam's without coupled decay.
+            moments: AdamStep::new(
+                learning_rate,
+                AdamSettings {
+                    weight_decay: 0.0,
+                    ..a
+                },
+                t,
+            ),
             denominator_1: T::of_f64(d1 as f64),
             denominator_2: T::of_f64(d2 as f64),
-            epsilon: T::of_f64(epsilon as f32 as f64),
-            decay_rate: learning_rate * (weight_decay as f32 as f64),
-            weight_decay: T::of_f64(weight_decay as f32 as f64),
+            epsilon: T::of_f64(a.epsilon as f32 as f64),
+            decay_rate: learning_rate * (a.weight_decay as f32 as f64),
+            weight_decay: T::of_f64(a.weight_decay as f32 as f64),
         }
     }
 

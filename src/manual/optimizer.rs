@@ -48,54 +48,41 @@ impl<T: Scalar> Optimizer<T> {
         let lr = self.learning_rate;
         let t = self.steps + 1;
         match self.spec {
-            config::Optimizer::Sgd {
-                momentum,
-                weight_decay,
-                ..
-            } if momentum == 0.0 && weight_decay == 0.0 => Sgd { learning_rate: lr }.step(mlp),
-            config::Optimizer::Sgd {
-                momentum,
-                dampening,
-                nesterov,
-                weight_decay,
-            } => {
-                let s = SgdWithState::<T>::new(lr, momentum, dampening, nesterov, weight_decay);
+            config::Optimizer::Sgd(s) if s.momentum == 0.0 && s.weight_decay == 0.0 => {
+                Sgd { learning_rate: lr }.step(mlp)
+            }
+            config::Optimizer::Sgd(s) => {
+                let s = SgdWithState::<T>::new(lr, s);
                 let mut velocity = self.buffers.first_mut().map(|b| b.iter_mut());
                 for (theta, grad) in tensors_mut(mlp) {
                     let v = velocity.as_mut().and_then(|v| v.next());
                     s.step(theta, grad, v.map(|v| v.as_mut_slice()), first);
                 }
             }
-            config::Optimizer::Adam {
-                beta_1,
-                beta_2,
-                epsilon,
-                weight_decay,
-            } => {
-                let s = AdamStep::<T>::new(lr, (beta_1, beta_2, epsilon), weight_decay, t);
-                let [m, v] = &mut self.buffers[..] else {
-                    unreachable!("Adam keeps two moments")
-                };
-                for (((theta, grad), m), v) in tensors_mut(mlp).zip(m).zip(v) {
-                    s.step(theta, grad, m, v, first);
-                }
+            config::Optimizer::Adam(a) => {
+                let s = AdamStep::<T>::new(lr, a, t);
+                self.each_with_moments(mlp, |theta, grad, m, v| s.step(theta, grad, m, v, first));
             }
-            config::Optimizer::AdamW {
-                beta_1,
-                beta_2,
-                epsilon,
-                weight_decay,
-            } => {
-                let s = AdamWStep::<T>::new(lr, (beta_1, beta_2, epsilon), weight_decay, t);
-                let [m, v] = &mut self.buffers[..] else {
-                    unreachable!("AdamW keeps two moments")
-                };
-                for (((theta, grad), m), v) in tensors_mut(mlp).zip(m).zip(v) {
-                    s.step(theta, grad, m, v, first);
-                }
+            config::Optimizer::AdamW(a) => {
+                let s = AdamWStep::<T>::new(lr, a, t);
+                self.each_with_moments(mlp, |theta, grad, m, v| s.step(theta, grad, m, v, first));
             }
         }
         self.steps += 1;
+    }
+
+    /// `step` on every parameter tensor with its gradient and both its moments.
+    fn each_with_moments(
+        &mut self,
+        mlp: &mut Mlp<T>,
+        step: impl Fn(&mut [T], &[T], &mut [T], &mut [T]),
+    ) {
+        let [m, v] = &mut self.buffers[..] else {
+            unreachable!("Adam and AdamW keep two moments")
+        };
+        for (((theta, grad), m), v) in tensors_mut(mlp).zip(m).zip(v) {
+            step(theta, grad, m, v);
+        }
     }
 
     /// The state as plain values, in the parameters' layout of `mlp`.

@@ -11,6 +11,7 @@
 
 use super::mutant::Mutant;
 use super::{Mlp, Scalar};
+use crate::config::SgdSettings;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Sgd {
@@ -45,19 +46,13 @@ pub struct SgdWithState<T: Scalar> {
 }
 
 impl<T: Scalar> SgdWithState<T> {
-    pub fn new(
-        learning_rate: f64,
-        momentum: f64,
-        dampening: f64,
-        nesterov: bool,
-        decay: f64,
-    ) -> Self {
+    pub fn new(learning_rate: f64, s: SgdSettings) -> Self {
         SgdWithState {
             learning_rate: T::of_f64(learning_rate),
-            momentum: T::of_f64(momentum as f32 as f64),
-            keep: T::of_f64(1.0 - dampening),
-            nesterov,
-            penalty: T::of_f64(decay as f32 as f64),
+            momentum: T::of_f64(s.momentum as f32 as f64),
+            keep: T::of_f64(1.0 - s.dampening),
+            nesterov: s.nesterov,
+            penalty: T::of_f64(s.weight_decay as f32 as f64),
         }
     }
 

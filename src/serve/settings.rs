@@ -294,4 +294,70 @@ mod tests {
         assert_eq!(strip_line("line 1, column 5: not TOML"), "not TOML");
         assert_eq!(strip_line("plain"), "plain");
     }
+
+    #[test]
+    fn activations_and_optimizers_come_back_with_every_key_that_applies() {
+        let mut s = default_settings();
+        s["model"] = json!({ "hidden": [4], "activation": "tanh" });
+        s["train"] = json!({ "learning_rate": 0.01, "optimizer": "adam", "beta_1": 0.8 });
+        let c = from_settings(&s, None).unwrap();
+        let back = to_settings(&c);
+        assert_eq!(back["model"]["activation"], "tanh");
+        assert!(back["model"].get("negative_slope").is_none());
+        assert_eq!(back["train"]["optimizer"], "adam");
+        assert_eq!(back["train"]["beta_1"], 0.8);
+        assert_eq!(back["train"]["beta_2"], 0.999);
+        assert_eq!(back["train"]["epsilon"], 1e-5);
+        assert_eq!(back["train"]["weight_decay"], 0.0);
+        assert!(back["train"].get("momentum").is_none());
+        let again = from_settings(&back, None).unwrap();
+        assert_eq!(again.train.optimizer(), c.train.optimizer());
+        // Plain sgd: momentum 0 and no dampening or nesterov, which need momentum > 0.
+        let plain = to_settings(&from_settings(&default_settings(), None).unwrap());
+        assert_eq!(plain["train"]["momentum"], 0.0);
+        assert!(plain["train"].get("nesterov").is_none());
+        assert_eq!(plain["model"]["activation"], "relu");
+        let mut s = default_settings();
+        s["model"]["activation"] = json!("leaky_relu");
+        s["train"] = json!({ "momentum": 0.9, "nesterov": true, "optimizer": "sgd" });
+        let back = to_settings(&from_settings(&s, None).unwrap());
+        assert_eq!(back["model"]["negative_slope"], 0.01);
+        assert_eq!(back["train"]["dampening"], 0.0);
+        assert_eq!(back["train"]["nesterov"], true);
+        assert!(from_settings(&back, None).is_ok());
+    }
+
+    #[test]
+    fn keys_that_do_not_apply_get_the_config_files_message() {
+        let mut s = default_settings();
+        s["train"]["beta_1"] = json!(0.9);
+        let e = from_settings(&s, None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "[train] beta_1 applies to optimizer = \"adam\" or \"adamw\" only (optimizer is \"sgd\")"
+        );
+        let mut s = default_settings();
+        s["model"]["negative_slope"] = json!(0.1);
+        let e = from_settings(&s, None).unwrap_err().to_string();
+        assert!(e.starts_with("[model] negative_slope applies to"), "{e}");
+    }
+
+    #[test]
+    fn hello_lists_each_choices_keys_and_defaults() {
+        let h = hello();
+        assert_eq!(
+            h["activations"]["leaky_relu"]["keys"],
+            json!(["negative_slope"])
+        );
+        assert_eq!(h["activations"]["tanh"]["keys"], json!([]));
+        let sgd = &h["optimizers"]["sgd"];
+        assert_eq!(sgd["with_momentum"], json!(["dampening", "nesterov"]));
+        assert_eq!(sgd["defaults"]["nesterov"], false);
+        assert_eq!(h["optimizers"]["adamw"]["defaults"]["weight_decay"], 1e-4);
+        assert_eq!(h["optimizers"]["adam"]["defaults"]["weight_decay"], 0.0);
+        assert_eq!(
+            h["optimizers"]["adam"]["keys"],
+            json!(["beta_1", "beta_2", "epsilon", "weight_decay"])
+        );
+    }
 }
