@@ -283,7 +283,9 @@ fn compare_all_runs_a_folder_records_divergence_and_reports() {
     assert_eq!(w, 1000);
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4);
-    assert!(csv.starts_with("name,data,samples,classes,sizes,init,precision,backend,"));
+    assert!(csv.starts_with(
+        "name,data,samples,classes,sizes,activation,optimizer,init,precision,backend,"
+    ));
     assert!(
         csv.lines()
             .any(|l| l.starts_with("deep-normal,") && l.ends_with(",DIVERGED"))
