@@ -64,7 +64,7 @@ enum Command {
     /// backend) a few hundred steps each under the agreement gate; write DIR/sweep.csv.
     ///
     /// Exit status: 0 when every run passes, 1 when any fails (its config is left as
-    /// DIR/run-R.toml), 2 for bad input.
+    /// DIR/run-R.toml), 2 for bad input, 130 when stopped by Ctrl-C (or SIGTERM).
     #[command(allow_negative_numbers = true)]
     Sweep(sweep::Args),
     /// The playground: a page where both twins train live, side by side, with their agreement

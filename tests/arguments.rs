@@ -98,6 +98,22 @@ fn negative_numbers_get_the_range_not_unexpected_argument() {
 }
 
 #[test]
+fn the_servers_counts_name_their_range() {
+    refused(
+        &["serve", "--max-sessions", "-1"],
+        &["--max-sessions", "at least 1"],
+    );
+    refused(
+        &["serve", "--max-sessions", "0"],
+        &["--max-sessions", "at least 1"],
+    );
+    refused(
+        &["serve", "--idle-timeout", "-5"],
+        &["--idle-timeout", "at least 1"],
+    );
+}
+
+#[test]
 fn zero_threads_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");

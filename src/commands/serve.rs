@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::serve::hosts::{self, AllowHost};
 
@@ -33,20 +33,14 @@ pub struct Args {
     #[arg(long)]
     pub open: bool,
     /// Browser sessions at once; more are told to close a tab.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = super::args::whole::<usize>(1))]
     pub max_sessions: usize,
     /// Seconds without input from a page before its session closes.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_name = "SECONDS", value_parser = super::args::whole::<u64>(1))]
     pub idle_timeout: u64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    if args.max_sessions == 0 {
-        bail!("--max-sessions must be at least 1");
-    }
-    if args.idle_timeout == 0 {
-        bail!("--idle-timeout must be at least 1 second");
-    }
     let opts = crate::serve::ServeOptions {
         host: hosts::Host::resolve(&args.host)?,
         port: args.port,
