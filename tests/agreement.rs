@@ -108,3 +108,58 @@ fn every_config_agrees_on_ndarray_in_f64() {
 fn every_config_agrees_on_ndarray_in_f32() {
     check_all(Precision::F32, Backend::Ndarray);
 }
+
+/// Every activation with every optimizer on moons, in all four settings: each passes the gate,
+/// except where a documented burn finding applies, and there it fails naming the finding.
+#[test]
+fn every_activation_and_optimizer_agrees_on_moons_in_every_setting() {
+    let activations = [
+        "activation = \"relu\"",
+        "activation = \"leaky_relu\"",
+        "activation = \"tanh\"",
+        "activation = \"sigmoid\"",
+    ];
+    let optimizers = [
+        "learning_rate = 0.05",
+        "learning_rate = 0.05\nmomentum = 0.9\ndampening = 0.1\nweight_decay = 0.001",
+        "learning_rate = 0.05\nmomentum = 0.9\nnesterov = true",
+        "learning_rate = 0.01\noptimizer = \"adam\"\nweight_decay = 0.001",
+        "learning_rate = 0.01\noptimizer = \"adamw\"",
+    ];
+    let mut findings = 0;
+    for a in activations {
+        for o in optimizers {
+            let text = format!(
+                "name = \"grid\"\nseed = 3\n[data]\nkind = \"moons\"\nsamples = 1000\nnoise = 0.1\n[model]\nhidden = [16, 16]\n{a}\n[train]\nepochs = 2\nbatch_size = 32\n{o}\n"
+            );
+            for precision in [Precision::F32, Precision::F64] {
+                for backend in [Backend::Flex, Backend::Ndarray] {
+                    let mut config = Config::parse(&text).unwrap();
+                    config.compare.precision = precision;
+                    config.compare.backend = backend;
+                    let setup = RunSetup::new(&config, None).unwrap();
+                    let setting = mlp2d::findings::Setting {
+                        activation: setup.options.activation,
+                        optimizer: setup.options.optimizer,
+                        precision,
+                        backend,
+                    };
+                    let run = setup.train(|_| {}).unwrap();
+                    let name = format!("{a}, {o:?}, {precision:?}, {backend:?}");
+                    match mlp2d::findings::known(&setting) {
+                        Some(f) => {
+                            findings += 1;
+                            let d = run.first_disagreement.expect("the finding fails");
+                            assert_eq!(d.finding, Some(f.id), "{name}: {d}");
+                        }
+                        None => {
+                            assert!(run.passed(), "{name}: {}", run.first_disagreement.unwrap())
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The sigmoid on f64 ndarray, with each optimizer.
+    assert_eq!(findings, optimizers.len());
+}
