@@ -1,6 +1,6 @@
 //! The classic mistakes a gradient's numbers can fit, shared by `grads --check` (diagnose.rs)
 //! and `mlp2d check` (src/check/mistakes.rs): a constant factor (the batch size, the sign, the
-//! learning rate) or a transposed square weight.
+//! learning rate), a transposed square weight, or a mistaken backward (variants.rs).
 
 use ndarray::Array2;
 
@@ -102,4 +102,23 @@ pub fn fits_transposed(
     given.is_square()
         && agreement::err_bound(given.t().iter(), reference.iter(), scale.iter(), precision)
             <= limit
+}
+
+/// Whether `given` is what a mistaken computation gives (`variant`, its f64 value). Measured
+/// against the tensor's largest scale: where the right computation makes an entry small (a unit
+/// off, a small derivative), the mistaken one's value there is larger and carries more rounding.
+pub fn fits_variant(
+    given: &[f64],
+    variant: &[f64],
+    scale: &[f64],
+    precision: Precision,
+    limit: f64,
+) -> bool {
+    let flat = widest(scale);
+    agreement::err_bound(given.iter(), variant.iter(), flat.iter(), precision) <= limit
+}
+
+/// Every entry given the largest scale of the tensor.
+pub fn widest(scale: &[f64]) -> Vec<f64> {
+    vec![scale.iter().fold(0.0f64, |a, &b| a.max(b)); scale.len()]
 }
