@@ -13,8 +13,8 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::Problem;
 use crate::agreement::round_to;
-use crate::config::Precision;
-use crate::params::{LayerParams, Params, TensorFile, tensor_name};
+use crate::config::{Activation, Optimizer, Precision};
+use crate::params::{LayerParams, OptimizerState, Params, TensorFile, tensor_name};
 
 /// Random problems keep the sweep's draw with widths, depth and batch capped, so that a hundred
 /// problem files stay small and a slow CMD is still quick.
@@ -22,8 +22,9 @@ const MAX_WIDTH: usize = 64;
 const MAX_DEPTH: usize = 4;
 const MAX_ROWS: usize = 256;
 
-/// The edge cases, in the order they come (problems 1 to 8).
-pub const EDGE_CASES: [&str; 8] = [
+/// The edge cases, in the order they come (problems 1 to 16): ReLU and plain SGD first, then
+/// the other activations and optimizers.
+pub const EDGE_CASES: [&str; 16] = [
     "batch-of-1",
     "relu-at-zero",
     "dead-unit",
@@ -32,11 +33,19 @@ pub const EDGE_CASES: [&str; 8] = [
     "ten-classes",
     "mean-count",
     "deep-f32",
+    "tanh",
+    "sigmoid-f32",
+    "leaky-at-zero",
+    "adam-later-step",
+    "nesterov-momentum",
+    "adamw-decay-f32",
+    "adam-first-step-f32",
+    "momentum-dampening-decay",
 ];
 
-/// The metadata keys a problem file may hold. A key beyond these (an `optimizer`, say) is a
+/// The metadata keys a problem file may hold: these and settings.rs's. A key beyond them is a
 /// problem this version cannot judge, so reading refuses it.
-const METADATA_KEYS: [&str; 5] = ["case", "about", "learning_rate", "activation", "precision"];
+const METADATA_KEYS: [&str; 4] = ["case", "about", "learning_rate", "precision"];
 
 /// Problems 1 to `count` of seed `seed`.
 pub fn draw(count: usize, seed: u64) -> Result<Vec<Problem>> {
@@ -78,7 +87,7 @@ fn random(seed: u64, k: usize) -> Result<Problem> {
         "{} data, drawn as sweep run {k} of seed {seed}",
         config.data.kind.name()
     );
-    Ok(make(
+    let problem = make(
         "random",
         about,
         x,
@@ -86,7 +95,113 @@ fn random(seed: u64, k: usize) -> Result<Problem> {
         params,
         config.train.learning_rate,
         config.compare.precision,
+    );
+    // The sweep draws ReLU and plain SGD; the activation, optimizer and step are drawn here.
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&(k as u64).to_le_bytes());
+    key[16..24].copy_from_slice(b"mlp2d-op");
+    let mut rng = ChaCha8Rng::from_seed(key);
+    let activation = match rng.gen_range(0..4) {
+        0 => Activation::Relu,
+        1 => Activation::LeakyRelu {
+            negative_slope: [0.01, 0.2][rng.gen_range(0..2)],
+        },
+        2 => Activation::Tanh,
+        _ => Activation::Sigmoid,
+    };
+    let optimizer = match rng.gen_range(0..5) {
+        0 => Optimizer::default(),
+        1 => Optimizer::Sgd {
+            momentum: 0.9,
+            dampening: [0.0, 0.1][rng.gen_range(0..2)],
+            nesterov: rng.gen_bool(0.5),
+            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+        },
+        2 => adam(1e-3),
+        3 => Optimizer::Adam {
+            beta_1: 0.8,
+            beta_2: 0.99,
+            epsilon: 1e-8,
+            weight_decay: 0.0,
+        },
+        _ => adamw(0.05),
+    };
+    let steps = if rng.gen_bool(0.5) {
+        0
+    } else {
+        rng.gen_range(1..=8)
+    };
+    Ok(with_optimizer(
+        problem,
+        activation,
+        (optimizer, steps),
+        &mut rng,
     ))
+}
+
+/// burn's Adam with coupled weight decay `decay`.
+fn adam(decay: f64) -> Optimizer {
+    Optimizer::Adam {
+        beta_1: crate::config::DEFAULT_BETA_1,
+        beta_2: crate::config::DEFAULT_BETA_2,
+        epsilon: crate::config::DEFAULT_EPSILON,
+        weight_decay: decay,
+    }
+}
+
+/// burn's AdamW with decoupled weight decay `decay`.
+fn adamw(decay: f64) -> Optimizer {
+    Optimizer::AdamW {
+        beta_1: crate::config::DEFAULT_BETA_1,
+        beta_2: crate::config::DEFAULT_BETA_2,
+        epsilon: crate::config::DEFAULT_EPSILON,
+        weight_decay: decay,
+    }
+}
+
+/// `problem` with `activation`, and `optimizer` after `steps` steps: its state is what those
+/// steps leave when the gradients are the problem's own, each scaled entry by entry by a random
+/// factor in [0.5, 1.5] (a plausible history), rounded to the problem's precision.
+fn with_optimizer(
+    problem: Problem,
+    activation: Activation,
+    (optimizer, steps): (Optimizer, usize),
+    rng: &mut ChaCha8Rng,
+) -> Problem {
+    let mut p = Problem {
+        activation,
+        optimizer,
+        ..problem
+    };
+    let grads = crate::grads::variants::pass(&p.params, (&p.x, &p.y), activation, None).grads;
+    let mut state = OptimizerState::default();
+    let mut theta = p.params.clone();
+    for _ in 0..steps {
+        let mut g = grads.clone();
+        for l in &mut g.layers {
+            l.weight.mapv_inplace(|v| v * rng.gen_range(0.5..1.5));
+            l.bias.mapv_inplace(|v| v * rng.gen_range(0.5..1.5));
+        }
+        let next = super::step::step(
+            optimizer,
+            (&theta, &g, &state),
+            p.learning_rate,
+            p.precision,
+            None,
+        );
+        theta = next.params.0;
+        state = OptimizerState {
+            steps: state.steps + 1,
+            buffers: next
+                .buffers
+                .into_iter()
+                .map(|(n, v, _)| (n.to_owned(), v.rounded(p.precision)))
+                .collect(),
+        };
+    }
+    p.state = state;
+    p
 }
 
 /// Rounds everything to `precision`: the file holds exactly these values, and the reference is
@@ -108,6 +223,9 @@ fn make(
         params: params.rounded(precision),
         learning_rate: round_to(learning_rate, precision),
         precision,
+        activation: Activation::Relu,
+        optimizer: Optimizer::default(),
+        state: OptimizerState::default(),
     }
 }
 
@@ -216,6 +334,81 @@ fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
                 "three hidden layers in f32: one wrong layer among right ones shows".to_owned();
             make(case, about, x, y, p, 0.02, F32)
         }
+        "tanh" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "tanh hidden layers: tanh′ = 1 − tanh²".to_owned();
+            let p = make(case, about, x, y, p, 0.1, F64);
+            with_optimizer(p, Activation::Tanh, (Optimizer::default(), 0), rng)
+        }
+        "sigmoid-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "sigmoid hidden layers in f32: σ′ = σ(1 − σ)".to_owned();
+            let p = make(case, about, x, y, p, 0.5, F32);
+            with_optimizer(p, Activation::Sigmoid, (Optimizer::default(), 0), rng)
+        }
+        "leaky-at-zero" => {
+            let (mut x, y, mut p) = start(rng, 6, &[2, 4, 3]);
+            // As relu-at-zero: unit 0 exactly 0 on row 0, unit 1 on every row.
+            x.row_mut(0).assign(&array![0.5, 1.0]);
+            let l = &mut p.layers[0];
+            l.weight.column_mut(0).assign(&array![0.5, -0.25]);
+            l.bias[0] = 0.0;
+            l.weight.column_mut(1).fill(0.0);
+            l.bias[1] = 0.0;
+            let about = "leaky ReLU (slope 0.1) with pre-activations exactly 0: a′(0) taken as 1 or as the slope both pass".to_owned();
+            let p = make(case, about, x, y, p, 0.1, F64);
+            let leaky = Activation::LeakyRelu {
+                negative_slope: 0.1,
+            };
+            with_optimizer(p, leaky, (Optimizer::default(), 0), rng)
+        }
+        "adam-later-step" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "Adam at t = 5 with its moments: bias correction 1/(1 − βᵗ) with burn's f32 constants".to_owned();
+            let p = make(case, about, x, y, p, 0.01, F64);
+            with_optimizer(p, Activation::Relu, (adam(0.0), 4), rng)
+        }
+        "nesterov-momentum" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "SGD with momentum 0.9 and Nesterov at t = 4, its velocity given: the step is v·μ + g".to_owned();
+            let p = make(case, about, x, y, p, 0.05, F64);
+            let sgd = Optimizer::Sgd {
+                momentum: 0.9,
+                dampening: 0.0,
+                nesterov: true,
+                weight_decay: 0.0,
+            };
+            let leaky = Activation::LeakyRelu {
+                negative_slope: 0.01,
+            };
+            with_optimizer(p, leaky, (sgd, 3), rng)
+        }
+        "adamw-decay-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "AdamW with decoupled weight decay 0.1 at t = 3, in f32".to_owned();
+            let p = make(case, about, x, y, p, 0.01, F32);
+            with_optimizer(p, Activation::Sigmoid, (adamw(0.1), 2), rng)
+        }
+        "adam-first-step-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "Adam's first step (no state) with coupled weight decay 0.01, tanh, in f32"
+                .to_owned();
+            let p = make(case, about, x, y, p, 0.01, F32);
+            with_optimizer(p, Activation::Tanh, (adam(0.01), 0), rng)
+        }
+        "momentum-dampening-decay" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 3]);
+            let about =
+                "SGD with momentum 0.9, dampening 0.1 and weight decay 0.01 at t = 3".to_owned();
+            let p = make(case, about, x, y, p, 0.05, F64);
+            let sgd = Optimizer::Sgd {
+                momentum: 0.9,
+                dampening: 0.1,
+                nesterov: false,
+                weight_decay: 0.01,
+            };
+            with_optimizer(p, Activation::Relu, (sgd, 2), rng)
+        }
         other => unreachable!("no edge case {other}"),
     }
 }
@@ -253,6 +446,10 @@ pub fn to_safetensors(p: &Problem) -> Result<Vec<u8>> {
         let b = encode(l.bias.iter().copied(), p.precision);
         data.push((tensor_name(i, true), dtype, vec![l.bias.len()], b));
     }
+    for t in p.state.tensors(p.precision) {
+        let bytes = encode(t.values.iter().copied(), p.precision);
+        data.push((format!("state.{}", t.name), dtype, t.shape, bytes));
+    }
     let views = data
         .iter()
         .map(|(name, dtype, shape, bytes)| {
@@ -266,10 +463,14 @@ pub fn to_safetensors(p: &Problem) -> Result<Vec<u8>> {
             "learning_rate",
             crate::grads::mistakes::number_text(p.learning_rate),
         ),
-        ("activation", "relu".to_owned()),
         ("precision", p.precision.name().to_owned()),
     ]
     .into_iter()
+    .chain(super::settings::to_metadata(
+        p.activation,
+        p.optimizer,
+        p.state.steps,
+    ))
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     Ok(safetensors::serialize(views, &Some(metadata))?)
@@ -282,10 +483,12 @@ pub fn from_safetensors(bytes: &[u8]) -> Result<Problem> {
     let meta = header.metadata().clone().unwrap_or_default();
     let mut keys: Vec<&String> = meta.keys().collect();
     keys.sort();
-    if let Some(k) = keys.iter().find(|k| !METADATA_KEYS.contains(&k.as_str())) {
+    let known = |k: &str| METADATA_KEYS.contains(&k) || super::settings::KEYS.contains(&k);
+    if let Some(k) = keys.iter().find(|k| !known(k.as_str())) {
         bail!(
-            "metadata key `{k}` is not one this version knows ({}): a problem for another mlp2d?",
-            METADATA_KEYS.join(", ")
+            "metadata key `{k}` is not one this version knows ({}, {}): a problem for another mlp2d?",
+            METADATA_KEYS.join(", "),
+            super::settings::KEYS.join(", ")
         );
     }
     let get = |k: &str| {
@@ -293,12 +496,7 @@ pub fn from_safetensors(bytes: &[u8]) -> Result<Problem> {
             .map(String::as_str)
             .with_context(|| format!("metadata key `{k}` is missing"))
     };
-    if get("activation")? != "relu" {
-        bail!(
-            "activation `{}`: this version judges relu only",
-            get("activation")?
-        );
-    }
+    let (activation, optimizer, steps) = super::settings::from_metadata(&meta)?;
     let precision = match get("precision")? {
         "f32" => Precision::F32,
         "f64" => Precision::F64,
@@ -323,6 +521,7 @@ pub fn from_safetensors(bytes: &[u8]) -> Result<Problem> {
     }
     let params = Params::from_safetensors(bytes, &sizes)?;
     let y = read_labels(bytes, n, sizes[sizes.len() - 1])?;
+    let state = read_state(&file, &sizes, optimizer, steps)?;
     Ok(Problem {
         case: get("case").unwrap_or("?").to_owned(),
         about: get("about").unwrap_or("").to_owned(),
@@ -331,7 +530,75 @@ pub fn from_safetensors(bytes: &[u8]) -> Result<Problem> {
         params,
         learning_rate: round_to(learning_rate, precision),
         precision,
+        activation,
+        optimizer,
+        state,
     })
+}
+
+/// The optimizer's state before the step: `state.{buffer}.layers.{i}.weight|bias` for each of
+/// its buffers once it has stepped (`step` > 0), none before its first step.
+fn read_state(
+    file: &TensorFile,
+    sizes: &[usize],
+    optimizer: Optimizer,
+    steps: usize,
+) -> Result<OptimizerState> {
+    let names = optimizer.buffers();
+    let stray: Vec<&str> = file
+        .names()
+        .into_iter()
+        .filter(|n| {
+            n.strip_prefix("state.").is_some_and(|rest| {
+                steps == 0 || !names.iter().any(|b| rest.starts_with(&format!("{b}.")))
+            })
+        })
+        .collect();
+    if let Some(first) = stray.first() {
+        bail!(
+            "tensor `{first}` is no state of {} at step {steps} (its state: {})",
+            optimizer.name(),
+            if steps == 0 || names.is_empty() {
+                "none".to_owned()
+            } else {
+                names
+                    .iter()
+                    .map(|b| format!("state.{b}.*"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    }
+    if steps == 0 {
+        return Ok(OptimizerState::default());
+    }
+    let mut buffers = Vec::new();
+    for b in names {
+        let mut layers = Vec::new();
+        for (i, w) in sizes.windows(2).enumerate() {
+            let read = |bias: bool, shape: Vec<usize>| -> Result<Vec<f64>> {
+                let name = format!("state.{b}.{}", tensor_name(i, bias));
+                let (held, v) = file.get(&name)?.with_context(|| {
+                    format!(
+                        "tensor `{name}` is missing: {} keeps `{b}` once it has stepped (step = {steps})",
+                        optimizer.name()
+                    )
+                })?;
+                if held != shape {
+                    bail!("tensor `{name}` has shape {held:?}, expected {shape:?}");
+                }
+                Ok(v)
+            };
+            let weight = read(false, vec![w[0], w[1]])?;
+            let bias = read(true, vec![w[1]])?;
+            layers.push(LayerParams {
+                weight: Array2::from_shape_vec((w[0], w[1]), weight)?,
+                bias: Array1::from_vec(bias),
+            });
+        }
+        buffers.push(((*b).to_owned(), Params { layers }));
+    }
+    Ok(OptimizerState { steps, buffers })
 }
 
 fn read_labels(bytes: &[u8], rows: usize, classes: usize) -> Result<Vec<usize>> {

@@ -9,7 +9,10 @@ mod schema;
 mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
 use serde::{Deserialize, Serialize};
-pub use training::{Activation, ActivationKind, DEFAULT_NEGATIVE_SLOPE, Optimizer, OptimizerKind};
+pub use training::{
+    Activation, ActivationKind, DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_BETA_1, DEFAULT_BETA_2,
+    DEFAULT_EPSILON, DEFAULT_NEGATIVE_SLOPE, Optimizer, OptimizerKind,
+};
 
 /// A whole run: data, network, training and the agreement check.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -191,7 +191,7 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
                         } else {
                             flat2(&l.weight)
                         };
-                        super::mistakes::fits_variant(&gv, &v, &sv, p, r.limit)
+                        super::mistakes::fits_variant(&gv, &v, &bv, &sv, p, r.limit)
                             .then(|| m.text(r.activation))
                     });
                 }
