@@ -4,8 +4,13 @@
     python3 scripts/numpy_backward.py train.csv results/moons/initial.safetensors grads.safetensors [--bug NAME]
     mlp2d grads --config configs/moons.toml --params results/moons/initial.safetensors --check grads.safetensors
 
---bug plants a classic mistake: sum (no 1/n), sign, mask (layer 0's ReLU mask forgotten),
-transpose (dW as g.T @ x). Needs numpy and safetensors (pip install numpy safetensors).
+--activation relu|leaky_relu|tanh|sigmoid (default relu; --negative-slope for leaky_relu, default
+0.01) must be the config's [model] activation.
+
+--bug plants a classic mistake: sum (no 1/n), sign, mask (the activation's backward between
+layers 0 and 1 forgotten: for ReLU its mask), transpose (dW as g.T @ x), tanh-no-square
+(tanh' = 1 - tanh), sigmoid-prime-as-sigma (sigma' = sigma), leaky-slope-side (the leaky ReLU's
+slope above 0, 1 below). Needs numpy and safetensors (pip install numpy safetensors).
 """
 import argparse
 
@@ -16,8 +21,40 @@ ap = argparse.ArgumentParser()
 ap.add_argument("rows")
 ap.add_argument("params")
 ap.add_argument("out")
-ap.add_argument("--bug", choices=["sum", "sign", "mask", "transpose"])
+ap.add_argument("--bug", choices=["sum", "sign", "mask", "transpose", "tanh-no-square",
+                                  "sigmoid-prime-as-sigma", "leaky-slope-side"])
+ap.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"], default="relu")
+ap.add_argument("--negative-slope", type=float, default=0.01)
 args = ap.parse_args()
+needs = {"tanh-no-square": "tanh", "sigmoid-prime-as-sigma": "sigmoid",
+         "leaky-slope-side": "leaky_relu"}.get(args.bug)
+if needs and args.activation != needs:
+    ap.error(f"--bug {args.bug} needs --activation {needs}")
+slope = args.negative_slope
+
+
+def act(z):
+    if args.activation == "relu":
+        return np.maximum(z, 0.0)
+    if args.activation == "leaky_relu":
+        return np.where(z < 0, slope * z, z)
+    if args.activation == "tanh":
+        return np.tanh(z)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def act_prime(z, h):
+    """a'(z), given the output h = a(z); --bug swaps in its mistaken rule."""
+    if args.activation == "relu":
+        return (z > 0).astype(z.dtype)
+    if args.activation == "leaky_relu":
+        if args.bug == "leaky-slope-side":
+            return np.where(z > 0, slope, 1.0)
+        return np.where(z > 0, 1.0, slope)
+    if args.activation == "tanh":
+        return 1.0 - h if args.bug == "tanh-no-square" else 1.0 - h * h
+    return h if args.bug == "sigmoid-prime-as-sigma" else h * (1.0 - h)
+
 
 data = np.loadtxt(args.rows, delimiter=",", skiprows=1)
 x, y = data[:, :-1], data[:, -1].astype(int)
@@ -26,13 +63,14 @@ n_layers = len(p) // 2
 W = [p[f"layers.{i}.weight"].astype(np.float64) for i in range(n_layers)]
 b = [p[f"layers.{i}.bias"].astype(np.float64) for i in range(n_layers)]
 
-# Forward: keep every layer's input.
-inputs, h = [], x
+# Forward: keep every layer's input and pre-activation.
+inputs, zs, h = [], [], x
 for i in range(n_layers):
     inputs.append(h)
     h = h @ W[i] + b[i]
+    zs.append(h)
     if i < n_layers - 1:
-        h = np.maximum(h, 0.0)
+        h = act(h)
 z = h - h.max(axis=1, keepdims=True)
 logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 n = len(y)
@@ -51,7 +89,7 @@ for i in reversed(range(n_layers)):
     if i > 0:
         g = g @ W[i].T
         if not (args.bug == "mask" and i == 1):
-            g = g * (inputs[i] > 0)
+            g = g * act_prime(zs[i - 1], inputs[i])
 if args.bug == "sign":
     grads = {k: (v if k == "loss" else -v) for k, v in grads.items()}
 save_file(grads, args.out)

@@ -113,6 +113,129 @@ fn each_planted_mistake_fails_and_is_named() {
     });
 }
 
+/// The activations' and optimizers' mistakes, each failing exactly the edge cases it can show
+/// in and named there (every wrong tensor named, no other problem failing).
+#[test]
+fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
+    if !have_numpy("the_activation_and_optimizer_mistakes") {
+        return;
+    }
+    let mistakes = [
+        (
+            "tanh-no-square",
+            "tanh′ computed as 1 − tanh (the square forgotten)",
+            &["tanh", "adam-first-step-f32"][..],
+        ),
+        (
+            "sigmoid-prime-as-sigma",
+            "σ′ computed as σ (not σ(1 − σ))",
+            &["sigmoid-f32", "adamw-decay-f32"],
+        ),
+        (
+            "adam-no-bias-correction",
+            "Adam without bias correction",
+            &["adam-later-step", "adamw-decay-f32", "adam-first-step-f32"],
+        ),
+        (
+            "eps-inside-sqrt",
+            "ε inside the square root",
+            &["adam-later-step", "adamw-decay-f32", "adam-first-step-f32"],
+        ),
+        (
+            "nesterov-missing",
+            "Nesterov missing",
+            &["nesterov-momentum"],
+        ),
+    ];
+    let count = mlp2d::check::problems::EDGE_CASES.len().to_string();
+    std::thread::scope(|s| {
+        for (mistake, name, cases) in mistakes {
+            let count = &count;
+            s.spawn(move || {
+                let dir = tempfile::tempdir().unwrap();
+                let cmd = format!("{} --mistake {mistake}", example("numpy_mlp.py"));
+                let (code, out, err) = check(
+                    dir.path(),
+                    &["--exec", &cmd, "--problems", count, "--jobs", "1"],
+                );
+                assert_eq!(code, Some(1), "{mistake}: {out}{err}");
+                let failed: Vec<&str> = cases.to_vec();
+                let line = out.lines().find(|l| l.starts_with("failed: ")).unwrap();
+                for case in mlp2d::check::problems::EDGE_CASES {
+                    assert_eq!(
+                        line.contains(&format!("({case})")),
+                        failed.contains(&case),
+                        "{mistake}: {case} in {line}\n{out}"
+                    );
+                }
+                assert!(
+                    out.contains(&format!("first mistakes: {name} ({})", cases.len())),
+                    "{mistake}: expected {name:?} first in\n{out}"
+                );
+                assert!(
+                    !out.contains("no known mistake fits"),
+                    "{mistake}: a wrong tensor unnamed in\n{out}"
+                );
+            });
+        }
+    });
+}
+
+/// A problem with an optimizer's state round-trips through its file: metadata, state tensors
+/// and step; and the answer's `next.state.*` are judged.
+#[test]
+fn a_problem_with_state_round_trips_and_its_next_state_is_judged() {
+    use mlp2d::check::problems::{EDGE_CASES, from_safetensors, problem, to_safetensors};
+    for (k, case) in EDGE_CASES.iter().enumerate() {
+        let p = problem(1, k).unwrap();
+        let back = from_safetensors(&to_safetensors(&p).unwrap()).unwrap();
+        assert_eq!(back.activation, p.activation, "{case}");
+        assert_eq!(back.optimizer, p.optimizer, "{case}");
+        assert_eq!(back.state, p.state, "{case}");
+        assert_eq!(back.params, p.params, "{case}");
+    }
+    let k = EDGE_CASES
+        .iter()
+        .position(|c| *c == "adam-later-step")
+        .unwrap();
+    let p = problem(1, k).unwrap();
+    assert_eq!(p.state.steps, 4);
+    assert_eq!(p.state.buffers.len(), 2);
+    let reference = mlp2d::check::reference::reference(&p, p.precision);
+    let names: Vec<&str> = reference.tensors.iter().map(|e| e.name.as_str()).collect();
+    for name in [
+        "next.state.moment_1.layers.0.weight",
+        "next.state.moment_2.layers.2.bias",
+        "next.layers.2.bias",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    // The reference's own values pass; a moment off by one part in 10⁶ fails and is not named.
+    let answer = |scale: f64| {
+        let mut a = mlp2d::check::answer::Answer::default();
+        for e in &reference.tensors {
+            let off = if e.name == "next.state.moment_1.layers.1.weight" {
+                scale
+            } else {
+                1.0
+            };
+            a.tensors.insert(
+                e.name.clone(),
+                mlp2d::check::answer::Given {
+                    shape: e.shape.clone(),
+                    values: e.value.iter().map(|v| v * off).collect(),
+                    precision: Precision::F64,
+                },
+            );
+        }
+        mlp2d::check::judge::judge(&p, &a)
+    };
+    assert!(answer(1.0).passed());
+    let judged = answer(1.0 + 1e-6);
+    let first = judged.first_wrong().unwrap();
+    assert_eq!(first.name, "next.state.moment_1.layers.1.weight");
+}
+
 /// An answer file holding `tensors`, for a command that copies it into place.
 fn answer_file(dir: &Path, name: &str, tensors: &[Tensor]) -> PathBuf {
     let path = dir.join(name);
@@ -450,19 +573,44 @@ fn a_problem_this_version_cannot_judge_is_refused() {
     assert_eq!(back.x, problem.x);
     assert_eq!(back.params, problem.params);
     assert_eq!(back.learning_rate, problem.learning_rate);
-    // The same file with an `optimizer` key this version does not know.
-    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
-    let mut meta = header.metadata().clone().unwrap();
-    meta.insert("optimizer".into(), "adam".into());
-    let tensors: Vec<(String, safetensors::tensor::TensorView)> = file.tensors();
-    std::fs::write(
-        d.join("problem-1.safetensors"),
-        safetensors::serialize(tensors, &Some(meta)).unwrap(),
-    )
-    .unwrap();
-    let out = bin().arg("check").arg("--answers").arg(d).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("optimizer"), "{err}");
+    // The same file with metadata this version does not know or cannot take: each one line,
+    // exit 2, naming the key.
+    let bad: [(&[(&str, &str)], &str); 6] = [
+        (&[("loss_function", "mse")], "loss_function"),
+        (&[("optimizer", "rmsprop")], "rmsprop"),
+        (&[("activation", "gelu")], "gelu"),
+        (&[("beta_1", "0.9")], "beta_1"),
+        (&[("optimizer", "adam"), ("beta_2", "1.5")], "beta_2"),
+        // Adam after 3 steps keeps its moments: a file without them cannot be judged.
+        (
+            &[("optimizer", "adam"), ("step", "3")],
+            "state.moment_1.layers.0.weight",
+        ),
+    ];
+    for (extra, want) in bad {
+        let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+        let mut meta = header.metadata().clone().unwrap();
+        for (k, v) in extra {
+            if *k == "optimizer" {
+                // Problem 1 is plain SGD: its settings do not apply to another optimizer.
+                for sgd in ["momentum", "dampening", "nesterov"] {
+                    meta.remove(sgd);
+                }
+            }
+            meta.insert((*k).into(), (*v).into());
+        }
+        let tensors: Vec<(String, safetensors::tensor::TensorView)> = file.tensors();
+        std::fs::write(
+            d.join("problem-1.safetensors"),
+            safetensors::serialize(tensors, &Some(meta)).unwrap(),
+        )
+        .unwrap();
+        let out = bin().arg("check").arg("--answers").arg(d).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {want:?} in {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }

@@ -6,6 +6,7 @@ mod common;
 
 use std::ffi::OsStr;
 use std::path::Path;
+use std::process::Command;
 
 use common::{moons64, run};
 use mlp2d::config::Precision;
@@ -231,4 +232,167 @@ fn grads_honours_the_backend() {
     let ndarray = err_bounds("ndarray");
     assert!(flex.iter().all(|e| e == "0.00e0"), "{flex:?}");
     assert!(ndarray.iter().any(|e| e != "0.00e0"), "{ndarray:?}");
+}
+
+/// Whether python3 has numpy and safetensors; without them the script tests say so and pass,
+/// unless `CI` is set (.ci/run installs both).
+fn have_numpy(test: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import numpy, safetensors"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "python3 with numpy and safetensors is needed: pip install numpy safetensors (.ci/run does)"
+    );
+    eprintln!("{test} skipped: no numpy/safetensors for python3 (pip install numpy safetensors)");
+    false
+}
+
+/// scripts/numpy_backward.py (README's worked example) with each activation: right, it passes;
+/// with the activation's own mistake planted, every wrong tensor is named and so is the pattern;
+/// a mistake of another activation's derivative is not named where it does not fit.
+#[test]
+fn numpy_backward_through_each_activation_and_its_mistake_named() {
+    if !have_numpy("numpy_backward_through_each_activation") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rows = dir.path().join("train.csv");
+    let (code, _, err) = run(&[
+        OsStr::new("data"),
+        OsStr::new("--config"),
+        moons64("config.toml").as_os_str(),
+        OsStr::new("--normalised"),
+        OsStr::new("--split"),
+        OsStr::new("train"),
+        OsStr::new("--out"),
+        rows.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/numpy_backward.py");
+    let cases = [
+        (
+            "relu",
+            "",
+            None,
+            "",
+            "mask",
+            "only the first layer is wrong",
+        ),
+        (
+            "tanh",
+            "",
+            Some("tanh-no-square"),
+            "tanh′ computed as 1 − tanh (the square forgotten)",
+            "mask",
+            "only the first layer is wrong",
+        ),
+        (
+            "sigmoid",
+            "",
+            Some("sigmoid-prime-as-sigma"),
+            "σ′ computed as σ (not σ(1 − σ))",
+            "mask",
+            "only the first layer is wrong",
+        ),
+        (
+            "leaky_relu",
+            "0.1",
+            Some("leaky-slope-side"),
+            "the leaky ReLU's slope on the wrong side of 0",
+            "sum",
+            "off by the batch size",
+        ),
+    ];
+    for (activation, slope, bug, name, other_bug, other_name) in cases {
+        let mut keys = format!("activation = \"{activation}\"");
+        if !slope.is_empty() {
+            keys.push_str(&format!("\nnegative_slope = {slope}"));
+        }
+        let text = std::fs::read_to_string(moons64("config.toml"))
+            .unwrap()
+            .replace(
+                "path = \"data.csv\"",
+                &format!("path = {:?}", moons64("data.csv").display().to_string()),
+            )
+            .replace("hidden = [8, 8]", &format!("hidden = [8, 8]\n{keys}"));
+        let config = dir.path().join(format!("{activation}.toml"));
+        std::fs::write(&config, text).unwrap();
+        let grads = |bug: Option<&str>| -> (Option<i32>, String) {
+            let file = dir
+                .path()
+                .join(format!("{activation}-{}.safetensors", bug.unwrap_or("ok")));
+            let mut py = Command::new("python3");
+            py.arg(&script)
+                .arg(&rows)
+                .arg(moons64("params.safetensors"))
+                .arg(&file)
+                .args(["--activation", activation]);
+            if !slope.is_empty() {
+                py.args(["--negative-slope", slope]);
+            }
+            if let Some(b) = bug {
+                py.args(["--bug", b]);
+            }
+            let out = py.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let (code, out, err) = run(&[
+                OsStr::new("grads"),
+                OsStr::new("--config"),
+                config.as_os_str(),
+                OsStr::new("--params"),
+                moons64("params.safetensors").as_os_str(),
+                OsStr::new("--check"),
+                file.as_os_str(),
+            ]);
+            assert!(!err.contains("panicked"), "{err}");
+            (code, out)
+        };
+        let (code, out) = grads(None);
+        assert_eq!(code, Some(0), "{activation}:\n{out}");
+        assert!(out.contains("PASS"), "{out}");
+        if let Some(bug) = bug {
+            let (code, out) = grads(Some(bug));
+            assert_eq!(code, Some(1), "{activation} {bug}:\n{out}");
+            // Layers 0 and 1 carry the activation's backward; the last layer has none.
+            for t in [
+                "layers.0.weight",
+                "layers.0.bias",
+                "layers.1.weight",
+                "layers.1.bias",
+            ] {
+                let line = out.lines().find(|l| l.starts_with(t)).unwrap();
+                assert!(
+                    line.contains(&format!("DIFFERS: {name}")),
+                    "{bug}: {line}\n{out}"
+                );
+            }
+            let last = out
+                .lines()
+                .find(|l| l.starts_with("layers.2.weight"))
+                .unwrap();
+            assert!(last.ends_with("agrees"), "{out}");
+            assert!(
+                out.contains(&format!(
+                    "diagnosis: every wrong gradient fits the same mistake: {name}"
+                )),
+                "{out}"
+            );
+        }
+        // Another mistake is named as itself, not as the activation's.
+        let (code, out) = grads(Some(other_bug));
+        assert_eq!(code, Some(1), "{activation} {other_bug}:\n{out}");
+        assert!(out.contains(other_name), "{activation} {other_bug}:\n{out}");
+        if !name.is_empty() {
+            assert!(!out.contains(name), "{activation} {other_bug}:\n{out}");
+        }
+    }
 }

@@ -1,10 +1,15 @@
-"""One SGD step of the MLP in numpy, speaking `mlp2d check`'s protocol.
+"""One training step of the MLP in numpy, speaking `mlp2d check`'s protocol.
 
     mlp2d check --exec "python3 examples/check/numpy_mlp.py"
     mlp2d check --exec "python3 examples/check/numpy_mlp.py --mistake sum"
 
 It reads the problem (argv[-2]) and writes the answer (argv[-1]): the forward pass, the loss,
-every gradient and intermediate, and the parameters after one step, in the problem's precision.
+every gradient and intermediate, and the parameters and the optimizer's state after one step, in
+the problem's precision. Every activation (relu, leaky_relu, tanh, sigmoid) and optimizer (sgd
+with momentum, dampening, Nesterov and coupled weight decay; adam; adamw) of the problem's
+metadata, by burn's formulas: beta_1, beta_2, epsilon, the momentum and the decay penalty are
+float32, and Adam's factors are computed in float32 (beta**t by binary exponentiation, as Rust's
+f32::powi), whatever the problem's precision.
 
 --mistake NAME (or MLP2D_MISTAKE=NAME) plants a classic mistake:
   sum             a sum over the rows instead of the mean
@@ -18,7 +23,13 @@ every gradient and intermediate, and the parameters after one step, in the probl
   single          computed and saved in float32 whatever the problem asks
   one-layer       the last layer's ∂L/∂W from the pre-activation z below it, not h
   noncontiguous   ∂L/∂W saved as a transposed view without np.ascontiguousarray
---relu-prime-at-zero 1 takes ReLU′(0) = 1 (the default 0); both are right.
+  tanh-no-square  tanh′ = 1 − tanh
+  sigmoid-prime-as-sigma  σ′ = σ
+  adam-no-bias-correction  Adam's (AdamW's) moments used without 1/(1 − βᵗ)
+  eps-inside-sqrt          √(v + ε) where the step divides by √v + ε
+  nesterov-missing         SGD's step along v where Nesterov's is v·μ + g
+--relu-prime-at-zero 1 takes ReLU′(0) = 1 (the default 0; for the leaky ReLU a′(0) = 1, else
+the slope); both are right.
 """
 import argparse
 import os
@@ -28,7 +39,9 @@ from safetensors import safe_open
 from safetensors.numpy import save_file
 
 MISTAKES = ["sum", "mean-count", "update-sign", "no-lr", "transpose", "no-bias-grad",
-            "relu-mask", "unstable", "single", "one-layer", "noncontiguous"]
+            "relu-mask", "unstable", "single", "one-layer", "noncontiguous", "tanh-no-square",
+            "sigmoid-prime-as-sigma", "adam-no-bias-correction", "eps-inside-sqrt",
+            "nesterov-missing"]
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--mistake", choices=MISTAKES, default=os.environ.get("MLP2D_MISTAKE") or None)
@@ -41,17 +54,41 @@ bug = args.mistake
 with safe_open(args.problem, framework="numpy") as f:
     meta = f.metadata()
     t = {k: f.get_tensor(k) for k in f.keys()}
-assert meta["activation"] == "relu", meta["activation"]
+activation = meta["activation"]
+slope = float(meta.get("negative_slope", "0.01"))
 dtype = np.float64 if meta["precision"] == "f64" else np.float32
 if bug == "single":
     dtype = np.float32
 lr = dtype(float(meta["learning_rate"]))
 x, y = t["x"].astype(dtype), t["y"].astype(np.int64)
-L = sum(1 for k in t if k.endswith(".weight"))
+L = sum(1 for k in t if k.startswith("layers.") and k.endswith(".weight"))
 W = [t[f"layers.{i}.weight"].astype(dtype) for i in range(L)]
 b = [t[f"layers.{i}.bias"].astype(dtype) for i in range(L)]
 n = x.shape[0]
 out = {}
+
+
+def act(z):
+    if activation == "relu":
+        return np.maximum(z, 0)
+    if activation == "leaky_relu":
+        return np.where(z < 0, dtype(slope) * z, z)
+    if activation == "tanh":
+        return np.tanh(z)
+    return 1 / (1 + np.exp(-z))
+
+
+def act_prime(z, h):
+    """a′(z) from z and the output h = a(z)."""
+    at_zero = bool(args.relu_prime_at_zero)
+    if activation in ("relu", "leaky_relu"):
+        on = z >= 0 if at_zero else z > 0
+        off = dtype(0) if activation == "relu" else dtype(slope)
+        return np.where(on, dtype(1), off)
+    if activation == "tanh":
+        return 1 - h if bug == "tanh-no-square" else 1 - h * h
+    return h if bug == "sigmoid-prime-as-sigma" else h * (1 - h)
+
 
 # Forward: keep each layer's input h and pre-activation z.
 hs, zs = [x], []
@@ -59,7 +96,7 @@ for i in range(L):
     z = hs[i] @ W[i] + b[i]
     zs.append(z)
     if i < L - 1:
-        hs.append(np.maximum(z, 0))
+        hs.append(act(z))
         out[f"layers.{i}.output"] = hs[-1]
 logits = zs[-1]
 out["logits"] = logits
@@ -105,14 +142,91 @@ for i in reversed(range(L)):
         if bug == "relu-mask":
             g = gh
         else:
-            on = zs[i - 1] >= 0 if args.relu_prime_at_zero else zs[i - 1] > 0
-            g = gh * on
+            g = gh * act_prime(zs[i - 1], hs[i])
+
+
+# The optimizer's step, by burn's formulas (src/manual/{sgd,adam,adamw}.rs).
+def f32(v):
+    return np.float32(v)
+
+
+def powi(b, t):
+    """b**t in float32 by binary exponentiation, as Rust's f32::powi."""
+    r = np.float32(1)
+    while True:
+        if t & 1:
+            r = np.float32(r * b)
+        t >>= 1
+        if t == 0:
+            return r
+        b = np.float32(b * b)
+
+
+opt = meta.get("optimizer", "sgd")
+steps = int(meta.get("step", "0"))
+t_step = steps + 1
+first = steps == 0
+sgd_momentum = float(meta.get("momentum", "0"))
+wd = float(meta.get("weight_decay", "0.0001" if opt == "adamw" else "0"))
+
+
+def state(buffer, i, part):
+    return t[f"state.{buffer}.layers.{i}.{part}"].astype(dtype)
+
+
+def step(theta, grad, i, part):
+    """θ' and the buffers {name: value} of one parameter tensor."""
+    if opt == "sgd" and sgd_momentum == 0 and wd == 0:
+        s = {"update-sign": -lr, "no-lr": 1}.get(bug, lr)
+        return theta - dtype(s) * grad, {}
+    if opt == "sgd":
+        g = theta * dtype(f32(wd)) + grad if wd != 0 else grad
+        if sgd_momentum == 0:
+            return theta - g * lr, {}
+        mu = dtype(f32(sgd_momentum))
+        keep = dtype(1.0 - float(meta.get("dampening", "0")))
+        v = g if first else g * keep + state("velocity", i, part) * mu
+        nesterov = meta.get("nesterov") == "true" and bug != "nesterov-missing"
+        d = v * mu + g if nesterov else v
+        return theta - d * lr, {"velocity": v}
+    b1, b2 = f32(meta.get("beta_1", "0.9")), f32(meta.get("beta_2", "0.999"))
+    eps = f32(meta.get("epsilon", "1e-5"))
+    g = grad
+    if opt == "adam" and wd != 0:
+        g = theta * dtype(f32(wd)) + grad
+    f1, f2 = dtype(f32(1) - b1), dtype(f32(1) - b2)
+    if first:
+        m, v = g * f1, (g * g) * f2
+    else:
+        m = state("moment_1", i, part) * dtype(b1) + g * f1
+        v = state("moment_2", i, part) * dtype(b2) + (g * g) * f2
+    corrected = bug != "adam-no-bias-correction"
+    d1 = f32(1) - powi(b1, t_step) if corrected else f32(1)
+    d2 = f32(1) - powi(b2, t_step) if corrected else f32(1)
+    if opt == "adam":
+        c2 = np.sqrt(d2, dtype=np.float32)
+        c, eps_c2 = dtype(f32(c2 / d1)), dtype(f32(eps * c2))
+        root = np.sqrt(v + eps_c2) if bug == "eps-inside-sqrt" else np.sqrt(v) + eps_c2
+        d = (m * c) / root
+        new = theta - d * lr
+    else:
+        m_hat, v_hat = m / dtype(d1), v / dtype(d2)
+        e = dtype(eps)
+        root = np.sqrt(v_hat + e) if bug == "eps-inside-sqrt" else np.sqrt(v_hat) + e
+        d = m_hat / root
+        decay_rate = float(lr) * float(f32(wd))
+        kept = theta * dtype(1.0 - decay_rate) if decay_rate != 0 else theta
+        new = kept - d * lr
+    return new, {"moment_1": m, "moment_2": v}
+
 
 for i in range(L):
     dW, db = grads[i]
-    step = {"update-sign": -lr, "no-lr": 1}.get(bug, lr)
-    out[f"next.layers.{i}.weight"] = W[i] - dtype(step) * dW
-    out[f"next.layers.{i}.bias"] = b[i] - dtype(step) * db
+    for part, theta, grad in (("weight", W[i], dW), ("bias", b[i], db)):
+        new, buffers = step(theta, grad, i, part)
+        out[f"next.layers.{i}.{part}"] = new
+        for name, value in buffers.items():
+            out[f"next.state.{name}.layers.{i}.{part}"] = value
 
 keep_view = "noncontiguous" if bug == "noncontiguous" else None
 save_file({k: (v if keep_view and k.startswith("grad.layers") and k.endswith(".weight")

@@ -42,6 +42,15 @@ pub fn known_kinds(problem: &Problem) -> Vec<Kind> {
         if i < last {
             kinds.push(Kind::GradOutput(i));
         }
+        for buffer in problem.optimizer.buffers() {
+            for bias in [false, true] {
+                kinds.push(Kind::NextState {
+                    buffer,
+                    layer: i,
+                    bias,
+                });
+            }
+        }
     }
     kinds
 }
@@ -74,7 +83,7 @@ pub fn parse(bytes: &[u8], problem: &Problem) -> Result<Answer, String> {
         .collect();
     if !unknown.is_empty() {
         return Err(format!(
-            "wrong names: the answer holds {}, which the protocol does not know for a net of {} layer{} (it knows `logits`, `loss`, `grad.logits`, `grad.layers.{{i}}.weight|bias|preactivation`, `next.layers.{{i}}.weight|bias`, and `layers.{{i}}.output`, `grad.layers.{{i}}.output` of hidden layers)",
+            "wrong names: the answer holds {}, which the protocol does not know for a net of {} layer{} with {} (it knows `logits`, `loss`, `grad.logits`, `grad.layers.{{i}}.weight|bias|preactivation`, `next.layers.{{i}}.weight|bias`, `layers.{{i}}.output`, `grad.layers.{{i}}.output` of hidden layers{})",
             crate::params::name_list(&unknown),
             problem.params.layers.len(),
             if problem.params.layers.len() == 1 {
@@ -82,6 +91,13 @@ pub fn parse(bytes: &[u8], problem: &Problem) -> Result<Answer, String> {
             } else {
                 "s"
             },
+            problem.optimizer.name(),
+            problem
+                .optimizer
+                .buffers()
+                .iter()
+                .map(|b| format!(", `next.state.{b}.layers.{{i}}.weight|bias`"))
+                .collect::<String>(),
         ));
     }
     let mut tensors = HashMap::new();

@@ -14,7 +14,9 @@ use super::reference::{self, Expected, Kind, Reference, Variant};
 use super::verdict::Verdict;
 use crate::agreement::{err_bound, err_bound_limit};
 use crate::config::Precision;
-use crate::grads::mistakes::{Factor, fitting_factor, gradient_factors, number_text};
+use crate::grads::mistakes::{
+    Factor, fits_variant, fitting_factor, gradient_factors, number_text, widest,
+};
 
 /// A variant's tensors by name.
 type VariantTensors = Vec<(Variant, HashMap<String, Vec<f64>>)>;
@@ -37,7 +39,7 @@ impl<'a> Context<'a> {
 
     fn variants(&self) -> &[(Variant, HashMap<String, Vec<f64>>)] {
         self.variants.get_or_init(|| {
-            [Variant::NoReluMask, Variant::PreactivationInput]
+            Variant::all(self.problem)
                 .into_iter()
                 .map(|v| (v, reference::variant(self.problem, v)))
                 .collect()
@@ -93,6 +95,9 @@ pub fn name(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) ->
     if let Kind::NextWeight(i) | Kind::NextBias(i) = e.kind {
         return update_mistake(ctx, e, given, i, p);
     }
+    if let Kind::NextState { .. } = e.kind {
+        return zero_gradient_fit(ctx, e, given, p).or_else(|| variant_fit(ctx, e, given, p));
+    }
     if e.value.iter().any(|&v| v != 0.0) && all_zero && e.kind != Kind::Loss {
         return Some(if matches!(e.kind, Kind::GradBias(_)) {
             "missing bias gradient: all zero".to_owned()
@@ -130,13 +135,6 @@ pub fn name(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) ->
     permuted(e, given, p).then(|| {
         "the right values in another order: a layout or indexing mistake (a sliced or transposed array saved without np.ascontiguousarray?)".to_owned()
     })
-}
-
-fn variant_text(v: Variant) -> String {
-    match v {
-        Variant::NoReluMask => "ReLU mask wrong: the gradient passes through units that are off (multiply by z > 0 on the way down)".to_owned(),
-        Variant::PreactivationInput => "pre-activation where the ReLU output belongs: ∂L/∂W = zᵀ·g from the layer below's z, not its output h = relu(z)".to_owned(),
-    }
 }
 
 /// Each factor's explanation behind its short name.
@@ -207,6 +205,10 @@ fn update_mistake(
             "not updated: θ' = θ".to_owned()
         });
     }
+    // A step with state or decay is not θ − λ·g: only the variants can say what it fits.
+    if ctx.problem.optimizer != crate::config::Optimizer::default() {
+        return zero_gradient_fit(ctx, e, given, p).or_else(|| variant_fit(ctx, e, given, p));
+    }
     let lr = ctx.problem.learning_rate;
     let g = &ctx.reference.get(grad_kind)?.value;
     let implied: Vec<f64> = theta
@@ -258,21 +260,58 @@ fn update_mistake(
     variant_fit(ctx, e, given, p)
 }
 
-/// The variant whose value the answer matches. Measured against the tensor's largest scale:
-/// where a unit is clearly off the correct value's scale is 0, but a variant's value there is
-/// not exact.
-fn variant_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -> Option<String> {
-    let flat = widest(&e.scale);
-    ctx.variants().iter().find_map(|(variant, values)| {
-        let v = values.get(&e.name)?;
-        (err_bound(given.values.iter(), v.iter(), flat.iter(), p) <= err_bound_limit(p))
-            .then(|| variant_text(*variant))
+/// A step (parameters or state) taken with a zero gradient: with state or decay, a gradient left
+/// at zero still moves the parameter.
+fn zero_gradient_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -> Option<String> {
+    let problem = ctx.problem;
+    let mut zero = problem.params.clone();
+    for l in &mut zero.layers {
+        l.weight.fill(0.0);
+        l.bias.fill(0.0);
+    }
+    let stepped = super::step::step(
+        problem.optimizer,
+        (&problem.params, &zero, &problem.state),
+        problem.learning_rate,
+        problem.precision,
+        None,
+    );
+    let (layer, bias, values) = match e.kind {
+        Kind::NextWeight(i) => (i, false, &stepped.params.0),
+        Kind::NextBias(i) => (i, true, &stepped.params.0),
+        Kind::NextState {
+            buffer,
+            layer,
+            bias,
+        } => {
+            let (_, v, _) = stepped.buffers.iter().find(|(b, _, _)| *b == buffer)?;
+            (layer, bias, v)
+        }
+        _ => return None,
+    };
+    let l = &values.layers[layer];
+    let v: Vec<f64> = if bias {
+        l.bias.to_vec()
+    } else {
+        l.weight.iter().copied().collect()
+    };
+    fits_variant(&given.values, &v, &e.value, &e.scale, p, err_bound_limit(p)).then(|| {
+        if bias {
+            "missing bias gradient: the step taken with ∂L/∂b = 0".to_owned()
+        } else {
+            "all zero: the step taken with a missing gradient".to_owned()
+        }
     })
 }
 
-/// Every entry given the largest scale of the tensor.
-fn widest(scale: &[f64]) -> Vec<f64> {
-    vec![scale.iter().fold(0.0f64, |a, &b| a.max(b)); scale.len()]
+/// The variant whose value the answer matches, as src/grads/mistakes.rs's `fits_variant`
+/// measures it (shared with `grads --check`).
+fn variant_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -> Option<String> {
+    ctx.variants().iter().find_map(|(variant, values)| {
+        let v = values.get(&e.name)?;
+        fits_variant(&given.values, v, &e.value, &e.scale, p, err_bound_limit(p))
+            .then(|| variant.text(ctx.problem.activation))
+    })
 }
 
 /// The same values in another order, within the largest scale of the tensor.

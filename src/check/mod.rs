@@ -1,27 +1,32 @@
-//! `mlp2d check`: anyone's forward, backward and SGD step, run as a command over many problems
-//! and judged tensor by tensor in units of rounding, the first wrong step named.
+//! `mlp2d check`: anyone's forward, backward and optimizer step, run as a command over many
+//! problems and judged tensor by tensor in units of rounding, the first wrong step named.
 //!
 //! problems.rs draws the problems (the sweep's, and the edge cases) and writes and reads problem
-//! files; run.rs runs the command under a timeout; answer.rs reads its answer; reference.rs
+//! files (settings.rs: the activation's and optimizer's metadata); step.rs is the optimizer's
+//! step in f64, as burn takes it; run.rs runs the command under a timeout; answer.rs reads its answer; reference.rs
 //! computes every tensor in f64 with its rounding scale (agreement's trace), in the order of the
 //! computation; judge.rs compares; mistakes.rs names what the numbers fit; report.rs writes text,
 //! Gradescope JSON and JUnit XML.
 
 use ndarray::Array2;
 
-use crate::config::Precision;
-use crate::params::Params;
+use crate::config::{Activation, Optimizer, Precision};
+use crate::params::{OptimizerState, Params};
 
 pub mod answer;
+pub mod files;
 pub mod judge;
 pub mod mistakes;
 pub mod problems;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod settings;
+pub mod step;
 pub mod verdict;
 
-/// One problem: a batch, a network at some parameters, a learning rate and a precision.
+/// One problem: a batch, a network at some parameters, its activation, an optimizer with its
+/// state before the step, a learning rate and a precision.
 #[derive(Debug, Clone)]
 pub struct Problem {
     /// `random` or the edge case's name (`batch-of-1`, `relu-at-zero`, …).
@@ -36,6 +41,12 @@ pub struct Problem {
     /// Rounded to `precision`.
     pub learning_rate: f64,
     pub precision: Precision,
+    /// The hidden layers' activation.
+    pub activation: Activation,
+    pub optimizer: Optimizer,
+    /// The optimizer's state before the step (rounded to `precision`): the steps already taken
+    /// and, after the first, its buffers.
+    pub state: OptimizerState,
 }
 
 impl Problem {
@@ -52,16 +63,28 @@ impl Problem {
         *self.sizes().last().expect("a network has layers")
     }
 
-    /// `net [2, 8, 3], 16 rows, f64, λ 0.1`.
+    /// `net [2, 8, 3], 16 rows, f64, λ 0.1`, then the activation and the optimizer where they
+    /// are not ReLU and plain SGD (`, tanh, adam (β₁ 0.9, …), t = 5`: the step t = step + 1).
     pub fn shape_text(&self) -> String {
-        format!(
+        let mut s = format!(
             "net {:?}, {} row{}, {}, λ {}",
             self.sizes(),
             self.rows(),
             if self.rows() == 1 { "" } else { "s" },
             self.precision.name(),
             crate::grads::mistakes::number_text(self.learning_rate)
-        )
+        );
+        if self.activation != Activation::Relu {
+            s.push_str(&format!(", {}", self.activation.label()));
+        }
+        if self.optimizer != Optimizer::default() || self.state.steps > 0 {
+            s.push_str(&format!(
+                ", {}, t = {}",
+                self.optimizer.label(),
+                self.state.steps + 1
+            ));
+        }
+        s
     }
 }
 

@@ -1,20 +1,18 @@
 //! The problems: the edge cases first, each named, then problems drawn as the sweep draws its
-//! runs; and problem files written and read (`problem-k.safetensors`).
+//! runs (their files: files.rs).
 
-use std::collections::HashMap;
+pub use super::files::{from_safetensors, to_safetensors};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use ndarray::{Array1, Array2, Axis, array, s};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
 
 use super::Problem;
 use crate::agreement::round_to;
-use crate::config::Precision;
-use crate::params::{LayerParams, Params, TensorFile, tensor_name};
+use crate::config::{Activation, AdamSettings, Optimizer, Precision, SgdSettings};
+use crate::params::{LayerParams, OptimizerState, Params};
 
 /// Random problems keep the sweep's draw with widths, depth and batch capped, so that a hundred
 /// problem files stay small and a slow CMD is still quick.
@@ -22,8 +20,9 @@ const MAX_WIDTH: usize = 64;
 const MAX_DEPTH: usize = 4;
 const MAX_ROWS: usize = 256;
 
-/// The edge cases, in the order they come (problems 1 to 8).
-pub const EDGE_CASES: [&str; 8] = [
+/// The edge cases, in the order they come (problems 1 to 16): ReLU and plain SGD first, then
+/// the other activations and optimizers.
+pub const EDGE_CASES: [&str; 16] = [
     "batch-of-1",
     "relu-at-zero",
     "dead-unit",
@@ -32,11 +31,15 @@ pub const EDGE_CASES: [&str; 8] = [
     "ten-classes",
     "mean-count",
     "deep-f32",
+    "tanh",
+    "sigmoid-f32",
+    "leaky-at-zero",
+    "adam-later-step",
+    "nesterov-momentum",
+    "adamw-decay-f32",
+    "adam-first-step-f32",
+    "momentum-dampening-decay",
 ];
-
-/// The metadata keys a problem file may hold. A key beyond these (an `optimizer`, say) is a
-/// problem this version cannot judge, so reading refuses it.
-const METADATA_KEYS: [&str; 5] = ["case", "about", "learning_rate", "activation", "precision"];
 
 /// Problems 1 to `count` of seed `seed`.
 pub fn draw(count: usize, seed: u64) -> Result<Vec<Problem>> {
@@ -78,7 +81,7 @@ fn random(seed: u64, k: usize) -> Result<Problem> {
         "{} data, drawn as sweep run {k} of seed {seed}",
         config.data.kind.name()
     );
-    Ok(make(
+    let problem = make(
         "random",
         about,
         x,
@@ -86,7 +89,113 @@ fn random(seed: u64, k: usize) -> Result<Problem> {
         params,
         config.train.learning_rate,
         config.compare.precision,
+    );
+    // The sweep draws ReLU and plain SGD; the activation, optimizer and step are drawn here.
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&(k as u64).to_le_bytes());
+    key[16..24].copy_from_slice(b"mlp2d-op");
+    let mut rng = ChaCha8Rng::from_seed(key);
+    let activation = match rng.gen_range(0..4) {
+        0 => Activation::Relu,
+        1 => Activation::LeakyRelu {
+            negative_slope: [0.01, 0.2][rng.gen_range(0..2)],
+        },
+        2 => Activation::Tanh,
+        _ => Activation::Sigmoid,
+    };
+    let optimizer = match rng.gen_range(0..5) {
+        0 => Optimizer::default(),
+        1 => Optimizer::Sgd(SgdSettings {
+            momentum: 0.9,
+            dampening: [0.0, 0.1][rng.gen_range(0..2)],
+            nesterov: rng.gen_bool(0.5),
+            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+        }),
+        2 => adam(1e-3),
+        3 => Optimizer::Adam(AdamSettings {
+            beta_1: 0.8,
+            beta_2: 0.99,
+            epsilon: 1e-8,
+            weight_decay: 0.0,
+        }),
+        _ => adamw(0.05),
+    };
+    let steps = if rng.gen_bool(0.5) {
+        0
+    } else {
+        rng.gen_range(1..=8)
+    };
+    Ok(with_optimizer(
+        problem,
+        activation,
+        (optimizer, steps),
+        &mut rng,
     ))
+}
+
+/// burn's Adam with coupled weight decay `decay`.
+fn adam(decay: f64) -> Optimizer {
+    Optimizer::Adam(AdamSettings {
+        beta_1: crate::config::DEFAULT_BETA_1,
+        beta_2: crate::config::DEFAULT_BETA_2,
+        epsilon: crate::config::DEFAULT_EPSILON,
+        weight_decay: decay,
+    })
+}
+
+/// burn's AdamW with decoupled weight decay `decay`.
+fn adamw(decay: f64) -> Optimizer {
+    Optimizer::AdamW(AdamSettings {
+        beta_1: crate::config::DEFAULT_BETA_1,
+        beta_2: crate::config::DEFAULT_BETA_2,
+        epsilon: crate::config::DEFAULT_EPSILON,
+        weight_decay: decay,
+    })
+}
+
+/// `problem` with `activation`, and `optimizer` after `steps` steps: its state is what those
+/// steps leave when the gradients are the problem's own, each scaled entry by entry by a random
+/// factor in [0.5, 1.5] (a plausible history), rounded to the problem's precision.
+fn with_optimizer(
+    problem: Problem,
+    activation: Activation,
+    (optimizer, steps): (Optimizer, usize),
+    rng: &mut ChaCha8Rng,
+) -> Problem {
+    let mut p = Problem {
+        activation,
+        optimizer,
+        ..problem
+    };
+    let grads = crate::grads::variants::pass(&p.params, (&p.x, &p.y), activation, None).grads;
+    let mut state = OptimizerState::default();
+    let mut theta = p.params.clone();
+    for _ in 0..steps {
+        let mut g = grads.clone();
+        for l in &mut g.layers {
+            l.weight.mapv_inplace(|v| v * rng.gen_range(0.5..1.5));
+            l.bias.mapv_inplace(|v| v * rng.gen_range(0.5..1.5));
+        }
+        let next = super::step::step(
+            optimizer,
+            (&theta, &g, &state),
+            p.learning_rate,
+            p.precision,
+            None,
+        );
+        theta = next.params.0;
+        state = OptimizerState {
+            steps: state.steps + 1,
+            buffers: next
+                .buffers
+                .into_iter()
+                .map(|(n, v, _)| (n.to_owned(), v.rounded(p.precision)))
+                .collect(),
+        };
+    }
+    p.state = state;
+    p
 }
 
 /// Rounds everything to `precision`: the file holds exactly these values, and the reference is
@@ -108,6 +217,9 @@ fn make(
         params: params.rounded(precision),
         learning_rate: round_to(learning_rate, precision),
         precision,
+        activation: Activation::Relu,
+        optimizer: Optimizer::default(),
+        state: OptimizerState::default(),
     }
 }
 
@@ -151,6 +263,19 @@ fn start(rng: &mut ChaCha8Rng, rows: usize, sizes: &[usize]) -> (Array2<f64>, Ve
     (x, y, he(rng, sizes))
 }
 
+/// Six rows through `[2, 4, 3]` where hidden unit 0's pre-activation is exactly 0 on row 0
+/// (0.5·0.5 + 1·(−0.25) + 0 is exactly 0 in any order and precision) and unit 1's on every row.
+fn at_zero(rng: &mut ChaCha8Rng) -> (Array2<f64>, Vec<usize>, Params) {
+    let (mut x, y, mut p) = start(rng, 6, &[2, 4, 3]);
+    x.row_mut(0).assign(&array![0.5, 1.0]);
+    let l = &mut p.layers[0];
+    l.weight.column_mut(0).assign(&array![0.5, -0.25]);
+    l.bias[0] = 0.0;
+    l.weight.column_mut(1).fill(0.0);
+    l.bias[1] = 0.0;
+    (x, y, p)
+}
+
 fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
     use Precision::{F32, F64};
     match case {
@@ -160,14 +285,7 @@ fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
             make(case, about, x, y, p, 0.1, F64)
         }
         "relu-at-zero" => {
-            let (mut x, y, mut p) = start(rng, 6, &[2, 4, 3]);
-            // 0.5·0.5 + 1·(−0.25) + 0 is exactly 0 in any order and precision.
-            x.row_mut(0).assign(&array![0.5, 1.0]);
-            let l = &mut p.layers[0];
-            l.weight.column_mut(0).assign(&array![0.5, -0.25]);
-            l.bias[0] = 0.0;
-            l.weight.column_mut(1).fill(0.0);
-            l.bias[1] = 0.0;
+            let (x, y, p) = at_zero(rng);
             let about = "pre-activations exactly 0 (unit 0 on row 0, unit 1 on every row): ReLU′(0) taken as 0 or as 1 both pass".to_owned();
             make(case, about, x, y, p, 0.1, F64)
         }
@@ -216,145 +334,74 @@ fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
                 "three hidden layers in f32: one wrong layer among right ones shows".to_owned();
             make(case, about, x, y, p, 0.02, F32)
         }
+        "tanh" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "tanh hidden layers: tanh′ = 1 − tanh²".to_owned();
+            let p = make(case, about, x, y, p, 0.1, F64);
+            with_optimizer(p, Activation::Tanh, (Optimizer::default(), 0), rng)
+        }
+        "sigmoid-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "sigmoid hidden layers in f32: σ′ = σ(1 − σ)".to_owned();
+            let p = make(case, about, x, y, p, 0.5, F32);
+            with_optimizer(p, Activation::Sigmoid, (Optimizer::default(), 0), rng)
+        }
+        "leaky-at-zero" => {
+            let (x, y, p) = at_zero(rng);
+            let about = "leaky ReLU (slope 0.1) with pre-activations exactly 0: a′(0) taken as 1 or as the slope both pass".to_owned();
+            let p = make(case, about, x, y, p, 0.1, F64);
+            let leaky = Activation::LeakyRelu {
+                negative_slope: 0.1,
+            };
+            with_optimizer(p, leaky, (Optimizer::default(), 0), rng)
+        }
+        "adam-later-step" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "Adam at t = 5 with its moments: bias correction 1/(1 − βᵗ) with burn's f32 constants".to_owned();
+            let p = make(case, about, x, y, p, 0.01, F64);
+            with_optimizer(p, Activation::Relu, (adam(0.0), 4), rng)
+        }
+        "nesterov-momentum" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "SGD with momentum 0.9 and Nesterov at t = 4, its velocity given: the step is v·μ + g".to_owned();
+            let p = make(case, about, x, y, p, 0.05, F64);
+            let sgd = Optimizer::Sgd(SgdSettings {
+                momentum: 0.9,
+                dampening: 0.0,
+                nesterov: true,
+                weight_decay: 0.0,
+            });
+            let leaky = Activation::LeakyRelu {
+                negative_slope: 0.01,
+            };
+            with_optimizer(p, leaky, (sgd, 3), rng)
+        }
+        "adamw-decay-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "AdamW with decoupled weight decay 0.1 at t = 3, in f32".to_owned();
+            let p = make(case, about, x, y, p, 0.01, F32);
+            with_optimizer(p, Activation::Sigmoid, (adamw(0.1), 2), rng)
+        }
+        "adam-first-step-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "Adam's first step (no state) with coupled weight decay 0.01, tanh, in f32"
+                .to_owned();
+            let p = make(case, about, x, y, p, 0.01, F32);
+            with_optimizer(p, Activation::Tanh, (adam(0.01), 0), rng)
+        }
+        "momentum-dampening-decay" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 3]);
+            let about =
+                "SGD with momentum 0.9, dampening 0.1 and weight decay 0.01 at t = 3".to_owned();
+            let p = make(case, about, x, y, p, 0.05, F64);
+            let sgd = Optimizer::Sgd(SgdSettings {
+                momentum: 0.9,
+                dampening: 0.1,
+                nesterov: false,
+                weight_decay: 0.01,
+            });
+            with_optimizer(p, Activation::Relu, (sgd, 2), rng)
+        }
         other => unreachable!("no edge case {other}"),
     }
-}
-
-fn encode(values: impl Iterator<Item = f64>, precision: Precision) -> Vec<u8> {
-    match precision {
-        Precision::F32 => values.flat_map(|v| (v as f32).to_le_bytes()).collect(),
-        Precision::F64 => values.flat_map(|v| v.to_le_bytes()).collect(),
-    }
-}
-
-/// The problem file: `x`, `y` (int64), `layers.{i}.weight|bias`, and the metadata.
-pub fn to_safetensors(p: &Problem) -> Result<Vec<u8>> {
-    let dtype = match p.precision {
-        Precision::F32 => Dtype::F32,
-        Precision::F64 => Dtype::F64,
-    };
-    let mut data: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = vec![
-        (
-            "x".to_owned(),
-            dtype,
-            p.x.shape().to_vec(),
-            encode(p.x.iter().copied(), p.precision),
-        ),
-        (
-            "y".to_owned(),
-            Dtype::I64,
-            vec![p.y.len()],
-            p.y.iter().flat_map(|&c| (c as i64).to_le_bytes()).collect(),
-        ),
-    ];
-    for (i, l) in p.params.layers.iter().enumerate() {
-        let w = encode(l.weight.iter().copied(), p.precision);
-        data.push((tensor_name(i, false), dtype, l.weight.shape().to_vec(), w));
-        let b = encode(l.bias.iter().copied(), p.precision);
-        data.push((tensor_name(i, true), dtype, vec![l.bias.len()], b));
-    }
-    let views = data
-        .iter()
-        .map(|(name, dtype, shape, bytes)| {
-            TensorView::new(*dtype, shape.clone(), bytes).map(|v| (name.clone(), v))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let metadata: HashMap<String, String> = [
-        ("case", p.case.clone()),
-        ("about", p.about.clone()),
-        (
-            "learning_rate",
-            crate::grads::mistakes::number_text(p.learning_rate),
-        ),
-        ("activation", "relu".to_owned()),
-        ("precision", p.precision.name().to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    Ok(safetensors::serialize(views, &Some(metadata))?)
-}
-
-/// Reads a problem file back (`check --answers`): refuses what this version cannot judge.
-pub fn from_safetensors(bytes: &[u8]) -> Result<Problem> {
-    let (_, header) = SafeTensors::read_metadata(bytes)
-        .map_err(|e| anyhow::anyhow!("not a safetensors file ({e:?})"))?;
-    let meta = header.metadata().clone().unwrap_or_default();
-    let mut keys: Vec<&String> = meta.keys().collect();
-    keys.sort();
-    if let Some(k) = keys.iter().find(|k| !METADATA_KEYS.contains(&k.as_str())) {
-        bail!(
-            "metadata key `{k}` is not one this version knows ({}): a problem for another mlp2d?",
-            METADATA_KEYS.join(", ")
-        );
-    }
-    let get = |k: &str| {
-        meta.get(k)
-            .map(String::as_str)
-            .with_context(|| format!("metadata key `{k}` is missing"))
-    };
-    if get("activation")? != "relu" {
-        bail!(
-            "activation `{}`: this version judges relu only",
-            get("activation")?
-        );
-    }
-    let precision = match get("precision")? {
-        "f32" => Precision::F32,
-        "f64" => Precision::F64,
-        other => bail!("precision `{other}`: expected f32 or f64"),
-    };
-    let learning_rate: f64 = get("learning_rate")?
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .context("learning_rate is not a number")?;
-    let file = TensorFile::parse(bytes)?;
-    let (shape, x) = file.get("x")?.context("tensor `x` is missing")?;
-    let [n, d] = shape[..] else {
-        bail!("tensor `x` has shape {shape:?}, expected [n, d]");
-    };
-    let mut sizes = vec![d];
-    while let Some((shape, _)) = file.get(&tensor_name(sizes.len() - 1, false))? {
-        sizes.push(*shape.last().context("a weight has two dimensions")?);
-    }
-    if sizes.len() < 2 {
-        bail!("tensor `layers.0.weight` is missing");
-    }
-    let params = Params::from_safetensors(bytes, &sizes)?;
-    let y = read_labels(bytes, n, sizes[sizes.len() - 1])?;
-    Ok(Problem {
-        case: get("case").unwrap_or("?").to_owned(),
-        about: get("about").unwrap_or("").to_owned(),
-        x: Array2::from_shape_vec((n, d), x)?,
-        y,
-        params,
-        learning_rate: round_to(learning_rate, precision),
-        precision,
-    })
-}
-
-fn read_labels(bytes: &[u8], rows: usize, classes: usize) -> Result<Vec<usize>> {
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| anyhow::anyhow!("not a safetensors file ({e:?})"))?;
-    let view = file
-        .tensor("y")
-        .map_err(|_| anyhow::anyhow!("tensor `y` is missing"))?;
-    if view.dtype() != Dtype::I64 || view.shape() != [rows] {
-        bail!(
-            "tensor `y` is {:?} {:?}, expected I64 [{rows}]",
-            view.dtype(),
-            view.shape()
-        );
-    }
-    view.data()
-        .chunks_exact(8)
-        .map(|c| {
-            let v = i64::from_le_bytes(c.try_into().expect("chunk of 8"));
-            usize::try_from(v)
-                .ok()
-                .filter(|&c| c < classes)
-                .with_context(|| format!("label {v} in `y` is not a class in 0..{classes}"))
-        })
-        .collect()
 }

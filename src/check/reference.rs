@@ -1,18 +1,21 @@
 //! What a correct implementation computes on a problem: every tensor of the protocol in the
 //! order of the computation (forward → loss → ∂L/∂logits → backward from the last layer down →
-//! update), each beside its rounding scale. The values and scales are agreement's f64 trace
-//! (`gradient_trace`, `update_scales`): an independent computation that calls neither twin.
+//! update), each beside its rounding scale. The forward and backward values and scales are
+//! agreement's f64 trace (`gradient_trace`); the update's values are step.rs's f64 step (burn's
+//! formulas and f32 constants), its scales `update_scales`'. Neither twin is called.
 //!
 //! Also the same computation with a classic mistake built in ([`Variant`]), for naming one.
 
 use std::collections::HashMap;
 
-use ndarray::{Array2, Axis, Zip};
+use ndarray::{Array2, Axis};
 
 use super::Problem;
+use super::step::{self, Stepped};
 use crate::agreement;
-use crate::config::{Activation, Optimizer, Precision};
-use crate::params::{LayerParams, OptimizerState, Params, tensor_name};
+use crate::config::{Activation, Precision};
+use crate::grads::variants::{self, Mistake};
+use crate::params::{LayerParams, Params, tensor_name};
 
 /// Which tensor of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +33,12 @@ pub enum Kind {
     GradBias(usize),
     NextWeight(usize),
     NextBias(usize),
+    /// The optimizer's buffer after the step (`velocity`, `moment_1`, `moment_2`).
+    NextState {
+        buffer: &'static str,
+        layer: usize,
+        bias: bool,
+    },
 }
 
 impl Kind {
@@ -46,6 +55,11 @@ impl Kind {
             Kind::GradBias(i) => format!("grad.{}", tensor_name(i, true)),
             Kind::NextWeight(i) => format!("next.{}", tensor_name(i, false)),
             Kind::NextBias(i) => format!("next.{}", tensor_name(i, true)),
+            Kind::NextState {
+                buffer,
+                layer,
+                bias,
+            } => format!("next.state.{buffer}.{}", tensor_name(layer, bias)),
         }
     }
 
@@ -55,6 +69,7 @@ impl Kind {
             Kind::GradWeight(i) | Kind::GradBias(i) | Kind::NextWeight(i) | Kind::NextBias(i) => {
                 Some(i)
             }
+            Kind::NextState { layer, .. } => Some(layer),
             _ => None,
         }
     }
@@ -65,7 +80,7 @@ impl Kind {
             Kind::Output(_) | Kind::Logits => "forward",
             Kind::Loss => "loss",
             Kind::GradLogits => "∂L/∂logits",
-            Kind::NextWeight(_) | Kind::NextBias(_) => "update",
+            Kind::NextWeight(_) | Kind::NextBias(_) | Kind::NextState { .. } => "update",
             _ => "backward",
         }
     }
@@ -108,7 +123,7 @@ pub fn reference(problem: &Problem, precision: Precision) -> Reference {
     let scales = agreement::gradient_trace(
         &problem.params,
         (&problem.x, &problem.y),
-        Activation::Relu,
+        problem.activation,
         precision,
     );
     let trace = scales
@@ -155,46 +170,66 @@ pub fn reference(problem: &Problem, precision: Precision) -> Reference {
     }
     grads.reverse();
     let grads = Params { layers: grads };
-    let lr = problem.learning_rate;
-    let update = agreement::update_scales(
-        Optimizer::default(),
-        (&problem.params, &grads, &OptimizerState::default()),
-        lr,
+    let stepped = step::step(
+        problem.optimizer,
+        (&problem.params, &grads, &problem.state),
+        problem.learning_rate,
         precision,
-    )
-    .params;
-    for (i, ((t, g), (u, s))) in problem
-        .params
-        .layers
+        None,
+    );
+    let update = agreement::update_scales(
+        problem.optimizer,
+        (&problem.params, &grads, &problem.state),
+        problem.learning_rate,
+        precision,
+    );
+    // The answer's own gradient may be off by its bound; the step carries that, times
+    // |∂(result)/∂g|.
+    let carried = |u: &Params, slope: &Params| -> Params {
+        Params {
+            layers: u
+                .layers
+                .iter()
+                .zip(&slope.layers)
+                .zip(&scales.grads.layers)
+                .map(|((u, d), s)| LayerParams {
+                    weight: &u.weight + &(&d.weight * &s.weight),
+                    bias: &u.bias + &(&d.bias * &s.bias),
+                })
+                .collect(),
+        }
+    };
+    let next_scale = carried(&update.params, &stepped.params.1);
+    let buffer_scales: Vec<Params> = stepped
+        .buffers
         .iter()
-        .zip(&grads.layers)
-        .zip(update.layers.iter().zip(&scales.grads.layers))
-        .enumerate()
-    {
-        // The answer's own gradient may be off by its bound; the step carries that, times λ.
-        let next = |t: f64, g: f64| t - lr * g;
-        let carried = |u: f64, s: f64| u + lr * s;
-        let w = Zip::from(&t.weight)
-            .and(&g.weight)
-            .map_collect(|&t, &g| next(t, g));
-        let sw = Zip::from(&u.weight)
-            .and(&s.weight)
-            .map_collect(|&u, &s| carried(u, s));
-        push2(Kind::NextWeight(i), &(w, sw));
-        let b = Zip::from(&t.bias)
-            .and(&g.bias)
-            .map_collect(|&t, &g| next(t, g));
-        let sb = Zip::from(&u.bias)
-            .and(&s.bias)
-            .map_collect(|&u, &s| carried(u, s));
-        let b2 = |a: ndarray::Array1<f64>| a.insert_axis(Axis(0));
-        push2(Kind::NextBias(i), &(b2(b), b2(sb)));
+        .zip(&update.buffers)
+        .map(|((_, _, slope), (_, u))| carried(u, slope))
+        .collect();
+    let b2 = |a: &ndarray::Array1<f64>| a.clone().insert_axis(Axis(0));
+    for i in 0..=last {
+        // In the order of the computation: each buffer, then the parameters.
+        for ((name, value, _), scale) in stepped.buffers.iter().zip(&buffer_scales) {
+            let (v, s) = (&value.layers[i], &scale.layers[i]);
+            let kind = |bias| Kind::NextState {
+                buffer: name,
+                layer: i,
+                bias,
+            };
+            push2(kind(false), &(v.weight.clone(), s.weight.clone()));
+            push2(kind(true), &(b2(&v.bias), b2(&s.bias)));
+        }
+        let (v, s) = (&stepped.params.0.layers[i], &next_scale.layers[i]);
+        push2(Kind::NextWeight(i), &(v.weight.clone(), s.weight.clone()));
+        push2(Kind::NextBias(i), &(b2(&v.bias), b2(&s.bias)));
     }
     // Biases went through [1, c] and the loss through [1, 1] for push2; their protocol
     // shapes are [c] and [].
     for e in &mut tensors {
         match e.kind {
-            Kind::GradBias(_) | Kind::NextBias(_) => e.shape = vec![e.value.len()],
+            Kind::GradBias(_) | Kind::NextBias(_) | Kind::NextState { bias: true, .. } => {
+                e.shape = vec![e.value.len()]
+            }
             Kind::Loss => e.shape = vec![],
             _ => {}
         }
@@ -222,63 +257,82 @@ pub fn mean_loss(logits: &Array2<f64>, y: &[usize]) -> f64 {
     total / y.len() as f64
 }
 
-/// A classic mistake built into the backward pass, to see whether an answer's numbers are its.
+/// A classic mistake built into the computation, to see whether an answer's numbers are its.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
-    /// The gradient passed through every unit, on or off.
-    NoReluMask,
-    /// `∂L/∂W_i` from the layer below's pre-activation `z`, not its ReLU output `h`.
-    PreactivationInput,
+    /// In the backward pass (src/grads/variants.rs, shared with `grads --check`).
+    Backward(Mistake),
+    /// In the optimizer's step (step.rs).
+    Step(step::Mistake),
 }
 
-/// The backward pass and update of `problem` in f64 with `variant` built in: the tensors it
-/// changes, by name.
-pub fn variant(problem: &Problem, variant: Variant) -> HashMap<String, Vec<f64>> {
-    let layers = &problem.params.layers;
-    let last = layers.len() - 1;
-    let (mut zs, mut hs) = (Vec::new(), vec![problem.x.clone()]);
-    for (i, l) in layers.iter().enumerate() {
-        let z = hs[i].dot(&l.weight) + &l.bias;
-        if i < last {
-            hs.push(z.mapv(|v| v.max(0.0)));
+impl Variant {
+    /// The variants worth trying on `problem`.
+    pub fn all(problem: &Problem) -> Vec<Variant> {
+        Mistake::for_activation(problem.activation)
+            .into_iter()
+            .map(Variant::Backward)
+            .chain(
+                step::Mistake::for_optimizer(problem.optimizer)
+                    .into_iter()
+                    .map(Variant::Step),
+            )
+            .collect()
+    }
+
+    /// The mistake's name, then what it is.
+    pub fn text(self, activation: Activation) -> String {
+        match self {
+            Variant::Backward(m) => m.text(activation),
+            Variant::Step(m) => m.text().to_owned(),
         }
-        zs.push(z);
     }
-    let n = problem.rows() as f64;
-    let mut g = zs[last].clone();
-    for (mut row, &t) in g.rows_mut().into_iter().zip(&problem.y) {
-        let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-        row.mapv_inplace(|v| (v - m).exp());
-        let sum = row.sum();
-        row.mapv_inplace(|v| v / sum);
-        row[t] -= 1.0;
-    }
-    g.mapv_inplace(|v| v / n);
+}
+
+/// The backward pass and step of `problem` in f64 with `variant` built in: every tensor it
+/// gives after the logits, by name.
+pub fn variant(problem: &Problem, variant: Variant) -> HashMap<String, Vec<f64>> {
+    let (backward, step_mistake) = match variant {
+        Variant::Backward(m) => (Some(m), None),
+        Variant::Step(m) => (None, Some(m)),
+    };
+    let pass = variants::pass(
+        &problem.params,
+        (&problem.x, &problem.y),
+        problem.activation,
+        backward,
+    );
+    let Stepped { params, buffers } = step::step(
+        problem.optimizer,
+        (&problem.params, &pass.grads, &problem.state),
+        problem.learning_rate,
+        problem.precision,
+        step_mistake,
+    );
     let mut out = HashMap::new();
-    let lr = problem.learning_rate;
-    for i in (0..=last).rev() {
-        let input = match variant {
-            Variant::PreactivationInput if i > 0 => &zs[i - 1],
-            _ => &hs[i],
-        };
-        let weight = input.t().dot(&g);
-        let bias = g.sum_axis(Axis(0));
-        let next_w = &layers[i].weight - &(lr * &weight);
-        let next_b = &layers[i].bias - &(lr * &bias);
-        out.insert(Kind::GradWeight(i).name(), flat(&weight));
-        out.insert(Kind::GradBias(i).name(), bias.to_vec());
-        out.insert(Kind::NextWeight(i).name(), flat(&next_w));
-        out.insert(Kind::NextBias(i).name(), next_b.to_vec());
-        if i > 0 {
-            let mut below = g.dot(&layers[i].weight.t());
-            out.insert(Kind::GradOutput(i - 1).name(), flat(&below));
-            if variant != Variant::NoReluMask {
-                Zip::from(&mut below)
-                    .and(&zs[i - 1])
-                    .for_each(|g, &z| *g = if z > 0.0 { *g } else { 0.0 });
-            }
-            out.insert(Kind::GradPreactivation(i - 1).name(), flat(&below));
-            g = below;
+    let last = problem.params.layers.len() - 1;
+    for i in 0..=last {
+        let (g, next) = (&pass.grads.layers[i], &params.0.layers[i]);
+        out.insert(Kind::GradWeight(i).name(), flat(&g.weight));
+        out.insert(Kind::GradBias(i).name(), g.bias.to_vec());
+        out.insert(Kind::NextWeight(i).name(), flat(&next.weight));
+        out.insert(Kind::NextBias(i).name(), next.bias.to_vec());
+        out.insert(
+            Kind::GradPreactivation(i).name(),
+            flat(&pass.grad_preactivations[i]),
+        );
+        if i < last {
+            out.insert(Kind::GradOutput(i).name(), flat(&pass.grad_outputs[i]));
+        }
+        for (buffer, value, _) in &buffers {
+            let l = &value.layers[i];
+            let kind = |bias| Kind::NextState {
+                buffer,
+                layer: i,
+                bias,
+            };
+            out.insert(kind(false).name(), flat(&l.weight));
+            out.insert(kind(true).name(), l.bias.to_vec());
         }
     }
     out

@@ -98,6 +98,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Some(why) => {
             eprintln!("error: {why}");
+            let setting = crate::findings::Setting {
+                activation: twins.activation,
+                optimizer: config.train.optimizer(),
+                precision,
+                backend: config.compare.backend,
+            };
+            if let Some(f) = crate::findings::known(&setting) {
+                eprintln!("note: a known burn finding ({}): {}", f.id, f.what);
+            }
             ExitCode::from(1)
         }
     })
@@ -142,6 +151,10 @@ fn check(
             limit,
             rows: x.nrows(),
             learning_rate: config.train.learning_rate,
+            params: &params,
+            x: &x_seen,
+            y,
+            activation: a,
         },
     );
     println!("{}", checked.table());

@@ -10,8 +10,9 @@ mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
 use serde::{Deserialize, Serialize};
 pub use training::{
-    Activation, ActivationKind, AdamSettings, DEFAULT_NEGATIVE_SLOPE, NetSpec, Optimizer,
-    OptimizerKind, SgdSettings,
+    Activation, ActivationKind, AdamSettings, DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_BETA_1,
+    DEFAULT_BETA_2, DEFAULT_EPSILON, DEFAULT_NEGATIVE_SLOPE, NetSpec, Optimizer, OptimizerKind,
+    SgdSettings,
 };
 
 /// A whole run: data, network, training and the agreement check.

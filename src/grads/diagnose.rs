@@ -2,13 +2,15 @@
 //! same parameters and rows, with the gate's measure (`err_bound`, agreement.rs), and the classic
 //! mistake named when the numbers fit one.
 
+use std::cell::OnceCell;
 use std::fmt::Write as _;
 
 use ndarray::Array2;
 
 use super::given::Given;
+use super::variants::{self, Mistake, Pass};
 use crate::agreement::{self, Scales};
-use crate::config::Precision;
+use crate::config::{Activation, Precision};
 use crate::params::{Params, tensor_name};
 
 /// One tensor's verdict.
@@ -91,6 +93,12 @@ pub struct Reference<'a> {
     /// mistake multiplies by.
     pub rows: usize,
     pub learning_rate: f64,
+    /// The point and batch the twins ran at (the parameters rounded to the run's precision, x
+    /// as the twins saw it) and the activation: what a mistaken backward is computed from.
+    pub params: &'a Params,
+    pub x: &'a Array2<f64>,
+    pub y: &'a [usize],
+    pub activation: Activation,
 }
 
 /// Judges `given` against the twins, tensor by tensor.
@@ -113,6 +121,19 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
         });
     }
     let factors = super::mistakes::gradient_factors(r.rows, r.learning_rate);
+    // The mistaken backward passes, computed when a tensor first needs them.
+    let variants: OnceCell<Vec<(Mistake, Pass)>> = OnceCell::new();
+    let variants = || {
+        variants.get_or_init(|| {
+            Mistake::for_activation(r.activation)
+                .into_iter()
+                .map(|m| {
+                    let pass = variants::pass(r.params, (r.x, r.y), r.activation, Some(m));
+                    (m, pass)
+                })
+                .collect()
+        })
+    };
     for (i, ((g, b), m)) in given
         .grads
         .layers
@@ -161,6 +182,18 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
                 {
                     mistake =
                         Some("transposed: W where Wᵀ belongs (or the other way round)".to_owned());
+                }
+                if mistake.is_none() {
+                    mistake = variants().iter().find_map(|(m, pass)| {
+                        let l = &pass.grads.layers[i];
+                        let v = if is_bias {
+                            l.bias.to_vec()
+                        } else {
+                            flat2(&l.weight)
+                        };
+                        super::mistakes::fits_variant(&gv, &v, &bv, &sv, p, r.limit)
+                            .then(|| m.text(r.activation))
+                    });
                 }
             }
             rows.push(TensorVerdict {
@@ -220,6 +253,17 @@ fn diagnose(rows: &[TensorVerdict], layers: usize) -> Option<String> {
             "the weight gradients are transposed: ∂L/∂W = xᵀ·g has the weight's shape [c_in, c_out]; gᵀ·x is its transpose"
                 .to_owned(),
         );
+    }
+    // A mistake in the activation's backward leaves the last layer right and every layer below
+    // it wrong in the same way.
+    if let Some(first) = &failing[0].mistake
+        && failing.len() > 1
+        && failing.iter().all(|r| r.mistake.as_ref() == Some(first))
+    {
+        let label = first.split(':').next().unwrap_or(first);
+        return Some(format!(
+            "every wrong gradient fits the same mistake: {label}"
+        ));
     }
     let layer_of = |r: &TensorVerdict| {
         r.name

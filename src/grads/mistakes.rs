@@ -1,6 +1,6 @@
 //! The classic mistakes a gradient's numbers can fit, shared by `grads --check` (diagnose.rs)
 //! and `mlp2d check` (src/check/mistakes.rs): a constant factor (the batch size, the sign, the
-//! learning rate) or a transposed square weight.
+//! learning rate), a transposed square weight, or a mistaken backward (variants.rs).
 
 use ndarray::Array2;
 
@@ -102,4 +102,45 @@ pub fn fits_transposed(
     given.is_square()
         && agreement::err_bound(given.t().iter(), reference.iter(), scale.iter(), precision)
             <= limit
+}
+
+/// An entry whose rounding bound `u·S` exceeds this share of the tensor's largest value carries
+/// a kink allowance (a ReLU-like unit within rounding of 0 may take either branch: `S` then holds
+/// the whole difference over `u`), not rounding.
+const KINK_SHARE: f64 = 1e-4;
+
+/// Whether `given` is what a mistaken computation gives (`variant`, its f64 value) where the
+/// right value is `reference` of rounding scale `scale`.
+///
+/// Each entry is measured against the larger of its own scale and the largest scale among the
+/// tensor's entries that carry no kink allowance: where the right computation makes an entry
+/// small (a unit off, a small derivative), the mistaken one's value there is larger and carries
+/// more rounding. And the variant must be told apart from the right value in that same measure:
+/// where kinks make the bounds as wide as the values, the numbers cannot name a mistake.
+pub fn fits_variant(
+    given: &[f64],
+    variant: &[f64],
+    reference: &[f64],
+    scale: &[f64],
+    precision: Precision,
+    limit: f64,
+) -> bool {
+    let top = reference
+        .iter()
+        .chain(variant)
+        .fold(0.0f64, |a, &b| a.max(b.abs()));
+    let u = agreement::unit_roundoff(precision);
+    let wide = scale
+        .iter()
+        .filter(|&&s| u * s <= KINK_SHARE * top)
+        .fold(0.0f64, |a, &b| a.max(b));
+    let s: Vec<f64> = scale.iter().map(|&s| s.max(wide)).collect();
+    let bound =
+        |a: &[f64], b: &[f64]| agreement::err_bound(a.iter(), b.iter(), s.iter(), precision);
+    bound(given, variant) <= limit && bound(variant, reference) > limit
+}
+
+/// Every entry given the largest scale of the tensor.
+pub fn widest(scale: &[f64]) -> Vec<f64> {
+    vec![scale.iter().fold(0.0f64, |a, &b| a.max(b)); scale.len()]
 }

@@ -3,10 +3,12 @@
 //!
 //! numeric.rs: finite differences; three_way.rs: the three columns side by side; given.rs: a
 //! gradient file read; diagnose.rs: that file judged and its mistake named; mistakes.rs: the
-//! classic mistakes' factors, shared with `mlp2d check`.
+//! classic mistakes' factors and the fit to a mistaken backward, shared with `mlp2d check`;
+//! variants.rs: the backward pass in f64 with a mistake built in.
 
 pub mod diagnose;
 pub mod given;
 pub mod mistakes;
 pub mod numeric;
 pub mod three_way;
+pub mod variants;

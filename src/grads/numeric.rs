@@ -11,7 +11,7 @@ use crate::config::Activation;
 use crate::params::Params;
 
 /// The activation, plainly in f64.
-fn activate(a: Activation, v: f64) -> f64 {
+pub fn activate(a: Activation, v: f64) -> f64 {
     match a {
         Activation::Relu => v.max(0.0),
         Activation::LeakyRelu { negative_slope } => {
