@@ -1,6 +1,7 @@
 //! What one training step costs: `mlp2d bench` and the criterion benches (`benches/step.rs`)
-//! time the same thing, one full SGD step (forward, loss, backward, update) of each twin on a
-//! batch that is already in the twin's own format, for a few net sizes in both precisions.
+//! time the same thing, one full step (forward, loss, backward, update) of each twin on a batch
+//! that is already in the twin's own format, for a few net sizes in both precisions, with plain
+//! SGD or with Adam (burn's defaults) as the update.
 //!
 //! Work per step, counted in multiply-adds of the matrix products (bias, ReLU, softmax and the
 //! update are O(n·c) and left out): for layer sizes `c_0 … c_L` and `n` rows,
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use crate::burn_mlp::{Batch, BurnTwin};
 use crate::config::{Activation, Backend, Init, Optimizer, Precision};
-use crate::manual::{self, Scalar, Sgd};
+use crate::manual::{self, Scalar};
 use crate::params::Params;
 use crate::rng::{Stream, rng};
 use crate::twins::NetSpec;
@@ -76,6 +77,56 @@ pub fn flops_per_step(sizes: &[usize], n: usize) -> f64 {
 
 pub const FLOP_FORMULA: &str = "FLOP/step = 2·n·(3·Σ c_{i-1}·c_i − c_0·c_1)  (forward x·W, backward xᵀ·g and g·Wᵀ, no g·Wᵀ for the first layer)";
 
+/// Adam's steps start over from the initial parameters and empty moments every this many
+/// steps, in both twins (the restart is timed with them). Left running on one batch, Adam fits
+/// it and, in f32, the first moments of units that died decay into subnormal floats and stay
+/// there (the smallest one times β₁ rounds back to itself), which are many times slower to
+/// compute with: the hand-written f32 step at [64,64]/64 took 34 µs over steps 1–1000 and
+/// 117 µs over steps 99 001–100 000, with 189 subnormal first moments. So an Adam row times the
+/// first steps of a run, whatever the budget. Plain SGD (learning rate 1e-3) does not get there
+/// and runs on.
+pub const ADAM_RESTART: usize = 500;
+
+/// The update a timed step ends with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StepOptimizer {
+    /// Plain SGD.
+    Sgd,
+    /// Adam with burn's defaults (β₁ 0.9, β₂ 0.999, ε 1e-5, no weight decay).
+    Adam,
+}
+
+impl StepOptimizer {
+    pub const ALL: [StepOptimizer; 2] = [StepOptimizer::Sgd, StepOptimizer::Adam];
+
+    /// Steps after which the timed run starts over (see [`ADAM_RESTART`]).
+    pub fn restart_every(self) -> Option<usize> {
+        match self {
+            StepOptimizer::Sgd => None,
+            StepOptimizer::Adam => Some(ADAM_RESTART),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StepOptimizer::Sgd => "sgd",
+            StepOptimizer::Adam => "adam",
+        }
+    }
+
+    /// The optimizer as both twins take it.
+    pub fn spec(self) -> Optimizer {
+        match self {
+            StepOptimizer::Sgd => Optimizer::default(),
+            StepOptimizer::Adam => crate::config::TrainConfig {
+                optimizer: crate::config::OptimizerKind::Adam,
+                ..Default::default()
+            }
+            .optimizer(),
+        }
+    }
+}
+
 /// A fixed random batch: standard-normal inputs (as after z-scoring) and alternating classes.
 pub fn batch_data(case: &Case) -> (Array2<f64>, Vec<usize>) {
     let mut r = rng(7, Stream::Data);
@@ -89,31 +140,42 @@ pub fn case_params(case: &Case) -> Params {
     Params::init(&case.sizes(), Init::He, 7)
 }
 
-/// The hand-written twin with its batch, ready to step.
+/// The hand-written twin with its batch and optimizer, ready to step.
 pub struct ManualStep<T: Scalar> {
     net: manual::Mlp<T>,
     x: Array2<T>,
     y: Vec<usize>,
-    sgd: Sgd,
+    optimizer: manual::Optimizer<T>,
+    kind: StepOptimizer,
+    initial: Params,
+    steps: usize,
 }
 
 impl<T: Scalar> ManualStep<T> {
-    pub fn new(case: &Case) -> Self {
+    pub fn new(case: &Case, optimizer: StepOptimizer) -> Self {
         let (x, y) = batch_data(case);
+        let initial = case_params(case);
         Self {
-            net: manual::Mlp::from_params(&case_params(case), Activation::Relu),
+            net: manual::Mlp::from_params(&initial, Activation::Relu),
             x: x.mapv(T::of_f64),
             y,
-            sgd: Sgd {
-                learning_rate: LEARNING_RATE,
-            },
+            optimizer: manual::Optimizer::new(optimizer.spec(), LEARNING_RATE),
+            kind: optimizer,
+            initial,
+            steps: 0,
         }
     }
 
     /// Forward, loss, backward, update; returns the loss.
     pub fn step(&mut self) -> T {
+        if self.kind.restart_every() == Some(self.steps) {
+            self.net.set_params(&self.initial);
+            self.optimizer = manual::Optimizer::new(self.kind.spec(), LEARNING_RATE);
+            self.steps = 0;
+        }
+        self.steps += 1;
         let loss = self.net.loss_and_backward(&self.x, &self.y);
-        self.sgd.step(&mut self.net);
+        self.optimizer.step(&mut self.net);
         loss
     }
 }
@@ -122,24 +184,48 @@ impl<T: Scalar> ManualStep<T> {
 pub struct BurnStep {
     twin: BurnTwin,
     batch: Batch,
+    restart: Option<(usize, Params, NetSpec, Backend)>,
+    steps: usize,
 }
 
 impl BurnStep {
-    pub fn new(case: &Case, precision: Precision, backend: Backend) -> Result<Self> {
+    pub fn new(
+        case: &Case,
+        precision: Precision,
+        backend: Backend,
+        optimizer: StepOptimizer,
+    ) -> Result<Self> {
         let (x, y) = batch_data(case);
         let spec = NetSpec {
             precision,
             activation: Activation::Relu,
-            optimizer: Optimizer::default(),
+            optimizer: optimizer.spec(),
             learning_rate: LEARNING_RATE,
         };
-        let twin = BurnTwin::new(&case_params(case), spec, backend)?;
+        let initial = case_params(case);
+        let twin = BurnTwin::new(&initial, spec, backend)?;
         let batch = twin.batch(&x, &y);
-        Ok(Self { twin, batch })
+        let restart = optimizer
+            .restart_every()
+            .map(|n| (n, initial, spec, backend));
+        Ok(Self {
+            twin,
+            batch,
+            restart,
+            steps: 0,
+        })
     }
 
-    /// Forward, loss, backward, burn's SGD update; returns the loss.
+    /// Forward, loss, backward, burn's update (its `Sgd` or `Adam`); returns the loss.
     pub fn step(&mut self) -> f64 {
+        if let Some((n, initial, spec, backend)) = &self.restart
+            && *n == self.steps
+        {
+            // A new twin on the same device: the batch stays where it is.
+            self.twin = BurnTwin::new(initial, *spec, *backend).expect("built once already");
+            self.steps = 0;
+        }
+        self.steps += 1;
         self.twin.step(&self.batch)
     }
 }
@@ -181,6 +267,8 @@ pub struct BenchRow {
     pub hidden: Vec<usize>,
     pub batch: usize,
     pub precision: &'static str,
+    /// The update: `sgd` or `adam`.
+    pub optimizer: &'static str,
     pub us_per_step: f64,
     pub samples_per_s: f64,
     pub flop_per_step: f64,
@@ -294,16 +382,21 @@ fn measured_matmul<T: Scalar>() -> f64 {
     2.0 * (n * n * n) as f64 / best.as_secs_f64() / 1e9
 }
 
-/// Times every case in both precisions for the chosen twins, `budget` per row.
+/// Times every case in both precisions with each optimizer for the chosen twins, `budget` per
+/// row.
 pub fn run(
     which: Which,
     backends: &[Backend],
+    optimizers: &[StepOptimizer],
     budget: Duration,
     peak: &Peak,
 ) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     for case in &CASES {
-        for precision in [Precision::F32, Precision::F64] {
+        for (precision, &optimizer) in [Precision::F32, Precision::F64]
+            .into_iter()
+            .flat_map(|p| optimizers.iter().map(move |o| (p, o)))
+        {
             let mut row = |twin, backend: &'static str, per_step: Duration| {
                 let us = per_step.as_secs_f64() * 1e6;
                 let flop = case.flops_per_step();
@@ -313,6 +406,7 @@ pub fn run(
                     hidden: case.hidden.to_vec(),
                     batch: case.batch,
                     precision: precision.name(),
+                    optimizer: optimizer.name(),
                     us_per_step: us,
                     samples_per_s: case.batch as f64 / (us * 1e-6),
                     flop_per_step: flop,
@@ -323,13 +417,13 @@ pub fn run(
             if which != Which::Burn {
                 let per_step = match precision {
                     Precision::F32 => {
-                        let mut s = ManualStep::<f32>::new(case);
+                        let mut s = ManualStep::<f32>::new(case, optimizer);
                         time_per_step(budget, || {
                             black_box(s.step());
                         })
                     }
                     Precision::F64 => {
-                        let mut s = ManualStep::<f64>::new(case);
+                        let mut s = ManualStep::<f64>::new(case, optimizer);
                         time_per_step(budget, || {
                             black_box(s.step());
                         })
@@ -339,7 +433,7 @@ pub fn run(
             }
             if which != Which::Manual {
                 for &backend in backends {
-                    let mut s = BurnStep::new(case, precision, backend)?;
+                    let mut s = BurnStep::new(case, precision, backend, optimizer)?;
                     let per_step = time_per_step(budget, || {
                         black_box(s.step());
                     });
@@ -359,15 +453,16 @@ pub fn run(
 pub fn table(rows: &[BenchRow], peak: &Peak) -> String {
     let mut out = format!("{}\n{FLOP_FORMULA}\n\n", peak.text());
     out.push_str(&format!(
-        "{:<13} {:<14} {:<4} {:>12} {:>14} {:>10} {:>8}\n",
-        "twin", "net/batch", "prec", "µs/step", "samples/s", "GFLOP/s", "% peak"
+        "{:<13} {:<14} {:<4} {:<4} {:>12} {:>14} {:>10} {:>8}\n",
+        "twin", "net/batch", "prec", "opt", "µs/step", "samples/s", "GFLOP/s", "% peak"
     ));
     for r in rows {
         out.push_str(&format!(
-            "{:<13} {:<14} {:<4} {:>12.2} {:>14.0} {:>10.2} {:>7.1}%\n",
+            "{:<13} {:<14} {:<4} {:<4} {:>12.2} {:>14.0} {:>10.2} {:>7.1}%\n",
             r.twin,
             format!("[{},{}]/{}", r.hidden[0], r.hidden[1], r.batch),
             r.precision,
+            r.optimizer,
             r.us_per_step,
             r.samples_per_s,
             r.gflops,

@@ -153,14 +153,52 @@ fn a_backend_given_twice_is_timed_once() {
         .iter()
         .map(|r| {
             format!(
-                "{} {} {} {} {}",
-                r["twin"], r["backend"], r["hidden"], r["batch"], r["precision"]
+                "{} {} {} {} {} {}",
+                r["twin"], r["backend"], r["hidden"], r["batch"], r["precision"], r["optimizer"]
             )
         })
         .collect();
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), n, "duplicate rows: {stdout}");
+}
+
+/// `--optimizer sgd,adam`: every twin, case and precision timed with each update, the row
+/// saying which.
+#[test]
+fn bench_times_each_optimizer() {
+    let (code, stdout, err) = run(&[
+        "bench",
+        "--json",
+        "--backend",
+        "flex",
+        "--optimizer",
+        "sgd,adam,adam",
+        "--ms",
+        "1",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 3 cases × 2 precisions × 2 optimizers × 2 twins.
+    assert_eq!(rows.len(), 24, "{stdout}");
+    for twin in ["manual", "burn-flex"] {
+        for optimizer in ["sgd", "adam"] {
+            let n = rows
+                .iter()
+                .filter(|r| r["twin"] == twin && r["optimizer"] == optimizer)
+                .count();
+            assert_eq!(n, 6, "{twin} {optimizer}: {stdout}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r["us_per_step"].as_f64().unwrap() > 0.0)
+    );
+    let (code, _, err) = run(&["bench", "--optimizer", "rmsprop", "--ms", "1"]);
+    assert_eq!(code, Some(2), "{err}");
 }
 
 /// `compare` on a CSV with `text` (and `extra` config lines); returns exit code and stderr.

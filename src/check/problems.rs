@@ -59,10 +59,11 @@ pub fn problem(seed: u64, k: usize) -> Result<Problem> {
     }
 }
 
-/// A problem as the sweep's run `k` draws it: data kind, samples, noise, classes, depth, widths,
-/// batch, learning rate, init and precision; the batch is the first rows of its training split.
+/// A problem as the sweep's run `k` draws it before its activation and optimizer
+/// ([`crate::sweep::base_problem`]): data kind, samples, noise, classes, depth, widths, batch,
+/// learning rate, init and precision; the batch is the first rows of its training split.
 fn random(seed: u64, k: usize) -> Result<Problem> {
-    let mut config = crate::sweep::problem(seed, k, None);
+    let mut config = crate::sweep::base_problem(seed, k, None);
     config.model.hidden.truncate(MAX_DEPTH);
     for w in &mut config.model.hidden {
         *w = (*w).min(MAX_WIDTH);

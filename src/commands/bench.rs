@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::bench::Which;
+use crate::bench::{StepOptimizer, Which};
 use crate::config::Backend;
 
 #[derive(clap::Args)]
@@ -24,6 +24,10 @@ pub struct Args {
         default_value = "ndarray,flex"
     )]
     pub backend: Vec<Backend>,
+    /// The update each timed step ends with (comma-separated): plain SGD, and/or Adam with
+    /// burn's defaults (its moments updated every step).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sgd")]
+    pub optimizer: Vec<StepOptimizer>,
     /// Time spent on each row, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 120, value_parser = super::args::whole::<u64>(1))]
     pub ms: u64,
@@ -40,10 +44,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
             backends.push(b);
         }
     }
+    let mut optimizers: Vec<StepOptimizer> = Vec::new();
+    for o in args.optimizer {
+        if !optimizers.contains(&o) {
+            optimizers.push(o);
+        }
+    }
     let peak = Peak::estimate();
     let rows = run(
         args.twin,
         &backends,
+        &optimizers,
         std::time::Duration::from_millis(args.ms),
         &peak,
     )?;

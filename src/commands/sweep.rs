@@ -64,6 +64,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             opts.out.join(format!("run-{}.toml", r.run)).display()
         );
     }
+    if !failed.is_empty() {
+        let known = failed.iter().filter(|r| !r.finding.is_empty()).count();
+        eprintln!(
+            "{} runs failed: {} on a known burn finding (src/findings.rs), {} unexplained",
+            failed.len(),
+            known,
+            failed.len() - known
+        );
+    }
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

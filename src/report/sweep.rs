@@ -1,5 +1,7 @@
-//! The summary of a sweep (`sweep.csv`): per precision and backend, how many runs passed and
-//! how close the worst came to the limit; and the merge of shard folders into one table.
+//! The summary of a sweep (`sweep.csv`): per precision and backend, and per activation and
+//! optimizer, how many runs passed, how many failed on a known burn finding (src/findings.rs) and
+//! how many without one, and how close the worst came to the limit; and the merge of shard
+//! folders into one table.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,8 +14,19 @@ use crate::metrics::Verdict;
 use crate::output::{Staged, parent_of};
 use crate::sweep::{SweepRow, read_rows, rows_csv, same_row};
 
-/// A Markdown table: one line per precision and backend, then the total.
+/// The summary: a Markdown table with one line per precision and backend, then the total; a
+/// blank line; a second table with one line per activation and per optimizer family.
 pub fn summary_table(rows: &[SweepRow]) -> String {
+    let mut s = by_precision_and_backend(rows);
+    s.push('\n');
+    s += &by_activation_and_optimizer(rows);
+    s
+}
+
+const COLUMNS: &str = "runs | PASS | FAIL (known finding) | FAIL (unexplained) | DIVERGED | bit for bit | median err_bound | 99th pct | worst err_bound | limit | runs with ambiguous units | ambiguous units |";
+const RULE: &str = "---|---|---|---|---|---|---|---|---|---|---|---|";
+
+fn by_precision_and_backend(rows: &[SweepRow]) -> String {
     let mut groups: BTreeMap<(String, String), Vec<&SweepRow>> = BTreeMap::new();
     for r in rows {
         groups
@@ -21,23 +34,64 @@ pub fn summary_table(rows: &[SweepRow]) -> String {
             .or_default()
             .push(r);
     }
-    let mut s = String::from(
-        "| precision | backend | runs | PASS | FAIL | DIVERGED | bit for bit | median err_bound | 99th pct | worst err_bound | limit | runs with ambiguous units | ambiguous units |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
-    );
-    let all: Vec<&SweepRow> = rows.iter().collect();
-    for ((p, b), g) in groups
-        .iter()
-        .map(|(k, g)| ((k.0.as_str(), k.1.as_str()), g))
-    {
+    let mut s = format!("| precision | backend | {COLUMNS}\n|---|---|{RULE}\n");
+    for ((p, b), g) in &groups {
         line(&mut s, p, b, g);
     }
+    let all: Vec<&SweepRow> = rows.iter().collect();
     line(&mut s, "all", "all", &all);
     s
 }
 
-fn line(s: &mut String, precision: &str, backend: &str, rows: &[&SweepRow]) {
+fn by_activation_and_optimizer(rows: &[SweepRow]) -> String {
+    let mut by_activation: BTreeMap<&str, Vec<&SweepRow>> = BTreeMap::new();
+    let mut by_optimizer: BTreeMap<&str, Vec<&SweepRow>> = BTreeMap::new();
+    for r in rows {
+        by_activation
+            .entry(activation_kind(&r.activation))
+            .or_default()
+            .push(r);
+        by_optimizer
+            .entry(optimizer_family(&r.optimizer))
+            .or_default()
+            .push(r);
+    }
+    let mut s = format!("| activation | optimizer | {COLUMNS}\n|---|---|{RULE}\n");
+    for (a, g) in &by_activation {
+        line(&mut s, a, "all", g);
+    }
+    for (o, g) in &by_optimizer {
+        line(&mut s, "all", o, g);
+    }
+    s
+}
+
+/// The activation of a row without its parameter: `leaky_relu(0.01)` is `leaky_relu`.
+pub fn activation_kind(label: &str) -> &str {
+    label.split('(').next().unwrap_or(label).trim()
+}
+
+/// The optimizer family of a row's optimizer label: `sgd`, `sgd+momentum` (with or without
+/// weight decay), `sgd+weight_decay`, `adam` or `adamw`.
+pub fn optimizer_family(label: &str) -> &str {
+    let name = label.split(' ').next().unwrap_or(label);
+    if name != "sgd" {
+        name
+    } else if label.contains("momentum") {
+        "sgd+momentum"
+    } else if label.contains("weight_decay") {
+        "sgd+weight_decay"
+    } else {
+        "sgd"
+    }
+}
+
+fn line(s: &mut String, first: &str, second: &str, rows: &[&SweepRow]) {
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
+    let known = rows
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail && !r.finding.is_empty())
+        .count();
     let mut bounds: Vec<f64> = rows.iter().map(|r| r.max_err_bound).collect();
     bounds.sort_by(|a, b| a.total_cmp(b));
     let pct = |q: f64| {
@@ -56,10 +110,11 @@ fn line(s: &mut String, precision: &str, backend: &str, rows: &[&SweepRow]) {
     };
     let _ = writeln!(
         s,
-        "| {precision} | {backend} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {first} | {second} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         rows.len(),
         count(Verdict::Pass),
-        count(Verdict::Fail),
+        known,
+        count(Verdict::Fail) - known,
         count(Verdict::Diverged),
         rows.iter().filter(|r| r.bit_identical).count(),
         bound_text(pct(0.5)),
@@ -121,26 +176,41 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
     );
     s += &summary_table(rows);
     let failed: Vec<&SweepRow> = rows.iter().filter(|r| r.verdict == Verdict::Fail).collect();
-    let _ = writeln!(s, "\n## Failing runs: {}\n", failed.len());
-    for r in &failed {
-        let _ = writeln!(s, "- run {} (seed {}): {}", r.run, r.seed, r.detail);
+    let (known, unexplained): (Vec<&SweepRow>, Vec<&SweepRow>) =
+        failed.iter().partition(|r| !r.finding.is_empty());
+    let _ = writeln!(
+        s,
+        "\n## Failing runs: {} ({} unexplained, {} on a known burn finding)\n",
+        failed.len(),
+        unexplained.len(),
+        known.len()
+    );
+    for r in unexplained.iter().chain(&known) {
+        let _ = writeln!(
+            s,
+            "- run {} (seed {}; {}, {}, {} {}): {}",
+            r.run, r.seed, r.activation, r.optimizer, r.precision, r.backend, r.detail
+        );
     }
+    // How close correct runs come to the limit: a FAIL is over it.
     let mut closest: Vec<&SweepRow> = rows
         .iter()
-        .filter(|r| r.max_err_bound.is_finite())
+        .filter(|r| r.verdict != Verdict::Fail && r.max_err_bound.is_finite())
         .collect();
     closest.sort_by(|a, b| b.max_err_bound.total_cmp(&a.max_err_bound));
-    s += "\n## The ten closest calls\n\n| run | data | hidden | batch | lr | init | precision | backend | worst err_bound | where | ambiguous units |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+    s += "\n## The ten closest calls (runs that did not fail)\n\n| run | data | hidden | batch | lr | init | activation | optimizer | precision | backend | worst err_bound | where | ambiguous units |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for r in closest.iter().take(10) {
         let _ = writeln!(
             s,
-            "| {} | {} | [{}] | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | [{}] | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.run,
             r.data,
             r.hidden.replace('-', ", "),
             r.batch_size,
             r.learning_rate,
             r.init,
+            r.activation,
+            r.optimizer,
             r.precision,
             r.backend,
             bound_text(r.max_err_bound),
@@ -150,4 +220,53 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
     }
     staged.stage(out, s.into_bytes());
     staged.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Activation, Optimizer};
+
+    #[test]
+    fn families_from_labels() {
+        let sgd = |momentum, weight_decay| Optimizer::Sgd {
+            momentum,
+            dampening: 0.1,
+            nesterov: true,
+            weight_decay,
+        };
+        let adam = |weight_decay| Optimizer::Adam {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-5,
+            weight_decay,
+        };
+        let adamw = Optimizer::AdamW {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-5,
+            weight_decay: 0.01,
+        };
+        for (o, family) in [
+            (sgd(0.0, 0.0), "sgd"),
+            (sgd(0.9, 0.0), "sgd+momentum"),
+            (sgd(0.9, 1e-3), "sgd+momentum"),
+            (sgd(0.0, 1e-3), "sgd+weight_decay"),
+            (adam(0.0), "adam"),
+            (adam(1e-3), "adam"),
+            (adamw, "adamw"),
+        ] {
+            assert_eq!(optimizer_family(&o.label()), family, "{}", o.label());
+        }
+        for a in [
+            Activation::Relu,
+            Activation::LeakyRelu {
+                negative_slope: 0.01,
+            },
+            Activation::Tanh,
+            Activation::Sigmoid,
+        ] {
+            assert_eq!(activation_kind(&a.label()), a.name());
+        }
+    }
 }

@@ -19,7 +19,7 @@ use crate::run_setup::RunSetup;
 mod problem;
 mod rows;
 
-pub use problem::{config_toml, problem};
+pub use problem::{base_problem, config_toml, problem};
 pub use rows::{SweepRow, read_rows, rows_csv, same_row};
 
 /// `--shard K/N`: this process runs the runs with `r mod N = K − 1`.

@@ -1,5 +1,7 @@
 //! The problem of run `r` of a sweep with seed `s`: data, net, training and precision drawn from
-//! a generator seeded by `(s, r)` alone.
+//! a generator seeded by `(s, r)` alone, then the activation and the optimizer from the same
+//! generator. The draws before them are those of the sweep before it drew them (ReLU, plain
+//! SGD): [`base_problem`], which `mlp2d check` draws its random problems from.
 
 use std::path::PathBuf;
 
@@ -8,8 +10,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{
-    Backend, CompareConfig, Config, DataConfig, DataKind, GridLayout, Init, ModelConfig, Precision,
-    TrainConfig,
+    ActivationKind, Backend, CompareConfig, Config, DataConfig, DataKind, GridLayout, Init,
+    ModelConfig, OptimizerKind, Precision, TrainConfig,
 };
 
 /// About this many steps per run.
@@ -32,14 +34,100 @@ fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
     (rng.gen_range(lo.ln()..=hi.ln())).exp()
 }
 
+/// `x` rounded to `digits` significant digits (readable configs and rows; the value drawn is
+/// the value used).
+fn significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 /// The config of run `run` of a sweep with seed `seed`, with the gate's limit overridden when
-/// `limit` is given.
+/// `limit` is given: [`base_problem`]'s, with an activation and an optimizer drawn after it.
 pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
     let mut rng = run_rng(seed, run);
+    let mut config = base(&mut rng, seed, run, limit);
+    let (activation, negative_slope) = draw_activation(&mut rng);
+    config.model.activation = activation;
+    config.model.negative_slope = negative_slope;
+    draw_optimizer(&mut rng, &mut config.train);
+    config
+}
+
+/// The hidden layers' activation: each of the four equally often; leaky ReLU's slope
+/// log-uniform in [1e-3, 0.3].
+fn draw_activation(rng: &mut ChaCha8Rng) -> (ActivationKind, Option<f64>) {
+    match rng.gen_range(0..4) {
+        0 => (ActivationKind::Relu, None),
+        1 => (
+            ActivationKind::LeakyRelu,
+            Some(significant(log_uniform(rng, 1e-3, 0.3), 3)),
+        ),
+        2 => (ActivationKind::Tanh, None),
+        _ => (ActivationKind::Sigmoid, None),
+    }
+}
+
+/// The optimizer with its settings, each of five families equally often: plain SGD, SGD with
+/// momentum (μ uniform in [0.5, 0.99], dampening in [0.05, 0.5] one time in three, Nesterov one
+/// time in three), SGD with weight decay, Adam (coupled weight decay one time in three) and
+/// AdamW. The SGD families keep the base draw's learning rate (log-uniform in [1e-3, 0.5]); the
+/// Adam family, whose steps are about the learning rate whatever the gradient's size, draws one
+/// log-uniform in [1e-4, 3e-2]. β₁ is uniform in [0.8, 0.95], 1 − β₂ log-uniform in
+/// [1e-4, 1e-2], ε log-uniform in [1e-8, 1e-4], weight decay log-uniform in [1e-5, 1e-2]
+/// (AdamW's in [1e-5, 1e-1]). Only the keys that apply are set.
+fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
+    let weight_decay = |rng: &mut ChaCha8Rng, hi: f64| significant(log_uniform(rng, 1e-5, hi), 2);
+    match rng.gen_range(0..5) {
+        0 => train.optimizer = OptimizerKind::Sgd,
+        1 => {
+            train.optimizer = OptimizerKind::Sgd;
+            train.momentum = Some(significant(rng.gen_range(0.5..=0.99), 2));
+            if rng.gen_bool(1.0 / 3.0) {
+                train.dampening = Some(significant(rng.gen_range(0.05..=0.5), 2));
+            }
+            if rng.gen_bool(1.0 / 3.0) {
+                train.nesterov = Some(true);
+            }
+        }
+        2 => {
+            train.optimizer = OptimizerKind::Sgd;
+            train.weight_decay = Some(weight_decay(rng, 1e-2));
+        }
+        family => {
+            let adamw = family == 4;
+            train.optimizer = if adamw {
+                OptimizerKind::Adamw
+            } else {
+                OptimizerKind::Adam
+            };
+            train.learning_rate = significant(log_uniform(rng, 1e-4, 3e-2), 3);
+            train.beta_1 = Some(significant(rng.gen_range(0.8..=0.95), 2));
+            let one_minus_beta_2 = significant(log_uniform(rng, 1e-4, 1e-2), 1);
+            train.beta_2 = Some(significant(1.0 - one_minus_beta_2, 4));
+            train.epsilon = Some(significant(log_uniform(rng, 1e-8, 1e-4), 1));
+            if adamw {
+                train.weight_decay = Some(weight_decay(rng, 1e-1));
+            } else if rng.gen_bool(1.0 / 3.0) {
+                train.weight_decay = Some(weight_decay(rng, 1e-2));
+            }
+        }
+    }
+}
+
+/// Run `run`'s data, net, batch, learning rate, init, precision and backend, with ReLU and plain
+/// SGD: the sweep's problem before it drew the activation and the optimizer.
+pub fn base_problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
+    base(&mut run_rng(seed, run), seed, run, limit)
+}
+
+fn base(rng: &mut ChaCha8Rng, seed: u64, run: usize, limit: Option<f64>) -> Config {
     // Every kind but csv (no file to read).
     let kinds = &DataKind::ALL[..DataKind::ALL.len() - 1];
     let kind = kinds[rng.gen_range(0..kinds.len())];
-    let samples = log_uniform(&mut rng, 20.0, 2000.0).round() as usize;
+    let samples = log_uniform(rng, 20.0, 2000.0).round() as usize;
     let noise = (rng.gen_range(0.0..0.3f64) * 1000.0).round() / 1000.0;
     let classes = rng.gen_range(2..=5usize);
     let mut data = DataConfig {
@@ -88,11 +176,11 @@ pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
     let train_rows = (data.samples.unwrap_or(150) as f64 * 0.8).floor().max(1.0);
     let depth = rng.gen_range(0..=6usize);
     let mut hidden: Vec<usize> = (0..depth)
-        .map(|_| log_uniform(&mut rng, 1.0, 512.0).round() as usize)
+        .map(|_| log_uniform(rng, 1.0, 512.0).round() as usize)
         .collect();
-    let batch_size = log_uniform(&mut rng, 1.0, train_rows).round() as usize;
+    let batch_size = log_uniform(rng, 1.0, train_rows).round() as usize;
     let learning_rate = {
-        let lr = log_uniform(&mut rng, 1e-3, 0.5);
+        let lr = log_uniform(rng, 1e-3, 0.5);
         (lr * 1e4).round().max(1.0) / 1e4
     };
     let init = if rng.gen_bool(0.5) {
@@ -159,4 +247,90 @@ pub fn config_toml(config: &Config) -> Result<String> {
     Ok(format!(
         "# A problem of `mlp2d sweep`; `mlp2d compare --config` on this file reproduces it.\n{text}"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Activation, Optimizer};
+
+    /// Every drawn config is valid, draws every activation and optimizer family, and keeps the
+    /// base draw (data, net, batch, init, precision, backend, seed; SGD's learning rate).
+    #[test]
+    fn the_draw_is_valid_varied_and_keeps_the_base() {
+        let mut activations = std::collections::HashSet::new();
+        let mut optimizers = std::collections::HashSet::new();
+        let (mut nesterov, mut dampening, mut adam_decay) = (false, false, false);
+        for run in 0..400 {
+            let c = problem(4, run, None);
+            c.validate().unwrap();
+            let b = base_problem(4, run, None);
+            assert_eq!(b.model.activation, ActivationKind::Relu);
+            assert_eq!(b.train.optimizer(), Optimizer::default());
+            assert_eq!(
+                (&c.model.hidden, c.train.batch_size, c.train.epochs, c.seed),
+                (&b.model.hidden, b.train.batch_size, b.train.epochs, b.seed)
+            );
+            assert_eq!(
+                toml::to_string(&c.data).unwrap(),
+                toml::to_string(&b.data).unwrap()
+            );
+            activations.insert(c.model.activation().name());
+            if let Activation::LeakyRelu { negative_slope } = c.model.activation() {
+                assert!((1e-3..=0.3).contains(&negative_slope), "{negative_slope}");
+            }
+            let lr = c.train.learning_rate;
+            match c.train.optimizer() {
+                Optimizer::Sgd {
+                    momentum,
+                    dampening: d,
+                    nesterov: n,
+                    weight_decay,
+                } => {
+                    assert_eq!(lr, b.train.learning_rate);
+                    assert!(momentum == 0.0 || (0.5..=0.99).contains(&momentum));
+                    assert!(momentum == 0.0 || weight_decay == 0.0);
+                    dampening |= d > 0.0;
+                    nesterov |= n;
+                    let family = match (momentum > 0.0, weight_decay > 0.0) {
+                        (true, _) => "sgd+momentum",
+                        (false, true) => "sgd+weight_decay",
+                        (false, false) => "sgd",
+                    };
+                    optimizers.insert(family);
+                }
+                o @ (Optimizer::Adam {
+                    beta_1,
+                    beta_2,
+                    epsilon,
+                    weight_decay,
+                }
+                | Optimizer::AdamW {
+                    beta_1,
+                    beta_2,
+                    epsilon,
+                    weight_decay,
+                }) => {
+                    assert!((1e-4..=3e-2).contains(&lr), "{lr}");
+                    assert!((0.8..=0.95).contains(&beta_1), "{beta_1}");
+                    assert!((0.99..=0.9999).contains(&beta_2), "{beta_2}");
+                    assert!((1e-8..=1e-4).contains(&epsilon), "{epsilon}");
+                    assert!(weight_decay <= 0.1, "{weight_decay}");
+                    adam_decay |= matches!(o, Optimizer::Adam { .. }) && weight_decay > 0.0;
+                    optimizers.insert(o.name());
+                }
+            }
+        }
+        assert_eq!(activations.len(), 4, "{activations:?}");
+        assert_eq!(optimizers.len(), 5, "{optimizers:?}");
+        assert!(nesterov && dampening && adam_decay);
+    }
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(0.0123456, 3), 0.0123);
+        assert_eq!(significant(0.99987, 4), 0.9999);
+        assert_eq!(significant(3.4e-8, 1), 3e-8);
+        assert_eq!(significant(0.0, 2), 0.0);
+    }
 }

@@ -22,6 +22,14 @@ pub struct SweepRow {
     pub batch_size: usize,
     pub learning_rate: f64,
     pub init: String,
+    /// The hidden layers' activation with its parameter: `relu`, `leaky_relu(0.01)`, `tanh`,
+    /// `sigmoid` (rows written before the sweep drew it were all `relu`).
+    #[serde(default = "relu")]
+    pub activation: String,
+    /// The optimizer with the settings that differ from plain SGD, e.g. `sgd (momentum 0.9,
+    /// nesterov)` or `adam (β₁ 0.9, β₂ 0.999, ε 1e-5, weight_decay 0)` (before: all `sgd`).
+    #[serde(default = "sgd")]
+    pub optimizer: String,
     pub precision: String,
     pub backend: String,
     pub epochs: usize,
@@ -35,8 +43,20 @@ pub struct SweepRow {
     pub max_grad_rel_err: f64,
     /// `PASS`, `FAIL` (the gate) or `DIVERGED` (the run blew up; judged up to that step).
     pub verdict: Verdict,
+    /// The known burn finding (src/findings.rs) a FAIL meets; empty otherwise, and for a FAIL
+    /// that no known finding explains.
+    #[serde(default)]
+    pub finding: String,
     /// Where and why it failed, if it did.
     pub detail: String,
+}
+
+fn relu() -> String {
+    "relu".to_owned()
+}
+
+fn sgd() -> String {
+    "sgd".to_owned()
 }
 
 /// The row of a finished (or diverged) run.
@@ -48,10 +68,14 @@ pub(super) fn row(
     r: &RunResult,
     diverged: Option<String>,
 ) -> SweepRow {
-    let (verdict, detail) = match (&r.first_disagreement, diverged) {
-        (Some(d), _) => (Verdict::Fail, d.to_string()),
-        (None, Some(why)) => (Verdict::Diverged, why),
-        (None, None) => (Verdict::Pass, String::new()),
+    let (verdict, finding, detail) = match (&r.first_disagreement, diverged) {
+        (Some(d), _) => (
+            Verdict::Fail,
+            d.finding.unwrap_or_default().to_owned(),
+            d.to_string(),
+        ),
+        (None, Some(why)) => (Verdict::Diverged, String::new(), why),
+        (None, None) => (Verdict::Pass, String::new(), String::new()),
     };
     SweepRow {
         run,
@@ -70,6 +94,8 @@ pub(super) fn row(
         batch_size: config.train.batch_size,
         learning_rate: config.train.learning_rate,
         init: config.model.init.name().to_owned(),
+        activation: config.model.activation().label(),
+        optimizer: config.train.optimizer().label(),
         precision: config.compare.precision.name().to_owned(),
         backend: config.compare.backend.name().to_owned(),
         epochs: config.train.epochs,
@@ -81,6 +107,7 @@ pub(super) fn row(
         bit_identical: r.bit_identical && r.steps > 0,
         max_grad_rel_err: r.max_grad_rel_err,
         verdict,
+        finding,
         detail,
     }
 }
