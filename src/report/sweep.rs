@@ -225,28 +225,32 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Activation, Optimizer};
+    use crate::config::{Activation, AdamSettings, Optimizer, SgdSettings};
 
     #[test]
     fn families_from_labels() {
-        let sgd = |momentum, weight_decay| Optimizer::Sgd {
-            momentum,
-            dampening: 0.1,
-            nesterov: true,
-            weight_decay,
+        let sgd = |momentum, weight_decay| {
+            Optimizer::Sgd(SgdSettings {
+                momentum,
+                dampening: 0.1,
+                nesterov: true,
+                weight_decay,
+            })
         };
-        let adam = |weight_decay| Optimizer::Adam {
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-5,
-            weight_decay,
+        let adam = |weight_decay| {
+            Optimizer::Adam(AdamSettings {
+                beta_1: 0.9,
+                beta_2: 0.999,
+                epsilon: 1e-5,
+                weight_decay,
+            })
         };
-        let adamw = Optimizer::AdamW {
+        let adamw = Optimizer::AdamW(AdamSettings {
             beta_1: 0.9,
             beta_2: 0.999,
             epsilon: 1e-5,
             weight_decay: 0.01,
-        };
+        });
         for (o, family) in [
             (sgd(0.0, 0.0), "sgd"),
             (sgd(0.9, 0.0), "sgd+momentum"),

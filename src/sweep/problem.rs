@@ -252,7 +252,7 @@ pub fn config_toml(config: &Config) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Activation, Optimizer};
+    use crate::config::{Activation, Optimizer, SgdSettings};
 
     /// Every drawn config is valid, draws every activation and optimizer family, and keeps the
     /// base draw (data, net, batch, init, precision, backend, seed; SGD's learning rate).
@@ -281,12 +281,12 @@ mod tests {
             }
             let lr = c.train.learning_rate;
             match c.train.optimizer() {
-                Optimizer::Sgd {
+                Optimizer::Sgd(SgdSettings {
                     momentum,
                     dampening: d,
                     nesterov: n,
                     weight_decay,
-                } => {
+                }) => {
                     assert_eq!(lr, b.train.learning_rate);
                     assert!(momentum == 0.0 || (0.5..=0.99).contains(&momentum));
                     assert!(momentum == 0.0 || weight_decay == 0.0);
@@ -299,24 +299,13 @@ mod tests {
                     };
                     optimizers.insert(family);
                 }
-                o @ (Optimizer::Adam {
-                    beta_1,
-                    beta_2,
-                    epsilon,
-                    weight_decay,
-                }
-                | Optimizer::AdamW {
-                    beta_1,
-                    beta_2,
-                    epsilon,
-                    weight_decay,
-                }) => {
+                o @ (Optimizer::Adam(a) | Optimizer::AdamW(a)) => {
                     assert!((1e-4..=3e-2).contains(&lr), "{lr}");
-                    assert!((0.8..=0.95).contains(&beta_1), "{beta_1}");
-                    assert!((0.99..=0.9999).contains(&beta_2), "{beta_2}");
-                    assert!((1e-8..=1e-4).contains(&epsilon), "{epsilon}");
-                    assert!(weight_decay <= 0.1, "{weight_decay}");
-                    adam_decay |= matches!(o, Optimizer::Adam { .. }) && weight_decay > 0.0;
+                    assert!((0.8..=0.95).contains(&a.beta_1), "{}", a.beta_1);
+                    assert!((0.99..=0.9999).contains(&a.beta_2), "{}", a.beta_2);
+                    assert!((1e-8..=1e-4).contains(&a.epsilon), "{}", a.epsilon);
+                    assert!(a.weight_decay <= 0.1, "{}", a.weight_decay);
+                    adam_decay |= matches!(o, Optimizer::Adam(_)) && a.weight_decay > 0.0;
                     optimizers.insert(o.name());
                 }
             }
