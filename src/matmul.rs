@@ -1,6 +1,6 @@
 //! Matrix products: the three a dense layer of the hand-written twin needs, written into a
 //! caller's buffer, `x·W` (forward), `xᵀ·g` (∂L/∂W) and `g·Wᵀ` (∂L/∂x); and a plain product for
-//! the harness's rounding bound (agreement.rs), which multiplies magnitudes.
+//! the harness's rounding bound (agreement/), which multiplies magnitudes.
 //!
 //! All go through the `gemm` crate (the kernels behind `faer` and `candle`, and burn-flex's
 //! matrix product): it reads the operands through their strides, so a transpose is a view, not a

@@ -1,6 +1,6 @@
 //! The regression check the project exists for: for every shipped config, in both precisions
 //! and on both burn backends, the hand-written twin and the burn twin agree within the rounding
-//! bound at every step (`err_bound` ≤ its limit, agreement.rs), and the trained net is good.
+//! bound at every step (`err_bound` ≤ its limit, src/agreement/), and the trained net is good.
 
 use std::path::{Path, PathBuf};
 

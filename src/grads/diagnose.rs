@@ -1,5 +1,5 @@
 //! `mlp2d grads --check`: anyone's gradients ([`super::given`]) judged against the twins' at the
-//! same parameters and rows, with the gate's measure (`err_bound`, agreement.rs), and the classic
+//! same parameters and rows, with the gate's measure (`err_bound`, agreement/judge.rs), and the classic
 //! mistake named when the numbers fit one.
 
 use std::cell::OnceCell;

@@ -16,7 +16,7 @@ use crate::metrics::rel_err;
 use crate::params::{Params, Tensor, tensor_name, tensors_to_safetensors};
 use crate::twins::{NetSpec, burn_twin, manual_net};
 
-/// How the two twins' columns are judged against each other: `err_bound` (agreement.rs) at the
+/// How the two twins' columns are judged against each other: `err_bound` (agreement/judge.rs) at the
 /// point the columns were computed at.
 #[derive(Debug, Clone, Copy)]
 pub struct TwinJudge<'a> {

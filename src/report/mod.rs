@@ -66,7 +66,7 @@ pub struct Summary {
     #[serde(deserialize_with = "nan_if_null")]
     pub max_drift: f64,
     /// The worst `err_bound` of any step: the disagreement in units of what rounding and ReLU
-    /// kinks can explain (`agreement.rs`), and the gate on it.
+    /// kinks can explain (`src/agreement/`), and the gate on it.
     #[serde(default, deserialize_with = "nan_if_null")]
     pub max_err_bound: f64,
     /// Where it was: `loss`, `grad …` or `update …`, and the step.
