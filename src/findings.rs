@@ -23,6 +23,9 @@ pub struct Finding {
     pub what: &'static str,
     /// Whether a run in this setting meets it.
     pub applies: fn(&Setting) -> bool,
+    /// Whether it explains a disagreement of `err_bound` (in units of the run's rounding bound)
+    /// against `limit`: a bigger one is another mistake, not this finding.
+    pub explains: fn(f64, f64) -> bool,
 }
 
 pub const FINDINGS: &[Finding] = &[Finding {
@@ -35,9 +38,16 @@ pub const FINDINGS: &[Finding] = &[Finding {
             && s.precision == Precision::F64
             && s.backend == Backend::Ndarray
     },
+    // Of f32's size: within the limit in units of f32's rounding bound.
+    explains: |err_bound, limit| err_bound * (f64::EPSILON / f32::EPSILON as f64) <= limit,
 }];
 
 /// The known finding a run in `setting` meets, if any.
 pub fn known(setting: &Setting) -> Option<&'static Finding> {
     FINDINGS.iter().find(|f| (f.applies)(setting))
+}
+
+/// The known finding that explains a disagreement of `err_bound` against `limit` in `setting`.
+pub fn explaining(setting: &Setting, err_bound: f64, limit: f64) -> Option<&'static Finding> {
+    known(setting).filter(|f| (f.explains)(err_bound, limit))
 }

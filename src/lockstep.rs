@@ -368,7 +368,10 @@ impl<'a> Lockstep<'a> {
                     value,
                     tolerance,
                     cause,
-                    finding: crate::findings::known(&setting).map(|f| f.id),
+                    finding: (measure == "err_bound")
+                        .then(|| crate::findings::explaining(&setting, value, tolerance))
+                        .flatten()
+                        .map(|f| f.id),
                 });
             }
         }

@@ -266,6 +266,8 @@ fn mutation_every_activation_and_optimizer_mistake_fails_by_a_wide_margin() {
             );
             let (r, d) = failing_run(m, &config, &format!("{name} ({p:?}, {b:?})"));
             let ratio = r.max_err_bound / limit;
+            // A real mistake is not passed off as the finding the correct twins meet.
+            assert_eq!(d.finding, None, "{name} ({p:?}, {b:?}): {d}");
             let floor = 100.0 * (correct.max_err_bound / limit).max(1.0);
             table += &format!(
                 "| {name} | {} | {} | {} | {} | {:.1e} | {:.2}{} |\n",
