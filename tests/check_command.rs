@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::bin;
+use common::{have_numpy, python_has};
 use mlp2d::config::Precision;
 use mlp2d::params::{Tensor, tensors_to_safetensors};
 
@@ -19,25 +20,6 @@ fn example(name: &str) -> String {
         .join("examples/check")
         .join(name);
     format!("python3 '{}'", path.display())
-}
-
-fn python_has(modules: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {modules}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn have_numpy(test: &str) -> bool {
-    if python_has("numpy, safetensors") {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "python3 with numpy and safetensors is needed: pip install numpy safetensors (.ci/run does)"
-    );
-    eprintln!("{test} skipped: no numpy/safetensors for python3 (pip install numpy safetensors)");
-    false
 }
 
 /// `mlp2d check` with `args`, DIR a fresh temporary folder: exit code, stdout, stderr.

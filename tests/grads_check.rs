@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
+use common::have_numpy;
 use common::{moons64, run};
 use mlp2d::config::Precision;
 use mlp2d::params::{Params, Tensor, tensors_to_safetensors};
@@ -232,24 +233,6 @@ fn grads_honours_the_backend() {
     let ndarray = err_bounds("ndarray");
     assert!(flex.iter().all(|e| e == "0.00e0"), "{flex:?}");
     assert!(ndarray.iter().any(|e| e != "0.00e0"), "{ndarray:?}");
-}
-
-/// Whether python3 has numpy and safetensors; without them the script tests say so and pass,
-/// unless `CI` is set (.ci/run installs both).
-fn have_numpy(test: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import numpy, safetensors"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "python3 with numpy and safetensors is needed: pip install numpy safetensors (.ci/run does)"
-    );
-    eprintln!("{test} skipped: no numpy/safetensors for python3 (pip install numpy safetensors)");
-    false
 }
 
 /// scripts/numpy_backward.py (README's worked example) with each activation: right, it passes;

@@ -49,6 +49,28 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+/// Whether python3 can import `modules` (e.g. `"numpy, safetensors"`).
+pub fn python_has(modules: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Whether python3 has numpy and safetensors; without them a test that needs them says so and
+/// passes, unless `CI` is set (.ci/run installs both), where their absence fails it.
+pub fn have_numpy(test: &str) -> bool {
+    if python_has("numpy, safetensors") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "python3 with numpy and safetensors is needed: pip install numpy safetensors (.ci/run does)"
+    );
+    eprintln!("{test} skipped: no numpy/safetensors for python3 (pip install numpy safetensors)");
+    false
+}
+
 pub mod browser;
 pub mod cli;
 pub mod server;
