@@ -41,7 +41,7 @@ impl<'a> Context<'a> {
         self.variants.get_or_init(|| {
             Variant::all(self.problem)
                 .into_iter()
-                .map(|v| (v, reference::variant(self.problem, v)))
+                .map(|v| (v, reference::variant(self.problem, v, self.reference.convention)))
                 .collect()
         })
     }
@@ -83,7 +83,12 @@ pub fn name(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) ->
                 "single precision where double was asked: stored as f32 in an answer to an f64 problem{right}"
             ));
         }
+        // A named mistake whose effect is of f32's size (ε inside √ where v ≫ ε) is that
+        // mistake, computed in double: only what no mistake explains is called single precision.
         if in_f32 <= err_bound_limit(Precision::F32) {
+            if let Some(v) = variant_fit(ctx, e, given, p) {
+                return Some(v);
+            }
             return Some(format!(
                 "single precision where double was asked: right to f32's rounding (err_bound {} in f32 units), not f64's: computed in float32, stored as float64",
                 crate::report::bound_text(in_f32)
@@ -269,12 +274,11 @@ fn zero_gradient_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -
         l.weight.fill(0.0);
         l.bias.fill(0.0);
     }
-    let stepped = super::step::step(
+    let stepped = crate::exact::step::step(
         problem.optimizer,
         (&problem.params, &zero, &problem.state),
-        problem.learning_rate,
-        problem.precision,
-        None,
+        (problem.learning_rate, problem.precision),
+        (ctx.reference.convention, None),
     );
     let (layer, bias, values) = match e.kind {
         Kind::NextWeight(i) => (i, false, &stepped.params.0),
@@ -310,7 +314,7 @@ fn variant_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -> Opti
     ctx.variants().iter().find_map(|(variant, values)| {
         let v = values.get(&e.name)?;
         fits_variant(&given.values, v, &e.value, &e.scale, p, err_bound_limit(p))
-            .then(|| variant.text(ctx.problem.activation))
+            .then(|| variant.text(ctx.problem))
     })
 }
 
