@@ -143,7 +143,11 @@ fn scales_with_kinks(
 
     // Forward: every layer's input scale (`S_h_0 = 0`: the data are exact as given), what each
     // activation leaves for the backward pass, and |W| of every layer.
-    let w_abs: Vec<Array2<f64>> = params.layers.iter().map(|l| l.weight.mapv(f64::abs)).collect();
+    let w_abs: Vec<Array2<f64>> = params
+        .layers
+        .iter()
+        .map(|l| l.weight.mapv(f64::abs))
+        .collect();
     let mut s_h = vec![Array2::<f64>::zeros(x.raw_dim())];
     let mut masks: Vec<activation::Through> = Vec::new();
     let mut ambiguous_units = 0;
@@ -154,7 +158,12 @@ fn scales_with_kinks(
         s_h.push(s);
         masks.push(mask);
     }
-    let s_logits = linear::forward(&fwd.inputs[last], &s_h[last], &params.layers[last], &w_abs[last]);
+    let s_logits = linear::forward(
+        &fwd.inputs[last],
+        &s_h[last],
+        &params.layers[last],
+        &w_abs[last],
+    );
 
     let softmax = exact::loss::Softmax::of(fwd.logits());
     let back = exact::backward::backward(params, &fwd, softmax.grad(y), a, None);

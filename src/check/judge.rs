@@ -132,32 +132,6 @@ pub fn judge(problem: &Problem, answer: &Answer) -> Judged {
     }
 }
 
-/// The convention for the step's constants that the answer's step tensors come closest to (the
-/// smaller worst `err_bound`); burn's where the answer holds no step or plain SGD has no
-/// constants.
-fn closest_convention(problem: &Problem, answer: &Answer, all: &References) -> Convention {
-    if problem.optimizer == Optimizer::default() {
-        return Convention::Burn;
-    }
-    let worst = |c: Convention| {
-        let r = all.with(c);
-        r.tensors
-            .iter()
-            .filter(|e| e.kind.step() == "update")
-            .filter_map(|e| answer.tensors.get(&e.name).map(|g| (e, g)))
-            .filter(|(e, g)| g.values.len() == e.value.len())
-            .map(|(e, g)| {
-                let eb = err_bound(g.values.iter(), e.value.iter(), e.scale.iter(), problem.precision);
-                if eb.is_nan() { f64::INFINITY } else { eb }
-            })
-            .fold(0.0f64, f64::max)
-    };
-    Convention::ALL
-        .into_iter()
-        .min_by(|&a, &b| worst(a).total_cmp(&worst(b)))
-        .expect("two conventions")
-}
-
 fn judge_one(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) -> Verdict {
     let mut v = Verdict {
         name: e.name.clone(),
@@ -202,4 +176,41 @@ fn judge_one(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) -
         v.mistake = mistakes::name(ctx, e, given, judged_in);
     }
     v
+}
+
+/// The convention for the step's constants that the answer's step tensors follow: the one under
+/// which the fewest of them are wrong, then the smaller worst `err_bound`; burn's where plain
+/// SGD has no constants.
+fn closest_convention(problem: &Problem, answer: &Answer, all: &References) -> Convention {
+    if problem.optimizer == Optimizer::default() {
+        return Convention::Burn;
+    }
+    let limit = err_bound_limit(problem.precision);
+    let score = |c: Convention| {
+        let r = all.with(c);
+        let bounds: Vec<f64> = r
+            .tensors
+            .iter()
+            .filter(|e| e.kind.step() == "update")
+            .filter_map(|e| answer.tensors.get(&e.name).map(|g| (e, g)))
+            .filter(|(e, g)| g.values.len() == e.value.len())
+            .map(|(e, g)| {
+                let eb = err_bound(
+                    g.values.iter(),
+                    e.value.iter(),
+                    e.scale.iter(),
+                    problem.precision,
+                );
+                if eb.is_nan() { f64::INFINITY } else { eb }
+            })
+            .collect();
+        let wrong = bounds.iter().filter(|&&b| b > limit).count();
+        (wrong, bounds.into_iter().fold(0.0f64, f64::max))
+    };
+    Convention::ALL
+        .into_iter()
+        .map(|c| (score(c), c))
+        .min_by(|((wa, a), _), ((wb, b), _)| wa.cmp(wb).then(a.total_cmp(b)))
+        .expect("two conventions")
+        .1
 }

@@ -14,6 +14,7 @@ use super::reference::{self, Expected, Kind, Reference, Variant};
 use super::verdict::Verdict;
 use crate::agreement::{err_bound, err_bound_limit};
 use crate::config::Precision;
+use crate::exact::step::Convention;
 use crate::grads::mistakes::{
     Factor, fits_variant, fitting_factor, gradient_factors, number_text, widest,
 };
@@ -39,9 +40,14 @@ impl<'a> Context<'a> {
 
     fn variants(&self) -> &[(Variant, HashMap<String, Vec<f64>>)] {
         self.variants.get_or_init(|| {
+            // The step's constants the answer's right tensors suggest first, then the other.
+            let first = self.reference.convention;
+            let mut conventions = vec![first];
+            conventions.extend(Convention::ALL.into_iter().filter(|&c| c != first));
             Variant::all(self.problem)
                 .into_iter()
-                .map(|v| (v, reference::variant(self.problem, v, self.reference.convention)))
+                .flat_map(|v| conventions.iter().map(move |&c| (v, c)))
+                .map(|(v, c)| (v, reference::variant(self.problem, v, c)))
                 .collect()
         })
     }

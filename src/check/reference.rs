@@ -170,8 +170,12 @@ fn row(a: &ndarray::Array1<f64>) -> Array2<f64> {
 pub fn reference(problem: &Problem, precision: Precision, convention: Convention) -> Reference {
     let (base, grads, grad_scales) = gradients(problem, precision);
     let mut r = base;
-    r.tensors
-        .extend(step_tensors(problem, precision, convention, (&grads, &grad_scales)));
+    r.tensors.extend(step_tensors(
+        problem,
+        precision,
+        convention,
+        (&grads, &grad_scales),
+    ));
     r.convention = convention;
     r
 }
@@ -181,7 +185,12 @@ pub fn references(problem: &Problem, precision: Precision) -> References {
     let (base, grads, grad_scales) = gradients(problem, precision);
     let steps = Convention::ALL
         .iter()
-        .map(|&c| (c, step_tensors(problem, precision, c, (&grads, &grad_scales))))
+        .map(|&c| {
+            (
+                c,
+                step_tensors(problem, precision, c, (&grads, &grad_scales)),
+            )
+        })
         .collect();
     References { base, steps }
 }
@@ -211,7 +220,10 @@ fn gradients(problem: &Problem, precision: Precision) -> (Reference, Params, Par
         tensors.push(expected(kind, (v, s)));
     };
     for i in 0..last {
-        push(Kind::Output(i), (&trace.inputs[i + 1].0, &trace.inputs[i + 1].1));
+        push(
+            Kind::Output(i),
+            (&trace.inputs[i + 1].0, &trace.inputs[i + 1].1),
+        );
     }
     push(Kind::Logits, (&trace.logits.0, &trace.logits.1));
     let one = |v: f64| Array2::from_elem((1, 1), v);
@@ -288,7 +300,11 @@ fn step_tensors(
     for i in 0..problem.params.layers.len() {
         // In the order of the computation: each buffer, then the parameters.
         for o in (1..outputs).chain([0]) {
-            let (v, c, r) = (&values[o].layers[i], &carried[o].layers[i], &roundings[o].layers[i]);
+            let (v, c, r) = (
+                &values[o].layers[i],
+                &carried[o].layers[i],
+                &roundings[o].layers[i],
+            );
             let kind = |bias| match o {
                 0 if bias => Kind::NextBias(i),
                 0 => Kind::NextWeight(i),
@@ -299,7 +315,10 @@ fn step_tensors(
                 },
             };
             tensors.push(expected(kind(false), (&v.weight, &(&c.weight + &r.weight))));
-            tensors.push(expected(kind(true), (&row(&v.bias), &row(&(&c.bias + &r.bias)))));
+            tensors.push(expected(
+                kind(true),
+                (&row(&v.bias), &row(&(&c.bias + &r.bias))),
+            ));
         }
     }
     tensors

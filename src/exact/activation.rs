@@ -97,7 +97,11 @@ impl Mistake {
         match (self, a) {
             (Mistake::NoDerivative, _) => 1.0,
             (Mistake::LeakySlopeWrongSide, Activation::LeakyRelu { negative_slope }) => {
-                if z > 0.0 { negative_slope } else { 1.0 }
+                if z > 0.0 {
+                    negative_slope
+                } else {
+                    1.0
+                }
             }
             (Mistake::TanhNoSquare, Activation::Tanh) => 1.0 - h,
             (Mistake::SigmoidPrimeAsSigma, Activation::Sigmoid) => h,

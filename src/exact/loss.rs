@@ -37,7 +37,11 @@ impl Softmax {
         logits: &'a Array2<f64>,
         y: &'a [usize],
     ) -> impl Iterator<Item = f64> + 'a {
-        self.lse.iter().zip(y).enumerate().map(move |(r, (&l, &t))| l - logits[[r, t]])
+        self.lse
+            .iter()
+            .zip(y)
+            .enumerate()
+            .map(move |(r, (&l, &t))| l - logits[[r, t]])
     }
 
     /// The mean loss `Σ_r ℓ_r / n`.

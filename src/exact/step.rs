@@ -101,7 +101,7 @@ impl Mistake {
                 "Nesterov missing: the step along the velocity v, not Nesterov's v·μ + g".to_owned()
             }
             Mistake::PlainSgd => format!(
-                "plain SGD where {} was asked: θ − λ·g, the optimizer's state and settings left out",
+                "plain SGD where another optimizer was asked: θ − λ·g, not {}'s step",
                 asked.name()
             ),
             Mistake::NoMomentum => {
@@ -238,9 +238,21 @@ impl Constants {
                 (k.b1, k.b2, k.f1, k.f2) = (f.b1, f.b2, f.f1, f.f2);
                 let (d1, d2) = if corrected { (f.d1, f.d2) } else { (1.0, 1.0) };
                 if let Optimizer::Adam(_) = optimizer {
-                    let c2 = if burn { (d2 as f32).sqrt() as f64 } else { d2.sqrt() };
-                    k.c = if burn { (c2 as f32 / d1 as f32) as f64 } else { c2 / d1 };
-                    k.eps_c2 = if burn { (f.eps as f32 * c2 as f32) as f64 } else { f.eps * c2 };
+                    let c2 = if burn {
+                        (d2 as f32).sqrt() as f64
+                    } else {
+                        d2.sqrt()
+                    };
+                    k.c = if burn {
+                        (c2 as f32 / d1 as f32) as f64
+                    } else {
+                        c2 / d1
+                    };
+                    k.eps_c2 = if burn {
+                        (f.eps as f32 * c2 as f32) as f64
+                    } else {
+                        f.eps * c2
+                    };
                     k.penalty = held(a.weight_decay);
                 } else {
                     (k.d1, k.d2, k.eps) = (d1, d2, f.eps);
@@ -284,7 +296,11 @@ const HELD: usize = 14;
 /// raised to t, and the products of a binary exponentiation or an ulp of `powf`), then the same
 /// cancellation; a product or quotient the sum of its factors' and 1 for itself; a square root
 /// half its argument's and 1.
-fn conditions(optimizer: Optimizer, t: usize, (decay_rate, mistake): (f64, Option<Mistake>)) -> [f64; HELD] {
+fn conditions(
+    optimizer: Optimizer,
+    t: usize,
+    (decay_rate, mistake): (f64, Option<Mistake>),
+) -> [f64; HELD] {
     let minus = |x: f64, kx: f64| kx * x.abs() / (1.0 - x).abs() + 1.0;
     let bits = (usize::BITS - (t + 1).leading_zeros()) as f64;
     let power = |b: f64| {
@@ -390,7 +406,9 @@ pub fn entry(
             vec![(theta - d * k.lr, dd * k.lr), (v, dv)]
         }
         Optimizer::Sgd(_) => vec![(theta - g * k.lr, k.lr)],
-        Optimizer::Adam(_) | Optimizer::AdamW(_) => adam_entry(optimizer, k, (theta, g, before), mistake),
+        Optimizer::Adam(_) | Optimizer::AdamW(_) => {
+            adam_entry(optimizer, k, (theta, g, before), mistake)
+        }
     }
 }
 
@@ -613,7 +631,90 @@ pub fn step(
 
 #[cfg(test)]
 mod tests {
-    use super::powi_f32;
+    use super::*;
+    use crate::config::AdamSettings;
+
+    fn adamw() -> Optimizer {
+        Optimizer::AdamW(AdamSettings {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-5,
+            weight_decay: 0.05,
+        })
+    }
+
+    fn constants(o: Optimizer, t: usize, p: Precision, c: Convention) -> Constants {
+        Constants::new(o, (0.01, t), (p, c), None)
+    }
+
+    /// Under the exact convention the step is the lecture's formula in f64:
+    /// `θ − λ·(m̂/(√v̂ + ε) + wd·θ)`.
+    #[test]
+    fn the_exact_step_is_the_textbooks() {
+        let (theta, g, m0, v0) = (0.3, -0.02, 0.01, 4e-4);
+        for t in [1usize, 2, 7] {
+            let k = constants(adamw(), t, Precision::F64, Convention::Exact);
+            let before: &[f64] = if t == 1 { &[] } else { &[m0, v0] };
+            let got = entry(adamw(), &k, (theta, g, before), None);
+            let (m_old, v_old) = if t == 1 { (0.0, 0.0) } else { (m0, v0) };
+            let m = 0.9 * m_old + 0.1 * g;
+            let v = 0.999 * v_old + 0.001 * g * g;
+            let (m_hat, v_hat) = (
+                m / (1.0 - 0.9f64.powi(t as i32)),
+                v / (1.0 - 0.999f64.powi(t as i32)),
+            );
+            let want = theta - 0.01 * (m_hat / (v_hat.sqrt() + 1e-5) + 0.05 * theta);
+            assert!(
+                (got[0].0 - want).abs() <= 1e-15 * want.abs(),
+                "t {t}: {} vs {want}",
+                got[0].0
+            );
+            assert!((got[2].0 - v).abs() <= 1e-15 * v, "t {t}");
+        }
+    }
+
+    /// burn's constants are f32 arithmetic: `1 − β₂` is 0.0010000467, not 0.001; in f32 the
+    /// exact convention's spread covers that (an f32 implementation may compute its constants
+    /// either way), in f64 it does not (burn's own f32 constants are their own convention).
+    #[test]
+    fn the_spread_of_f32_constants_covers_burns_in_f32_only() {
+        let burn = constants(adamw(), 1, Precision::F32, Convention::Burn);
+        assert_eq!(burn.f2, (1.0f32 - 0.999f32) as f64);
+        assert!((burn.f2 - 0.001).abs() > 4e-8);
+        for t in [1usize, 3, 50] {
+            for g in [1e-3, -0.4, 2.0] {
+                let before: &[f64] = if t == 1 { &[] } else { &[0.01, 4e-4] };
+                let e = (0.3, g, before);
+                for (p, covered) in [(Precision::F32, true), (Precision::F64, false)] {
+                    let exact = constants(adamw(), t, p, Convention::Exact);
+                    let burn = constants(adamw(), t, p, Convention::Burn);
+                    let spread = constants_spread(adamw(), &exact, e, None);
+                    let (a, b) = (
+                        entry(adamw(), &exact, e, None),
+                        entry(adamw(), &burn, e, None),
+                    );
+                    let u = super::super::unit_roundoff(p);
+                    for o in 0..3 {
+                        let within = (a[o].0 - b[o].0).abs() <= u * spread[o];
+                        assert_eq!(within, covered, "{p:?} t {t} g {g} output {o}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the gradient is much smaller than its own possible error, `v = (1 − β₂)·g²` moves
+    /// by `(1 − β₂)·δ²`, which the slope `2·|g|·(1 − β₂)·δ` misses entirely.
+    #[test]
+    fn the_carried_error_holds_the_square() {
+        let k = constants(adamw(), 1, Precision::F32, Convention::Burn);
+        let (g, delta) = (1e-15, 3e-9);
+        let slope_only = entry(adamw(), &k, (0.3, g, &[]), None)[2].1 * delta;
+        let carried = carried(adamw(), &k, (0.3, g, &[]), delta, None);
+        let moved = ((g + delta) * (g + delta) - g * g) * k.f2;
+        assert!(carried[2] >= moved, "{} < {moved}", carried[2]);
+        assert!(slope_only < moved / 1e5, "{slope_only} vs {moved}");
+    }
 
     /// The binary exponentiation here is Rust's `f32::powi`, bit for bit, for the β's burn
     /// raises to the step.

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 use ndarray::Array2;
 
 use super::given::Given;
-use crate::exact::{self, Mistake, Pass};
 use crate::agreement::{self, Scales};
 use crate::config::{Activation, Precision};
+use crate::exact::{self, Mistake, Pass};
 use crate::params::{Params, tensor_name};
 
 /// One tensor's verdict.
