@@ -10,6 +10,7 @@ pub mod config;
 pub mod data;
 pub mod diagnosis;
 pub mod divergence;
+pub mod exact;
 pub mod findings;
 pub mod grads;
 pub mod interrupt;

@@ -228,7 +228,7 @@ fn grads_passes_through_every_activation() {
 /// each activation: the numeric column is the independent one.
 #[test]
 fn the_numeric_column_catches_a_mistaken_activation_backward() {
-    use mlp2d::grads::variants::{Mistake, pass};
+    use mlp2d::exact::{Mistake, pass};
     let config = Config::load(&fixture("config.toml")).unwrap();
     let prepared = prepare(&config).unwrap();
     let params = Params::load(&fixture("params.safetensors"), &SIZES).unwrap();

@@ -7,9 +7,11 @@ It reads the problem (argv[-2]) and writes the answer (argv[-1]): the forward pa
 every gradient and intermediate, and the parameters and the optimizer's state after one step, in
 the problem's precision. Every activation (relu, leaky_relu, tanh, sigmoid) and optimizer (sgd
 with momentum, dampening, Nesterov and coupled weight decay; adam; adamw) of the problem's
-metadata, by burn's formulas: beta_1, beta_2, epsilon, the momentum and the decay penalty are
-float32, and Adam's factors are computed in float32 (beta**t by binary exponentiation, as Rust's
-f32::powi), whatever the problem's precision.
+metadata. The step follows burn's formulas by default: beta_1, beta_2, epsilon, the momentum
+and the decay penalty are float32, and Adam's factors are computed in float32 (beta**t by
+binary exponentiation, as Rust's f32::powi), whatever the problem's precision. --step textbook
+takes the lecture's formulas instead, every constant a Python float (m̂ = m/(1 − β₁ᵗ),
+v̂ = v/(1 − β₂ᵗ), θ − λ·m̂/(√v̂ + ε)); both are right, and `check` says which one it matched.
 
 --mistake NAME (or MLP2D_MISTAKE=NAME) plants a classic mistake:
   sum             a sum over the rows instead of the mean
@@ -28,6 +30,9 @@ f32::powi), whatever the problem's precision.
   adam-no-bias-correction  Adam's (AdamW's) moments used without 1/(1 − βᵗ)
   eps-inside-sqrt          √(v + ε) where the step divides by √v + ε
   nesterov-missing         SGD's step along v where Nesterov's is v·μ + g
+  plain-sgd                θ − λ·g whatever the optimizer asked
+  no-momentum              SGD's step along g, the momentum left out
+  coupled-decay            AdamW's decay added to the gradient, as Adam's
 --relu-prime-at-zero 1 takes ReLU′(0) = 1 (the default 0; for the leaky ReLU a′(0) = 1, else
 the slope); both are right.
 """
@@ -41,11 +46,12 @@ from safetensors.numpy import save_file
 MISTAKES = ["sum", "mean-count", "update-sign", "no-lr", "transpose", "no-bias-grad",
             "relu-mask", "unstable", "single", "one-layer", "noncontiguous", "tanh-no-square",
             "sigmoid-prime-as-sigma", "adam-no-bias-correction", "eps-inside-sqrt",
-            "nesterov-missing"]
+            "nesterov-missing", "plain-sgd", "no-momentum", "coupled-decay"]
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--mistake", choices=MISTAKES, default=os.environ.get("MLP2D_MISTAKE") or None)
 ap.add_argument("--relu-prime-at-zero", type=int, choices=[0, 1], default=0)
+ap.add_argument("--step", choices=["burn", "textbook"], default="burn")
 ap.add_argument("problem")
 ap.add_argument("answer")
 args = ap.parse_args()
@@ -163,19 +169,51 @@ def powi(b, t):
 
 
 opt = meta.get("optimizer", "sgd")
+if bug == "plain-sgd":
+    opt, meta = "sgd", {**meta, "momentum": "0", "weight_decay": "0"}
+if bug == "no-momentum":
+    meta = {**meta, "momentum": "0"}
+if bug == "coupled-decay" and opt == "adamw":
+    opt = "adam"
 steps = int(meta.get("step", "0"))
 t_step = steps + 1
 first = steps == 0
 sgd_momentum = float(meta.get("momentum", "0"))
-wd = float(meta.get("weight_decay", "0.0001" if opt == "adamw" else "0"))
+wd = float(meta.get("weight_decay", "0.0001" if meta.get("optimizer") == "adamw" else "0"))
 
 
 def state(buffer, i, part):
     return t[f"state.{buffer}.layers.{i}.{part}"].astype(dtype)
 
 
+def textbook_step(theta, grad, i, part):
+    """θ' and the buffers by the lecture's formulas, every constant a Python float."""
+    if opt == "sgd":
+        g = grad + wd * theta if wd != 0 else grad
+        if sgd_momentum == 0:
+            return theta - lr * g, {}
+        damp = float(meta.get("dampening", "0"))
+        v = g if first else sgd_momentum * state("velocity", i, part) + (1 - damp) * g
+        d = g + sgd_momentum * v if meta.get("nesterov") == "true" else v
+        return theta - lr * d, {"velocity": v}
+    b1, b2 = float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999"))
+    eps = float(meta.get("epsilon", "1e-5"))
+    g = grad + wd * theta if opt == "adam" and wd != 0 else grad
+    m_old = 0 if first else state("moment_1", i, part)
+    v_old = 0 if first else state("moment_2", i, part)
+    m = b1 * m_old + (1 - b1) * g
+    v = b2 * v_old + (1 - b2) * g * g
+    m_hat, v_hat = m / (1 - b1 ** t_step), v / (1 - b2 ** t_step)
+    new = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    if opt == "adamw":
+        new = new - lr * wd * theta
+    return new, {"moment_1": m, "moment_2": v}
+
+
 def step(theta, grad, i, part):
     """θ' and the buffers {name: value} of one parameter tensor."""
+    if args.step == "textbook":
+        return textbook_step(theta, grad, i, part)
     if opt == "sgd" and sgd_momentum == 0 and wd == 0:
         s = {"update-sign": -lr, "no-lr": 1}.get(bug, lr)
         return theta - dtype(s) * grad, {}

@@ -1,5 +1,6 @@
 //! The bound through the hidden layers' activation: each kind's forward and backward scale in its
-//! own file (relu.rs, leaky_relu.rs, tanh.rs and sigmoid.rs over smooth.rs), as in manual/.
+//! own file (relu.rs, leaky_relu.rs, tanh.rs and sigmoid.rs over smooth.rs), as in manual/. The
+//! values themselves (`h = a(z)`, `G_z = G_h ⊙ a′`) are exact/'s.
 
 use ndarray::{Array2, ArrayView2};
 
@@ -28,26 +29,36 @@ impl Through {
     }
 }
 
-/// Forward, in place: `z` becomes `h = a(z)` and `S_z` becomes `S_h`. `kink` is `κ·u`.
-pub fn forward(a: Activation, z: &mut Array2<f64>, s_z: &mut Array2<f64>, kink: f64) -> Through {
+/// Forward, in place: `S_z` becomes `S_h`, for the unit values `z` and `h = a(z)`. `kink` is
+/// `κ·u`.
+pub fn forward(
+    a: Activation,
+    (z, h): (&Array2<f64>, &Array2<f64>),
+    s_z: &mut Array2<f64>,
+    kink: f64,
+) -> Through {
     match a {
         Activation::Relu => Through::Relu(relu::forward(z, s_z, kink)),
         Activation::LeakyRelu { negative_slope } => Through::LeakyRelu(
-            leaky_relu::forward(z, s_z, negative_slope, kink),
+            leaky_relu::forward((z, h), s_z, negative_slope, kink),
             negative_slope,
         ),
-        Activation::Tanh => Through::Smooth(smooth::forward(z, s_z, &Tanh)),
-        Activation::Sigmoid => Through::Smooth(smooth::forward(z, s_z, &Sigmoid)),
+        Activation::Tanh => Through::Smooth(smooth::forward((a, &Tanh), (z, h), s_z)),
+        Activation::Sigmoid => Through::Smooth(smooth::forward((a, &Sigmoid), (z, h), s_z)),
     }
 }
 
-/// Backward, in place: `G` (∂L/∂h) becomes ∂L/∂z and `S_G` its scale. `h` is the forward's
-/// output.
-pub fn backward(t: &Through, s_g: &mut Array2<f64>, g: &mut Array2<f64>, h: &Array2<f64>, u: f64) {
+/// Backward, in place: `S_G` of `G_h` (∂L/∂h) becomes the scale of `G_z` (∂L/∂z).
+pub fn backward(
+    t: &Through,
+    s_g: &mut Array2<f64>,
+    (g_h, g_z): (&Array2<f64>, &Array2<f64>),
+    u: f64,
+) {
     match t {
-        Through::Relu(mask) => relu::backward(s_g, g, mask, h, u),
-        Through::LeakyRelu(k, slope) => leaky_relu::backward(s_g, g, k, *slope, u),
-        Through::Smooth(s) => smooth::backward(s_g, g, s),
+        Through::Relu(mask) => relu::backward(s_g, g_h, mask, u),
+        Through::LeakyRelu(k, slope) => leaky_relu::backward(s_g, (g_h, g_z), k, *slope, u),
+        Through::Smooth(s) => smooth::backward(s_g, (g_h, g_z), s),
     }
 }
 

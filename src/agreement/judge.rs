@@ -13,21 +13,7 @@ use super::Scales;
 use crate::config::{CompareConfig, Precision};
 use crate::params::{OptimizerState, Params, tensor_name};
 
-/// The unit roundoff of a precision: half the distance from 1 to the next float.
-pub fn unit_roundoff(precision: Precision) -> f64 {
-    match precision {
-        Precision::F32 => f32::EPSILON as f64 / 2.0,
-        Precision::F64 => f64::EPSILON / 2.0,
-    }
-}
-
-/// A value as the twins see it in `precision`.
-pub fn round_to(v: f64, precision: Precision) -> f64 {
-    match precision {
-        Precision::F32 => v as f32 as f64,
-        Precision::F64 => v,
-    }
-}
+pub use crate::exact::{round_to, unit_roundoff};
 
 /// The smallest normal number of a precision: below it rounding is absolute, not relative, so
 /// no allowance is ever smaller than this.

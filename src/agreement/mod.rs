@@ -1,9 +1,9 @@
 //! How far apart two correct twins may be: a first-order bound of the rounding error of the
-//! loss, every gradient entry and the SGD update, and the measure `err_bound` that judges a
+//! loss, every gradient entry and the optimizer's step, and the measure `err_bound` that judges a
 //! disagreement in units of that bound.
 //!
 //! Laid out like the hand-written twin it judges: a file per layer kind with its forward and
-//! backward scale side by side (linear.rs, relu.rs, loss.rs, sgd.rs), this file composing them
+//! backward scale side by side (linear.rs, relu.rs, loss.rs, sgd.rs, …), this file composing them
 //! through the net as manual/mlp.rs composes the layers, and the judge apart (judge.rs).
 //!
 //! The harness's own math, in f64, from plain values: it calls neither twin. For each entry `e`
@@ -15,9 +15,9 @@
 //! err_bound = max_e |a_e − b_e| / (u · S_e)
 //! ```
 //!
-//! is their disagreement in units of what rounding can explain. The scales (README, "How
-//! agreement is judged"), with `|·|` element-wise, `z_i = h_{i−1}·W_i + b_i`, `h_i = relu(z_i)`,
-//! `n` rows in the batch, `K` classes:
+//! is their disagreement in units of what rounding can explain. The values are exact/'s; the
+//! scales (docs/agreement.md), with `|·|` element-wise, `z_i = h_{i−1}·W_i + b_i`,
+//! `h_i = a(z_i)`, `n` rows in the batch, `K` classes:
 //!
 //! - forward: `S_z_i = S_h_{i−1}·|W_i| + √(c_{i−1}+1)·(|h_{i−1}|·|W_i| + |b_i|)` (the error
 //!   carried in, then the product's own rounding); `S_h_i = S_z_i` where the unit is on or
@@ -27,11 +27,13 @@
 //!   `S_ℓ = |z_y| + |lse| + K + 2 + 2·(1 − p_y)·Δ`; the mean `S_L = Σ_r S_ℓ/n + Σ_r |ℓ_r| + |L|`;
 //! - `G_L = (p − onehot)/n`: `S_G_L = (S_p + p + onehot)/n` (the cancellation case);
 //! - backward: `S_dW = S_hᵀ·|G| + |h|ᵀ·(S_G + √n·|G|)`, `S_db = Σ_rows (S_G + √n·|G|)`,
-//!   `S_G' = (S_G + √c_i·|G|)·|W|ᵀ`, and through the ReLU `S_G = S_G'` masked like `S_h`;
-//! - kinks: a unit with `|z| ≤ κ·u·S_z` may be on in one twin and off in the other. It is
-//!   counted (`ambiguous_units`), and its whole gradient `|G'|` is allowed as a difference
-//!   (`S_G += |G'|/u` there), which the later products carry to every entry it reaches;
-//! - update `θ' = θ − λ·g` at burn's θ and g: `S = |θ| + |λ·g| + |θ'|`.
+//!   `S_G' = (S_G + √c_i·|G|)·|W|ᵀ`, then through the activation (each kind's file: through a
+//!   ReLU `S_G = S_G'` masked like `S_h`);
+//! - kinks (ReLU, leaky ReLU): a unit with `|z| ≤ κ·u·S_z` may take either branch in either
+//!   twin. It is counted (`ambiguous_units`), and the difference of the branches' gradients is
+//!   allowed (for a ReLU `S_G += |G'|/u` there), which the later products carry to every entry
+//!   it reaches;
+//! - the optimizer's step at burn's θ, g and state: update.rs, one term per operation.
 //!
 //! A sum of `k` terms of mixed sign gets `√k·Σ|terms|`, the probabilistic bound (Higham and
 //! Mary, SIAM J. Sci. Comput. 2019: rounding errors of independent sign grow like `√k·u`, not
@@ -43,6 +45,7 @@
 use ndarray::Array2;
 
 use crate::config::{Activation, Precision};
+use crate::exact;
 use crate::params::Params;
 
 pub mod activation;
@@ -125,8 +128,9 @@ pub fn gradient_scales_no_kinks(
     scales_with_kinks(params, (x, y), (a, p), (0.0, false))
 }
 
-/// The chain rule over the layers' scales: forward through every layer, the loss, then backward
-/// from the last layer down (as `manual::Mlp` runs the twin).
+/// The chain rule over the layers' scales: exact/'s forward, loss and backward give the values,
+/// and beside each value its scale, forward through every layer, the loss, then backward from the
+/// last layer down (as `manual::Mlp` runs the twin).
 fn scales_with_kinks(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
@@ -135,74 +139,71 @@ fn scales_with_kinks(
 ) -> Scales {
     let u = unit_roundoff(precision);
     let last = params.layers.len() - 1;
+    let fwd = exact::forward::forward(params, a, x);
 
-    // Forward: every layer's input and its scale (`S_h_0 = 0`: the data are exact as given),
-    // what each activation leaves for the backward pass, and |W| of every layer.
-    let mut h = vec![x.clone()];
+    // Forward: every layer's input scale (`S_h_0 = 0`: the data are exact as given), what each
+    // activation leaves for the backward pass, and |W| of every layer.
+    let w_abs: Vec<Array2<f64>> = params
+        .layers
+        .iter()
+        .map(|l| l.weight.mapv(f64::abs))
+        .collect();
     let mut s_h = vec![Array2::<f64>::zeros(x.raw_dim())];
     let mut masks: Vec<activation::Through> = Vec::new();
-    let mut w_abs: Vec<Array2<f64>> = Vec::new();
     let mut ambiguous_units = 0;
-    let mut logits = Array2::zeros((0, 0));
-    let mut s_logits = Array2::zeros((0, 0));
-    for (i, l) in params.layers.iter().enumerate() {
-        w_abs.push(l.weight.mapv(f64::abs));
-        let (mut z, mut s_z) = linear::forward(&h[i], &s_h[i], l, &w_abs[i]);
-        if i == last {
-            logits = z;
-            s_logits = s_z;
-            break;
-        }
-        let mask = activation::forward(a, &mut z, &mut s_z, kappa * u);
+    for (i, l) in params.layers.iter().enumerate().take(last) {
+        let mut s = linear::forward(&fwd.inputs[i], &s_h[i], l, &w_abs[i]);
+        let mask = activation::forward(a, (&fwd.pre[i], &fwd.inputs[i + 1]), &mut s, kappa * u);
         ambiguous_units += mask.ambiguous_units();
-        h.push(z);
-        s_h.push(s_z);
+        s_h.push(s);
         masks.push(mask);
     }
+    let s_logits = linear::forward(
+        &fwd.inputs[last],
+        &s_h[last],
+        &params.layers[last],
+        &w_abs[last],
+    );
 
+    let softmax = exact::loss::Softmax::of(fwd.logits());
+    let back = exact::backward::backward(params, &fwd, softmax.grad(y), a, None);
     let loss::LossScales {
         loss: loss_scale,
-        mut g,
         mut s_g,
-    } = loss::scales(&logits, &s_logits, y);
-    let mut trace = keep.then(|| Trace {
-        logits: (logits, s_logits),
-        ..Trace::default()
-    });
+    } = loss::scales((fwd.logits(), &softmax), &s_logits, y);
 
-    let mut grads = Vec::with_capacity(params.layers.len());
-    for i in (0..params.layers.len()).rev() {
-        let l = &params.layers[i];
-        let g_abs = g.mapv(f64::abs);
+    let mut grad_outputs = Vec::with_capacity(last + 1);
+    let mut grad_hidden = Vec::with_capacity(last);
+    let mut grads = Vec::with_capacity(last + 1);
+    for i in (0..=last).rev() {
+        let g_abs = back.grad_pre[i].mapv(f64::abs);
         let mut owned = None;
         let through = i.checked_sub(1).map(|j| &masks[j]);
-        let h_abs = activation::magnitude(through, &h[i], &mut owned);
+        let h_abs = activation::magnitude(through, &fwd.inputs[i], &mut owned);
         grads.push(linear::backward_params(h_abs, &s_h[i], &g_abs, &s_g));
         if i == 0 {
-            if let Some(t) = trace.as_mut() {
-                t.grad_outputs.push((g, s_g));
-            }
+            grad_outputs.push(s_g);
             break;
         }
-        let (mut g_prev, mut s_prev) = linear::backward_input(&g, &g_abs, &s_g, l, &w_abs[i]);
-        if let Some(t) = trace.as_mut() {
-            t.grad_hidden.push((g_prev.clone(), s_prev.clone()));
+        let mut s_prev = linear::backward_input(&g_abs, &s_g, &params.layers[i], &w_abs[i]);
+        if keep {
+            grad_hidden.push(s_prev.clone());
         }
-        activation::backward(&masks[i - 1], &mut s_prev, &mut g_prev, &h[i], u);
-        let (g_out, s_out) = (
-            std::mem::replace(&mut g, g_prev),
-            std::mem::replace(&mut s_g, s_prev),
-        );
-        if let Some(t) = trace.as_mut() {
-            t.grad_outputs.push((g_out, s_out));
-        }
+        let g = (&back.grad_hidden[i - 1], &back.grad_pre[i - 1]);
+        activation::backward(&masks[i - 1], &mut s_prev, g, u);
+        grad_outputs.push(std::mem::replace(&mut s_g, s_prev));
     }
     grads.reverse();
-    if let Some(t) = trace.as_mut() {
-        t.grad_outputs.reverse();
-        t.grad_hidden.reverse();
-        t.inputs = h.into_iter().zip(s_h).collect();
-    }
+    let trace = keep.then(|| {
+        grad_outputs.reverse();
+        grad_hidden.reverse();
+        Trace {
+            logits: (fwd.logits().clone(), s_logits),
+            inputs: fwd.inputs.iter().cloned().zip(s_h).collect(),
+            grad_outputs: back.grad_pre.iter().cloned().zip(grad_outputs).collect(),
+            grad_hidden: back.grad_hidden.iter().cloned().zip(grad_hidden).collect(),
+        }
+    });
     Scales {
         loss: loss_scale,
         grads: Params { layers: grads },

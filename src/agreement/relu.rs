@@ -14,10 +14,9 @@ pub struct Mask {
     pub ambiguous_units: usize,
 }
 
-/// Forward, in place: `z` becomes `h = relu(z)` and `S_z` becomes `S_h`, the scale where the
-/// unit is on or ambiguous (relu is 1-Lipschitz) and 0 where it is clearly off (both twins write
-/// an exact 0). `kink` is `κ·u`.
-pub fn forward(z: &mut Array2<f64>, s_z: &mut Array2<f64>, kink: f64) -> Mask {
+/// Forward, in place: `S_z` becomes `S_h`, the scale where the unit is on or ambiguous (relu is
+/// 1-Lipschitz) and 0 where it is clearly off (both twins write an exact 0). `kink` is `κ·u`.
+pub fn forward(z: &Array2<f64>, s_z: &mut Array2<f64>, kink: f64) -> Mask {
     let mut ambiguous = Array2::from_elem(z.raw_dim(), false);
     let mut on = Array2::<f64>::zeros(z.raw_dim());
     Zip::from(z)
@@ -31,7 +30,6 @@ pub fn forward(z: &mut Array2<f64>, s_z: &mut Array2<f64>, kink: f64) -> Mask {
             } else {
                 *s = 0.0;
             }
-            *z = z.max(0.0);
         });
     let ambiguous_units = ambiguous.iter().filter(|&&a| a).count();
     Mask {
@@ -42,21 +40,17 @@ pub fn forward(z: &mut Array2<f64>, s_z: &mut Array2<f64>, kink: f64) -> Mask {
 }
 
 /// Backward, in place: the scale `S_G` kept where the unit is on or ambiguous; where it is
-/// ambiguous, the whole gradient `|G|/u` allowed as a difference (one twin may pass it, the
-/// other not); the gradient `G` itself kept where the unit is on (`h > 0`).
-pub fn backward(s_g: &mut Array2<f64>, g: &mut Array2<f64>, mask: &Mask, h: &Array2<f64>, u: f64) {
+/// ambiguous, the whole gradient `|G_h|/u` allowed as a difference (one twin may pass it, the
+/// other not).
+pub fn backward(s_g: &mut Array2<f64>, g_h: &Array2<f64>, mask: &Mask, u: f64) {
     Zip::from(s_g)
-        .and(g)
+        .and(g_h)
         .and(&mask.on)
         .and(&mask.ambiguous)
-        .and(h)
-        .for_each(|s, gp, &keep, &a, &hv| {
+        .for_each(|s, gp, &keep, &a| {
             *s *= keep;
             if a {
                 *s += gp.abs() / u;
-            }
-            if hv <= 0.0 {
-                *gp = 0.0;
             }
         });
 }

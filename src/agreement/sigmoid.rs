@@ -11,14 +11,8 @@ use super::smooth::SmoothActivation;
 pub struct Sigmoid;
 
 impl SmoothActivation for Sigmoid {
-    fn value(&self, z: f64) -> f64 {
-        1.0 / (1.0 + (-z).exp())
-    }
     fn evaluation(&self) -> f64 {
         4.0
-    }
-    fn derivative(&self, h: f64) -> f64 {
-        h * (1.0 - h)
     }
     fn derivative_scale(&self, h: f64, s_h: f64) -> f64 {
         (1.0 - 2.0 * h).abs() * s_h + 2.0 * (h * (1.0 - h)).abs()

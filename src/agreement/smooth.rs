@@ -11,6 +11,9 @@
 
 use ndarray::{Array2, Zip};
 
+use crate::config::Activation;
+use crate::exact::activation::derivative;
+
 /// What the backward pass needs of a smooth activation's forward.
 pub struct Smooth {
     /// `a′` at each unit, and its scale as the twins compute it from `h`.
@@ -18,49 +21,47 @@ pub struct Smooth {
     pub derivative_scale: Array2<f64>,
 }
 
-/// One smooth activation: its value, derivative and their scales at `z` given `S_z`.
+/// One smooth activation's rounding: of its evaluation, and of its derivative from the output.
 pub trait SmoothActivation {
-    /// `a(z)`.
-    fn value(&self, z: f64) -> f64;
     /// `c`: the relative evaluation error of `a`, in units of `u`.
     fn evaluation(&self) -> f64;
-    /// `a′` from the output `h`.
-    fn derivative(&self, h: f64) -> f64;
     /// The scale of `a′` computed from `h` whose own scale is `s_h`.
     fn derivative_scale(&self, h: f64, s_h: f64) -> f64;
 }
 
-/// Forward, in place: `z` becomes `h`, `S_z` becomes `S_h`.
-pub fn forward(z: &mut Array2<f64>, s_z: &mut Array2<f64>, a: &impl SmoothActivation) -> Smooth {
-    let mut derivative = Array2::<f64>::zeros(z.raw_dim());
-    let mut derivative_scale = Array2::<f64>::zeros(z.raw_dim());
-    let c = a.evaluation();
+/// Forward, in place: `S_z` becomes `S_h` (`z` and its output `h = a(z)` from exact/).
+pub fn forward(
+    (a, rounding): (Activation, &impl SmoothActivation),
+    (z, h): (&Array2<f64>, &Array2<f64>),
+    s_z: &mut Array2<f64>,
+) -> Smooth {
+    let mut slope = Array2::<f64>::zeros(z.raw_dim());
+    let mut slope_scale = Array2::<f64>::zeros(z.raw_dim());
+    let c = rounding.evaluation();
     Zip::from(z)
+        .and(h)
         .and(s_z)
-        .and(&mut derivative)
-        .and(&mut derivative_scale)
-        .for_each(|z, s, d, sd| {
-            let h = a.value(*z);
-            *d = a.derivative(h);
+        .and(&mut slope)
+        .and(&mut slope_scale)
+        .for_each(|&z, &h, s, d, sd| {
+            *d = derivative(a, z, h);
             *s = d.abs() * *s + c * h.abs();
-            *sd = a.derivative_scale(h, *s);
-            *z = h;
+            *sd = rounding.derivative_scale(h, *s);
         });
     Smooth {
-        derivative,
-        derivative_scale,
+        derivative: slope,
+        derivative_scale: slope_scale,
     }
 }
 
-/// Backward, in place: `G` becomes `G_z = G_h·d`, `S_G` its scale.
-pub fn backward(s_g: &mut Array2<f64>, g: &mut Array2<f64>, smooth: &Smooth) {
+/// Backward, in place: `S_G` becomes the scale of `G_z = G_h·d`.
+pub fn backward(s_g: &mut Array2<f64>, (g_h, g_z): (&Array2<f64>, &Array2<f64>), smooth: &Smooth) {
     Zip::from(s_g)
-        .and(g)
+        .and(g_h)
+        .and(g_z)
         .and(&smooth.derivative)
         .and(&smooth.derivative_scale)
-        .for_each(|s, g, &d, &sd| {
-            let gh = *g;
-            *g = gh * d;
+        .for_each(|s, &gh, g, &d, &sd| {
             *s = *s * d.abs() + gh.abs() * sd + g.abs();
         });
 }

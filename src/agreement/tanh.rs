@@ -10,14 +10,8 @@ use super::smooth::SmoothActivation;
 pub struct Tanh;
 
 impl SmoothActivation for Tanh {
-    fn value(&self, z: f64) -> f64 {
-        z.tanh()
-    }
     fn evaluation(&self) -> f64 {
         2.0
-    }
-    fn derivative(&self, h: f64) -> f64 {
-        1.0 - h * h
     }
     fn derivative_scale(&self, h: f64, s_h: f64) -> f64 {
         2.0 * h.abs() * s_h + h * h + (1.0 - h * h).abs()

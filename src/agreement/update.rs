@@ -8,7 +8,8 @@ use super::adam::{adam, adamw};
 use super::sgd::{plain, with_state};
 use super::step::Entry;
 use crate::config::{Optimizer, Precision};
-use crate::params::{LayerParams, OptimizerState, Params};
+use crate::exact::step::{before, map_entries};
+use crate::params::{OptimizerState, Params};
 
 /// The scales of one step's results: the parameters, and each state buffer by name.
 #[derive(Debug, Clone)]
@@ -27,10 +28,15 @@ pub fn update_scales(
     let u = super::unit_roundoff(precision);
     let t = state.steps + 1;
     let names = optimizer.buffers();
-    let before: Vec<&Params> = names.iter().filter_map(|n| state.buffer(n)).collect();
-    let first = before.len() < names.len();
+    let before = before(optimizer, state);
+    let first = before.is_empty();
     // Per entry: the scale of θ' then one per buffer.
-    let scale = |e: Entry| -> Vec<f64> {
+    let scale = |_, (theta, grad, before): (f64, f64, &[f64])| -> Vec<f64> {
+        let e = Entry {
+            theta,
+            grad,
+            before,
+        };
         match optimizer {
             Optimizer::Sgd(s) if !optimizer.has_state() && s.weight_decay == 0.0 => {
                 vec![plain(e, learning_rate)]
@@ -40,56 +46,8 @@ pub fn update_scales(
             Optimizer::AdamW(a) => adamw(a, e, learning_rate, (t, first), u),
         }
     };
-    let mut outputs: Vec<Vec<LayerParams>> = vec![Vec::new(); names.len() + 1];
-    for (i, (th, g)) in theta.layers.iter().zip(&grad.layers).enumerate() {
-        let b_layers: Vec<&LayerParams> = if first {
-            Vec::new()
-        } else {
-            before.iter().map(|p| &p.layers[i]).collect()
-        };
-        let weight: Vec<Vec<f64>> = th
-            .weight
-            .iter()
-            .zip(&g.weight)
-            .enumerate()
-            .map(|(k, (&theta, &grad))| {
-                let b: Vec<f64> = b_layers
-                    .iter()
-                    .map(|l| l.weight.as_slice().expect("row-major")[k])
-                    .collect();
-                scale(Entry {
-                    theta,
-                    grad,
-                    before: &b,
-                })
-            })
-            .collect();
-        let bias: Vec<Vec<f64>> = th
-            .bias
-            .iter()
-            .zip(&g.bias)
-            .enumerate()
-            .map(|(k, (&theta, &grad))| {
-                let b: Vec<f64> = b_layers.iter().map(|l| l.bias[k]).collect();
-                scale(Entry {
-                    theta,
-                    grad,
-                    before: &b,
-                })
-            })
-            .collect();
-        for (o, out) in outputs.iter_mut().enumerate() {
-            out.push(LayerParams {
-                weight: ndarray::Array2::from_shape_vec(
-                    th.weight.raw_dim(),
-                    weight.iter().map(|s| s[o]).collect(),
-                )
-                .expect("the weight's shape"),
-                bias: bias.iter().map(|s| s[o]).collect(),
-            });
-        }
-    }
-    let mut outputs = outputs.into_iter().map(|layers| Params { layers });
+    let outputs = map_entries(1 + names.len(), (theta, grad, &before), scale);
+    let mut outputs = outputs.into_iter();
     UpdateScales {
         params: outputs.next().expect("the parameters' scales"),
         buffers: names.iter().map(|n| (*n).to_owned()).zip(outputs).collect(),

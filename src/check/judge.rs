@@ -7,11 +7,12 @@ use std::cell::OnceCell;
 
 use super::answer::{Answer, Given};
 use super::mistakes::{self, Context};
-use super::reference::{Expected, Kind, Reference, reference};
+use super::reference::{Expected, Kind, Reference, References, reference, references};
 pub use super::verdict::Verdict;
 use super::{Problem, answer};
 use crate::agreement::{err_bound, err_bound_limit};
-use crate::config::Precision;
+use crate::config::{Optimizer, Precision};
+use crate::exact::step::Convention;
 
 /// A judged answer.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct Judged {
     /// ReLU units within rounding of their kink, where ReLU′ may be 0 or 1.
     pub ambiguous_units: usize,
     pub diagnosis: Option<String>,
+    /// The constants the answer's step follows, where the optimizer has any.
+    pub convention: Option<Convention>,
 }
 
 impl Judged {
@@ -95,7 +98,9 @@ pub fn judge_file(problem: &Problem, path: &std::path::Path) -> Outcome {
 
 /// Judges every tensor of `answer` against the reference of `problem`.
 pub fn judge(problem: &Problem, answer: &Answer) -> Judged {
-    let fine = reference(problem, problem.precision);
+    let all = references(problem, problem.precision);
+    let convention = closest_convention(problem, answer, &all);
+    let fine = all.with(convention);
     // An f32 tensor in an answer to an f64 problem is measured in f32 units (and fails).
     let coarse: OnceCell<Reference> = OnceCell::new();
     let ctx = Context::new(problem, &fine);
@@ -112,7 +117,7 @@ pub fn judge(problem: &Problem, answer: &Answer) -> Judged {
             e
         } else {
             coarse
-                .get_or_init(|| reference(problem, judged_in))
+                .get_or_init(|| reference(problem, judged_in, convention))
                 .get(e.kind)
                 .expect("the same tensors")
         };
@@ -123,6 +128,7 @@ pub fn judge(problem: &Problem, answer: &Answer) -> Judged {
         verdicts,
         ambiguous_units: fine.ambiguous_units,
         diagnosis,
+        convention: (problem.optimizer != Optimizer::default()).then_some(convention),
     }
 }
 
@@ -170,4 +176,41 @@ fn judge_one(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) -
         v.mistake = mistakes::name(ctx, e, given, judged_in);
     }
     v
+}
+
+/// The convention for the step's constants that the answer's step tensors follow: the one under
+/// which the fewest of them are wrong, then the smaller worst `err_bound`; burn's where plain
+/// SGD has no constants.
+fn closest_convention(problem: &Problem, answer: &Answer, all: &References) -> Convention {
+    if problem.optimizer == Optimizer::default() {
+        return Convention::Burn;
+    }
+    let limit = err_bound_limit(problem.precision);
+    let score = |c: Convention| {
+        let r = all.with(c);
+        let bounds: Vec<f64> = r
+            .tensors
+            .iter()
+            .filter(|e| e.kind.step() == "update")
+            .filter_map(|e| answer.tensors.get(&e.name).map(|g| (e, g)))
+            .filter(|(e, g)| g.values.len() == e.value.len())
+            .map(|(e, g)| {
+                let eb = err_bound(
+                    g.values.iter(),
+                    e.value.iter(),
+                    e.scale.iter(),
+                    problem.precision,
+                );
+                if eb.is_nan() { f64::INFINITY } else { eb }
+            })
+            .collect();
+        let wrong = bounds.iter().filter(|&&b| b > limit).count();
+        (wrong, bounds.into_iter().fold(0.0f64, f64::max))
+    };
+    Convention::ALL
+        .into_iter()
+        .map(|c| (score(c), c))
+        .min_by(|((wa, a), _), ((wb, b), _)| wa.cmp(wb).then(a.total_cmp(b)))
+        .expect("two conventions")
+        .1
 }

@@ -14,6 +14,7 @@ use super::reference::{self, Expected, Kind, Reference, Variant};
 use super::verdict::Verdict;
 use crate::agreement::{err_bound, err_bound_limit};
 use crate::config::Precision;
+use crate::exact::step::Convention;
 use crate::grads::mistakes::{
     Factor, fits_variant, fitting_factor, gradient_factors, number_text, widest,
 };
@@ -39,9 +40,14 @@ impl<'a> Context<'a> {
 
     fn variants(&self) -> &[(Variant, HashMap<String, Vec<f64>>)] {
         self.variants.get_or_init(|| {
+            // The step's constants the answer's right tensors suggest first, then the other.
+            let first = self.reference.convention;
+            let mut conventions = vec![first];
+            conventions.extend(Convention::ALL.into_iter().filter(|&c| c != first));
             Variant::all(self.problem)
                 .into_iter()
-                .map(|v| (v, reference::variant(self.problem, v)))
+                .flat_map(|v| conventions.iter().map(move |&c| (v, c)))
+                .map(|(v, c)| (v, reference::variant(self.problem, v, c)))
                 .collect()
         })
     }
@@ -83,7 +89,12 @@ pub fn name(ctx: &Context, e: &Expected, given: &Given, judged_in: Precision) ->
                 "single precision where double was asked: stored as f32 in an answer to an f64 problem{right}"
             ));
         }
+        // A named mistake whose effect is of f32's size (ε inside √ where v ≫ ε) is that
+        // mistake, computed in double: only what no mistake explains is called single precision.
         if in_f32 <= err_bound_limit(Precision::F32) {
+            if let Some(v) = variant_fit(ctx, e, given, p) {
+                return Some(v);
+            }
             return Some(format!(
                 "single precision where double was asked: right to f32's rounding (err_bound {} in f32 units), not f64's: computed in float32, stored as float64",
                 crate::report::bound_text(in_f32)
@@ -269,12 +280,11 @@ fn zero_gradient_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -
         l.weight.fill(0.0);
         l.bias.fill(0.0);
     }
-    let stepped = super::step::step(
+    let stepped = crate::exact::step::step(
         problem.optimizer,
         (&problem.params, &zero, &problem.state),
-        problem.learning_rate,
-        problem.precision,
-        None,
+        (problem.learning_rate, problem.precision),
+        (ctx.reference.convention, None),
     );
     let (layer, bias, values) = match e.kind {
         Kind::NextWeight(i) => (i, false, &stepped.params.0),
@@ -310,7 +320,7 @@ fn variant_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -> Opti
     ctx.variants().iter().find_map(|(variant, values)| {
         let v = values.get(&e.name)?;
         fits_variant(&given.values, v, &e.value, &e.scale, p, err_bound_limit(p))
-            .then(|| variant.text(ctx.problem.activation))
+            .then(|| variant.text(ctx.problem))
     })
 }
 

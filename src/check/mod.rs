@@ -1,10 +1,10 @@
 //! `mlp2d check`: anyone's forward, backward and optimizer step, run as a command over many
 //! problems and judged tensor by tensor in units of rounding, the first wrong step named.
 //!
-//! problems.rs draws the problems (the sweep's, and the edge cases) and writes and reads problem
-//! files (settings.rs: the activation's and optimizer's metadata); step.rs is the optimizer's
-//! step in f64, as burn takes it; run.rs runs the command under a timeout; answer.rs reads its answer; reference.rs
-//! computes every tensor in f64 with its rounding scale (agreement's trace), in the order of the
+//! problems.rs draws the problems (the sweep's, and the edge cases); files.rs writes and reads
+//! problem files (settings.rs: the activation's and optimizer's metadata); run.rs runs the
+//! command under a timeout; answer.rs reads its answer; reference.rs gives every tensor as the
+//! mathematics has it (exact/) with its rounding scale (agreement's trace), in the order of the
 //! computation; judge.rs compares; mistakes.rs names what the numbers fit; report.rs writes text,
 //! Gradescope JSON and JUnit XML.
 
@@ -22,7 +22,6 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod settings;
-pub mod step;
 pub mod verdict;
 
 /// One problem: a batch, a network at some parameters, its activation, an optimizer with its

@@ -169,7 +169,7 @@ fn with_optimizer(
         optimizer,
         ..problem
     };
-    let grads = crate::grads::variants::pass(&p.params, (&p.x, &p.y), activation, None).grads;
+    let grads = crate::exact::pass(&p.params, (&p.x, &p.y), activation, None).grads;
     let mut state = OptimizerState::default();
     let mut theta = p.params.clone();
     for _ in 0..steps {
@@ -178,12 +178,11 @@ fn with_optimizer(
             l.weight.mapv_inplace(|v| v * rng.gen_range(0.5..1.5));
             l.bias.mapv_inplace(|v| v * rng.gen_range(0.5..1.5));
         }
-        let next = super::step::step(
+        let next = crate::exact::step::step(
             optimizer,
             (&theta, &g, &state),
-            p.learning_rate,
-            p.precision,
-            None,
+            (p.learning_rate, p.precision),
+            (crate::exact::step::Convention::Burn, None),
         );
         theta = next.params.0;
         state = OptimizerState {

@@ -1,8 +1,8 @@
 //! What a correct implementation computes on a problem: every tensor of the protocol in the
 //! order of the computation (forward → loss → ∂L/∂logits → backward from the last layer down →
-//! update), each beside its rounding scale. The forward and backward values and scales are
-//! agreement's f64 trace (`gradient_trace`); the update's values are step.rs's f64 step (burn's
-//! formulas and f32 constants), its scales `update_scales`'. Neither twin is called.
+//! update), each beside its rounding scale. The values are exact/'s (forward, loss, backward and
+//! the optimizer's step, burn's formulas and f32 constants); the scales are agreement's trace
+//! (`gradient_trace`) and `update_scales`. Neither twin is called.
 //!
 //! Also the same computation with a classic mistake built in ([`Variant`]), for naming one.
 
@@ -11,16 +11,16 @@ use std::collections::HashMap;
 use ndarray::{Array2, Axis};
 
 use super::Problem;
-use super::step::{self, Stepped};
 use crate::agreement;
-use crate::config::{Activation, Precision};
-use crate::grads::variants::{self, Mistake};
-use crate::params::{LayerParams, Params, tensor_name};
+use crate::config::Precision;
+use crate::exact::step::{self, Convention, Stepped};
+use crate::exact::{self, Mistake};
+use crate::params::{Params, tensor_name};
 
 /// Which tensor of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Hidden layer i's output `h = relu(z_i)`.
+    /// Hidden layer i's output `h = a(z_i)`.
     Output(usize),
     Logits,
     Loss,
@@ -105,6 +105,8 @@ pub struct Reference {
     pub ambiguous_units: usize,
     /// The largest |logit|: beyond exp's range, a softmax that does not subtract the max fails.
     pub max_abs_logit: f64,
+    /// The constants the step's tensors follow.
+    pub convention: Convention,
 }
 
 impl Reference {
@@ -113,13 +115,89 @@ impl Reference {
     }
 }
 
+/// The reference under every convention for the step's constants: the forward and backward
+/// tensors once, the step's under each.
+#[derive(Debug, Clone)]
+pub struct References {
+    base: Reference,
+    steps: Vec<(Convention, Vec<Expected>)>,
+}
+
+impl References {
+    /// The whole reference with the step under `convention`.
+    pub fn with(&self, convention: Convention) -> Reference {
+        let (_, step) = self
+            .steps
+            .iter()
+            .find(|(c, _)| *c == convention)
+            .expect("every convention");
+        let mut r = self.base.clone();
+        r.tensors.extend(step.iter().cloned());
+        r.convention = convention;
+        r
+    }
+}
+
 fn flat(a: &Array2<f64>) -> Vec<f64> {
     a.iter().copied().collect()
 }
 
+/// One tensor from a value and its scale (`[1, c]` for a bias and `[1, 1]` for the loss, whose
+/// protocol shapes are `[c]` and `[]`).
+fn expected(kind: Kind, (v, s): (&Array2<f64>, &Array2<f64>)) -> Expected {
+    let shape = match kind {
+        Kind::GradBias(_) | Kind::NextBias(_) | Kind::NextState { bias: true, .. } => {
+            vec![v.len()]
+        }
+        Kind::Loss => vec![],
+        _ => v.shape().to_vec(),
+    };
+    Expected {
+        kind,
+        name: kind.name(),
+        shape,
+        value: flat(v),
+        scale: flat(s),
+    }
+}
+
+fn row(a: &ndarray::Array1<f64>) -> Array2<f64> {
+    a.clone().insert_axis(Axis(0))
+}
+
 /// The reference of `problem` with scales for judging in `precision` (the kink allowance
-/// depends on it).
-pub fn reference(problem: &Problem, precision: Precision) -> Reference {
+/// depends on it), the step under `convention`.
+pub fn reference(problem: &Problem, precision: Precision, convention: Convention) -> Reference {
+    let (base, grads, grad_scales) = gradients(problem, precision);
+    let mut r = base;
+    r.tensors.extend(step_tensors(
+        problem,
+        precision,
+        convention,
+        (&grads, &grad_scales),
+    ));
+    r.convention = convention;
+    r
+}
+
+/// The reference under every convention.
+pub fn references(problem: &Problem, precision: Precision) -> References {
+    let (base, grads, grad_scales) = gradients(problem, precision);
+    let steps = Convention::ALL
+        .iter()
+        .map(|&c| {
+            (
+                c,
+                step_tensors(problem, precision, c, (&grads, &grad_scales)),
+            )
+        })
+        .collect();
+    References { base, steps }
+}
+
+/// The forward and backward tensors (exact/'s values, agreement's scales), and the gradients
+/// with their scales.
+fn gradients(problem: &Problem, precision: Precision) -> (Reference, Params, Params) {
     let scales = agreement::gradient_trace(
         &problem.params,
         (&problem.x, &problem.y),
@@ -130,139 +208,128 @@ pub fn reference(problem: &Problem, precision: Precision) -> Reference {
         .trace
         .as_ref()
         .expect("gradient_trace keeps the trace");
-    let last = problem.params.layers.len() - 1;
-    let mut tensors = Vec::new();
-    let mut push = |kind: Kind, shape: Vec<usize>, value: Vec<f64>, scale: Vec<f64>| {
-        tensors.push(Expected {
-            kind,
-            name: kind.name(),
-            shape,
-            value,
-            scale,
-        })
-    };
-    let mut push2 = |kind: Kind, (v, s): &(Array2<f64>, Array2<f64>)| {
-        push(kind, v.shape().to_vec(), flat(v), flat(s));
-    };
-    for i in 0..last {
-        push2(Kind::Output(i), &trace.inputs[i + 1]);
-    }
-    push2(Kind::Logits, &trace.logits);
-    let loss = mean_loss(&trace.logits.0, &problem.y);
-    let one = |v: f64| Array2::from_elem((1, 1), v);
-    push2(Kind::Loss, &(one(loss), one(scales.loss)));
-    push2(Kind::GradLogits, &trace.grad_outputs[last]);
-    push2(Kind::GradPreactivation(last), &trace.grad_outputs[last]);
-    let mut grads = Vec::new();
-    for i in (0..=last).rev() {
-        let g = &trace.grad_outputs[i].0;
-        let weight = trace.inputs[i].0.t().dot(g);
-        let bias = g.sum_axis(Axis(0));
-        let s = &scales.grads.layers[i];
-        push2(Kind::GradWeight(i), &(weight.clone(), s.weight.clone()));
-        let b2 = |a: &ndarray::Array1<f64>| a.clone().insert_axis(Axis(0));
-        push2(Kind::GradBias(i), &(b2(&bias), b2(&s.bias)));
-        grads.push(LayerParams { weight, bias });
-        if i > 0 {
-            push2(Kind::GradOutput(i - 1), &trace.grad_hidden[i - 1]);
-            push2(Kind::GradPreactivation(i - 1), &trace.grad_outputs[i - 1]);
-        }
-    }
-    grads.reverse();
-    let grads = Params { layers: grads };
-    let stepped = step::step(
-        problem.optimizer,
-        (&problem.params, &grads, &problem.state),
-        problem.learning_rate,
-        precision,
+    let pass = exact::pass(
+        &problem.params,
+        (&problem.x, &problem.y),
+        problem.activation,
         None,
     );
-    let update = agreement::update_scales(
-        problem.optimizer,
-        (&problem.params, &grads, &problem.state),
-        problem.learning_rate,
-        precision,
-    );
-    // The answer's own gradient may be off by its bound; the step carries that, times
-    // |∂(result)/∂g|.
-    let carried = |u: &Params, slope: &Params| -> Params {
-        Params {
-            layers: u
-                .layers
-                .iter()
-                .zip(&slope.layers)
-                .zip(&scales.grads.layers)
-                .map(|((u, d), s)| LayerParams {
-                    weight: &u.weight + &(&d.weight * &s.weight),
-                    bias: &u.bias + &(&d.bias * &s.bias),
-                })
-                .collect(),
-        }
+    let last = problem.params.layers.len() - 1;
+    let mut tensors = Vec::new();
+    let mut push = |kind: Kind, (v, s): (&Array2<f64>, &Array2<f64>)| {
+        tensors.push(expected(kind, (v, s)));
     };
-    let next_scale = carried(&update.params, &stepped.params.1);
-    let buffer_scales: Vec<Params> = stepped
-        .buffers
-        .iter()
-        .zip(&update.buffers)
-        .map(|((_, _, slope), (_, u))| carried(u, slope))
-        .collect();
-    let b2 = |a: &ndarray::Array1<f64>| a.clone().insert_axis(Axis(0));
-    for i in 0..=last {
-        // In the order of the computation: each buffer, then the parameters.
-        for ((name, value, _), scale) in stepped.buffers.iter().zip(&buffer_scales) {
-            let (v, s) = (&value.layers[i], &scale.layers[i]);
-            let kind = |bias| Kind::NextState {
-                buffer: name,
-                layer: i,
-                bias,
-            };
-            push2(kind(false), &(v.weight.clone(), s.weight.clone()));
-            push2(kind(true), &(b2(&v.bias), b2(&s.bias)));
-        }
-        let (v, s) = (&stepped.params.0.layers[i], &next_scale.layers[i]);
-        push2(Kind::NextWeight(i), &(v.weight.clone(), s.weight.clone()));
-        push2(Kind::NextBias(i), &(b2(&v.bias), b2(&s.bias)));
+    for i in 0..last {
+        push(
+            Kind::Output(i),
+            (&trace.inputs[i + 1].0, &trace.inputs[i + 1].1),
+        );
     }
-    // Biases went through [1, c] and the loss through [1, 1] for push2; their protocol
-    // shapes are [c] and [].
-    for e in &mut tensors {
-        match e.kind {
-            Kind::GradBias(_) | Kind::NextBias(_) | Kind::NextState { bias: true, .. } => {
-                e.shape = vec![e.value.len()]
-            }
-            Kind::Loss => e.shape = vec![],
-            _ => {}
+    push(Kind::Logits, (&trace.logits.0, &trace.logits.1));
+    let one = |v: f64| Array2::from_elem((1, 1), v);
+    push(Kind::Loss, (&one(pass.loss), &one(scales.loss)));
+    let (g, s) = &trace.grad_outputs[last];
+    push(Kind::GradLogits, (g, s));
+    push(Kind::GradPreactivation(last), (g, s));
+    for i in (0..=last).rev() {
+        let (g, s) = (&pass.grads.layers[i], &scales.grads.layers[i]);
+        push(Kind::GradWeight(i), (&g.weight, &s.weight));
+        push(Kind::GradBias(i), (&row(&g.bias), &row(&s.bias)));
+        if i > 0 {
+            let (h, sh) = &trace.grad_hidden[i - 1];
+            push(Kind::GradOutput(i - 1), (h, sh));
+            let (z, sz) = &trace.grad_outputs[i - 1];
+            push(Kind::GradPreactivation(i - 1), (z, sz));
         }
     }
     let max_abs_logit = trace.logits.0.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
-    Reference {
+    let base = Reference {
         tensors,
         ambiguous_units: scales.ambiguous_units,
         max_abs_logit,
-    }
+        convention: Convention::Burn,
+    };
+    (base, pass.grads, scales.grads)
 }
 
-/// The mean softmax cross-entropy of `logits` against `y`, in f64 with each row's max
-/// subtracted.
-pub fn mean_loss(logits: &Array2<f64>, y: &[usize]) -> f64 {
-    let total: f64 = logits
-        .rows()
-        .into_iter()
-        .zip(y)
-        .map(|(z, &t)| {
-            let m = z.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            m + z.iter().map(|&v| (v - m).exp()).sum::<f64>().ln() - z[t]
-        })
-        .sum();
-    total / y.len() as f64
+/// The step's tensors under `convention`, each buffer then the parameters, layer by layer. The
+/// scale of each: the step's own rounding (`update_scales`), how far the answer's gradient, off
+/// by up to the judge's limit in units of its own scale, carries into it, and under
+/// [`Convention::Exact`] how far holding each constant in the problem's precision moves it.
+fn step_tensors(
+    problem: &Problem,
+    precision: Precision,
+    convention: Convention,
+    (grads, grad_scales): (&Params, &Params),
+) -> Vec<Expected> {
+    let optimizer = problem.optimizer;
+    let inputs = (&problem.params, grads, &problem.state);
+    let t = problem.state.steps + 1;
+    let k = step::Constants::new(
+        optimizer,
+        (problem.learning_rate, t),
+        (precision, convention),
+        None,
+    );
+    let (u, limit) = (
+        agreement::unit_roundoff(precision),
+        agreement::err_bound_limit(precision),
+    );
+    let outputs = 1 + optimizer.buffers().len();
+    let before = step::before(optimizer, &problem.state);
+    let both = step::map_entries(2 * outputs, (inputs.0, inputs.1, &before), |loc, e| {
+        let values = step::entry(optimizer, &k, e, None).into_iter().map(|o| o.0);
+        let delta = limit * u * loc.of(grad_scales);
+        let mut scale: Vec<f64> = step::carried(optimizer, &k, e, delta, None)
+            .into_iter()
+            .map(|c| c / (limit * u))
+            .collect();
+        if convention == Convention::Exact {
+            let spread = step::constants_spread(optimizer, &k, e, None);
+            scale.iter_mut().zip(spread).for_each(|(s, c)| *s += c);
+        }
+        values.chain(scale).collect()
+    });
+    let (values, carried) = both.split_at(outputs);
+    let rounding = agreement::update_scales(optimizer, inputs, problem.learning_rate, precision);
+    let roundings: Vec<&Params> = std::iter::once(&rounding.params)
+        .chain(rounding.buffers.iter().map(|(_, p)| p))
+        .collect();
+    let names = optimizer.buffers();
+    let mut tensors = Vec::new();
+    for i in 0..problem.params.layers.len() {
+        // In the order of the computation: each buffer, then the parameters.
+        for o in (1..outputs).chain([0]) {
+            let (v, c, r) = (
+                &values[o].layers[i],
+                &carried[o].layers[i],
+                &roundings[o].layers[i],
+            );
+            let kind = |bias| match o {
+                0 if bias => Kind::NextBias(i),
+                0 => Kind::NextWeight(i),
+                _ => Kind::NextState {
+                    buffer: names[o - 1],
+                    layer: i,
+                    bias,
+                },
+            };
+            tensors.push(expected(kind(false), (&v.weight, &(&c.weight + &r.weight))));
+            tensors.push(expected(
+                kind(true),
+                (&row(&v.bias), &row(&(&c.bias + &r.bias))),
+            ));
+        }
+    }
+    tensors
 }
 
 /// A classic mistake built into the computation, to see whether an answer's numbers are its.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
-    /// In the backward pass (src/grads/variants.rs, shared with `grads --check`).
+    /// In the backward pass (exact/activation.rs, shared with `grads --check`).
     Backward(Mistake),
-    /// In the optimizer's step (step.rs).
+    /// In the optimizer's step (exact/step.rs).
     Step(step::Mistake),
 }
 
@@ -281,22 +348,26 @@ impl Variant {
     }
 
     /// The mistake's name, then what it is.
-    pub fn text(self, activation: Activation) -> String {
+    pub fn text(self, problem: &Problem) -> String {
         match self {
-            Variant::Backward(m) => m.text(activation),
-            Variant::Step(m) => m.text().to_owned(),
+            Variant::Backward(m) => m.text(problem.activation),
+            Variant::Step(m) => m.text(problem.optimizer),
         }
     }
 }
 
-/// The backward pass and step of `problem` in f64 with `variant` built in: every tensor it
-/// gives after the logits, by name.
-pub fn variant(problem: &Problem, variant: Variant) -> HashMap<String, Vec<f64>> {
+/// The backward pass and step of `problem` in f64 with `variant` built in, the step's constants
+/// under `convention`: every tensor it gives after the logits, by name.
+pub fn variant(
+    problem: &Problem,
+    variant: Variant,
+    convention: Convention,
+) -> HashMap<String, Vec<f64>> {
     let (backward, step_mistake) = match variant {
         Variant::Backward(m) => (Some(m), None),
         Variant::Step(m) => (None, Some(m)),
     };
-    let pass = variants::pass(
+    let pass = exact::pass(
         &problem.params,
         (&problem.x, &problem.y),
         problem.activation,
@@ -305,9 +376,8 @@ pub fn variant(problem: &Problem, variant: Variant) -> HashMap<String, Vec<f64>>
     let Stepped { params, buffers } = step::step(
         problem.optimizer,
         (&problem.params, &pass.grads, &problem.state),
-        problem.learning_rate,
-        problem.precision,
-        step_mistake,
+        (problem.learning_rate, problem.precision),
+        (convention, step_mistake),
     );
     let mut out = HashMap::new();
     let last = problem.params.layers.len() - 1;
@@ -319,10 +389,13 @@ pub fn variant(problem: &Problem, variant: Variant) -> HashMap<String, Vec<f64>>
         out.insert(Kind::NextBias(i).name(), next.bias.to_vec());
         out.insert(
             Kind::GradPreactivation(i).name(),
-            flat(&pass.grad_preactivations[i]),
+            flat(&pass.backward.grad_pre[i]),
         );
         if i < last {
-            out.insert(Kind::GradOutput(i).name(), flat(&pass.grad_outputs[i]));
+            out.insert(
+                Kind::GradOutput(i).name(),
+                flat(&pass.backward.grad_hidden[i]),
+            );
         }
         for (buffer, value, _) in &buffers {
             let l = &value.layers[i];

@@ -60,9 +60,14 @@ pub fn problem_text(r: &ProblemResult, verbose: bool) -> String {
                         .worst()
                         .map(|w| format!(", worst err_bound {} ({})", eb_text(w), w.name))
                         .unwrap_or_default();
+                    let step = j
+                        .convention
+                        .filter(|_| j.verdicts.iter().any(|v| v.kind.step() == "update"))
+                        .map(|c| format!("; the step with {}", c.text()))
+                        .unwrap_or_default();
                     let _ = write!(
                         s,
-                        "\n  agrees: {} tensor{} judged{worst}{kinks}",
+                        "\n  agrees: {} tensor{} judged{worst}{kinks}{step}",
                         j.verdicts.len(),
                         if j.verdicts.len() == 1 { "" } else { "s" }
                     );

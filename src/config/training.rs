@@ -165,6 +165,14 @@ impl Optimizer {
     pub fn has_state(self) -> bool {
         !self.buffers().is_empty()
     }
+
+    /// The weight decay (coupled or decoupled; 0 is none).
+    pub fn weight_decay(self) -> f64 {
+        match self {
+            Optimizer::Sgd(s) => s.weight_decay,
+            Optimizer::Adam(a) | Optimizer::AdamW(a) => a.weight_decay,
+        }
+    }
 }
 
 impl TrainConfig {

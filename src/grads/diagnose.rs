@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 use ndarray::Array2;
 
 use super::given::Given;
-use super::variants::{self, Mistake, Pass};
 use crate::agreement::{self, Scales};
 use crate::config::{Activation, Precision};
+use crate::exact::{self, Mistake, Pass};
 use crate::params::{Params, tensor_name};
 
 /// One tensor's verdict.
@@ -128,7 +128,7 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
             Mistake::for_activation(r.activation)
                 .into_iter()
                 .map(|m| {
-                    let pass = variants::pass(r.params, (r.x, r.y), r.activation, Some(m));
+                    let pass = exact::pass(r.params, (r.x, r.y), r.activation, Some(m));
                     (m, pass)
                 })
                 .collect()

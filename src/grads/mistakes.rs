@@ -1,6 +1,6 @@
 //! The classic mistakes a gradient's numbers can fit, shared by `grads --check` (diagnose.rs)
 //! and `mlp2d check` (src/check/mistakes.rs): a constant factor (the batch size, the sign, the
-//! learning rate), a transposed square weight, or a mistaken backward (variants.rs).
+//! learning rate), a transposed square weight, or a mistaken backward (exact/ with the mistake built in).
 
 use ndarray::Array2;
 

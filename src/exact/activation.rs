@@ -1,0 +1,111 @@
+//! The hidden layers' activations: each one's value `h = a(z)` and its derivative `a′` as the
+//! backward pass takes it (from `z` at a kink, from the output `h` for the smooth ones), and the
+//! classic mistaken derivatives, to see whether wrong numbers are one of them.
+
+use crate::config::Activation;
+
+/// `a(z)`.
+pub fn value(a: Activation, z: f64) -> f64 {
+    match a {
+        Activation::Relu => z.max(0.0),
+        Activation::LeakyRelu { negative_slope } => {
+            if z < 0.0 {
+                negative_slope * z
+            } else {
+                z
+            }
+        }
+        Activation::Tanh => z.tanh(),
+        Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+    }
+}
+
+/// `a′` at `z` whose output is `h = a(z)`: ReLU′(0) = 0 and the leaky ReLU's slope at 0, as
+/// burn and the hand-written twin take them; tanh′ = 1 − h², σ′ = h·(1 − h).
+pub fn derivative(a: Activation, z: f64, h: f64) -> f64 {
+    match a {
+        Activation::Relu => f64::from(u8::from(z > 0.0)),
+        Activation::LeakyRelu { negative_slope } => {
+            if z > 0.0 {
+                1.0
+            } else {
+                negative_slope
+            }
+        }
+        Activation::Tanh => 1.0 - h * h,
+        Activation::Sigmoid => h * (1.0 - h),
+    }
+}
+
+/// A classic mistake in the backward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mistake {
+    /// The activation's backward left out: the gradient passes every unit with a′ = 1 (for a
+    /// ReLU: the mask forgotten).
+    NoDerivative,
+    /// `∂L/∂W_i` from the layer below's pre-activation `z`, not its output `a(z)`.
+    PreactivationInput,
+    /// `tanh′ = 1 − tanh` (the square forgotten).
+    TanhNoSquare,
+    /// `σ′ = σ` (not `σ(1 − σ)`).
+    SigmoidPrimeAsSigma,
+    /// The leaky ReLU's slope on the wrong side of 0: a′ = slope above 0, 1 below.
+    LeakySlopeWrongSide,
+}
+
+impl Mistake {
+    /// The mistakes worth trying for a network with activation `a`, most specific first.
+    pub fn for_activation(a: Activation) -> Vec<Mistake> {
+        let own = match a {
+            Activation::Relu => None,
+            Activation::LeakyRelu { .. } => Some(Mistake::LeakySlopeWrongSide),
+            Activation::Tanh => Some(Mistake::TanhNoSquare),
+            Activation::Sigmoid => Some(Mistake::SigmoidPrimeAsSigma),
+        };
+        own.into_iter()
+            .chain([Mistake::NoDerivative, Mistake::PreactivationInput])
+            .collect()
+    }
+
+    /// The mistake's name, then what it is (the name is what the reports and tests look for).
+    pub fn text(self, a: Activation) -> String {
+        match (self, a) {
+            (Mistake::NoDerivative, Activation::Relu) => "ReLU mask wrong: the gradient passes through units that are off (multiply by z > 0 on the way down)".to_owned(),
+            (Mistake::NoDerivative, _) => format!(
+                "{} derivative forgotten: the gradient passes every unit unchanged (multiply by a′(z) on the way down)",
+                a.name()
+            ),
+            (Mistake::PreactivationInput, _) => format!(
+                "pre-activation where the {} output belongs: ∂L/∂W = zᵀ·g from the layer below's z, not its output h = {}(z)",
+                if a == Activation::Relu { "ReLU" } else { "activation's" },
+                a.name()
+            ),
+            (Mistake::TanhNoSquare, _) => {
+                "tanh′ computed as 1 − tanh (the square forgotten): tanh′(z) = 1 − tanh²(z)".to_owned()
+            }
+            (Mistake::SigmoidPrimeAsSigma, _) => {
+                "σ′ computed as σ (not σ(1 − σ)): σ′(z) = σ(z)·(1 − σ(z))".to_owned()
+            }
+            (Mistake::LeakySlopeWrongSide, _) => {
+                "the leaky ReLU's slope on the wrong side of 0: a′ is 1 above 0 and the slope below".to_owned()
+            }
+        }
+    }
+
+    /// `a′` at `z` (output `h`) as this mistake computes it.
+    pub fn derivative(self, a: Activation, z: f64, h: f64) -> f64 {
+        match (self, a) {
+            (Mistake::NoDerivative, _) => 1.0,
+            (Mistake::LeakySlopeWrongSide, Activation::LeakyRelu { negative_slope }) => {
+                if z > 0.0 {
+                    negative_slope
+                } else {
+                    1.0
+                }
+            }
+            (Mistake::TanhNoSquare, Activation::Tanh) => 1.0 - h,
+            (Mistake::SigmoidPrimeAsSigma, Activation::Sigmoid) => h,
+            _ => derivative(a, z, h),
+        }
+    }
+}
