@@ -18,6 +18,8 @@ pub mod manual;
 pub mod matmul;
 pub mod metrics;
 #[cfg(test)]
+mod mutants;
+#[cfg(test)]
 mod mutation_tests;
 pub mod output;
 pub mod params;
