@@ -7,7 +7,7 @@
 //! judged".
 
 use crate::config::{Backend, Config, Init, Precision};
-use crate::metrics::{Disagreement, RunResult};
+use crate::metrics::{Disagreement, Measure, RunResult};
 use crate::mutants::{self as mutant, Mutant};
 use crate::run_setup::RunSetup;
 
@@ -67,7 +67,7 @@ fn failing_run(m: Mutant, config: &Config, name: &str) -> (RunResult, Disagreeme
         .clone()
         .unwrap_or_else(|| panic!("{name} passed the gate"));
     assert_eq!(d.epoch, 1, "{name}");
-    assert_eq!(d.measure, "err_bound", "{name}");
+    assert_eq!(d.measure, Measure::ErrBound, "{name}");
     (r, d)
 }
 

@@ -119,6 +119,8 @@ fn flat(a: &Array2<f64>) -> Vec<f64> {
 
 /// The reference of `problem` with scales for judging in `precision` (the kink allowance
 /// depends on it).
+// TODO(house): split
+#[allow(clippy::too_many_lines)]
 pub fn reference(problem: &Problem, precision: Precision) -> Reference {
     let scales = agreement::gradient_trace(
         &problem.params,
