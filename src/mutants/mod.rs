@@ -3,9 +3,9 @@
 //! catch every one. Compiled for the unit tests only.
 //!
 //! The twin itself (`src/manual/`) knows nothing of them. The hand-written twin's adapter
-//! (`src/twins.rs`) asks [`gradient::loss_and_backward`] and [`optimizer::step`] first: with a mistake
-//! switched on in this thread ([`with`]), they take the step through the broken kernel; with
-//! none, or one of the other half, they leave it to the twin.
+//! (`src/twins.rs`) asks [`gradient::loss_and_backward`] and [`optimizer::step`] first: with a
+//! mistake switched on in this thread ([`with`]), they take the step through the broken kernel;
+//! with none, or one of the other half, they leave it to the twin.
 
 pub mod gradient;
 pub mod optimizer;
