@@ -1,5 +1,7 @@
 //! mlp2d: one small MLP written twice, by hand and with burn's autodiff, trained in lockstep.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod agreement;
 pub mod bench;
 pub mod burn_mlp;
@@ -18,6 +20,8 @@ pub mod lockstep;
 pub mod manual;
 pub mod matmul;
 pub mod metrics;
+#[cfg(test)]
+mod mutants;
 #[cfg(test)]
 mod mutation_tests;
 pub mod output;

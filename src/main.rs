@@ -1,5 +1,7 @@
 //! The `mlp2d` command line: thin; the work is in the library.
 
+#![warn(clippy::too_many_lines)]
+
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agreement::Tolerances;
 use crate::params::{OptimizerState, Params};
 
 /// `max|a − b| / max(max|a|, max|b|)`, 0 when both are all zeros. NaN anywhere gives NaN.
@@ -73,14 +74,97 @@ fn nan() -> f64 {
     f64::NAN
 }
 
+/// The measures of agreement, in the order the gate reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// The hand-written twin at burn's point against burn, in units of what rounding explains
+    /// ([`crate::agreement`]): the gate.
+    ErrBound,
+    /// The relative error at burn's point; a gate when the config sets `grad_tol`.
+    GradRelErr,
+    /// The relative error of the twins as they train apart; a gate when the config sets
+    /// `drift_tol`.
+    Drift,
+}
+
+impl Measure {
+    /// In the order they are read: the first one over its limit is the disagreement.
+    pub const ALL: [Measure; 3] = [Measure::ErrBound, Measure::GradRelErr, Measure::Drift];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::ErrBound => "err_bound",
+            Measure::GradRelErr => "grad_rel_err",
+            Measure::Drift => "drift",
+        }
+    }
+
+    /// The config key of its limit.
+    pub fn limit_name(self) -> &'static str {
+        match self {
+            Measure::ErrBound => "err_bound_limit",
+            Measure::GradRelErr => "grad_tol",
+            Measure::Drift => "drift_tol",
+        }
+    }
+
+    /// Its limit among `tolerances` (infinite: measured, not checked).
+    pub fn limit(self, tolerances: &Tolerances) -> f64 {
+        match self {
+            Measure::ErrBound => tolerances.err_bound_limit,
+            Measure::GradRelErr => tolerances.grad_tol,
+            Measure::Drift => tolerances.drift_tol,
+        }
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One step's value of each measure, with the tensor where it is worst.
+#[derive(Debug, Clone)]
+pub struct Measured([(f64, String); 3]);
+
+impl Measured {
+    pub fn new(
+        err_bound: (f64, String),
+        grad_rel_err: (f64, String),
+        drift: (f64, String),
+    ) -> Self {
+        Measured([err_bound, grad_rel_err, drift])
+    }
+
+    /// The value of `measure` and where it is worst.
+    pub fn get(&self, measure: Measure) -> (f64, &str) {
+        let (value, at) = &self.0[measure as usize];
+        (*value, at)
+    }
+
+    pub fn value(&self, measure: Measure) -> f64 {
+        self.0[measure as usize].0
+    }
+
+    /// The first measure over its limit, in the order of [`Measure::ALL`]; NaN is over any
+    /// limit.
+    pub fn first_over(&self, tolerances: &Tolerances) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|&m| {
+            let value = self.value(m);
+            value.is_nan() || value > m.limit(tolerances)
+        })
+    }
+}
+
 /// The first step at which the twins disagreed beyond tolerance.
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
     pub epoch: usize,
     /// Global step index, from 0.
     pub step: usize,
-    /// `err_bound`, `grad_rel_err` or `drift`.
-    pub measure: &'static str,
+    pub measure: Measure,
     /// `loss` or `grad layers.{i}.weight|bias`.
     pub tensor: String,
     pub value: f64,

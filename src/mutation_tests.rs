@@ -1,4 +1,4 @@
-//! Mutation testing of the gate: each classic hand-written backprop mistake (`manual/mutant.rs`)
+//! Mutation testing of the gate: each classic hand-written backprop mistake (`src/mutants/`)
 //! must make a lockstep run fail within its first epoch, in both precisions and on both burn
 //! backends, with `err_bound` at least 100 times the limit; and a layer's gradient scaled by
 //! `1 + ε` must be caught for small `ε`.
@@ -7,8 +7,8 @@
 //! judged".
 
 use crate::config::{Backend, Config, Init, Precision};
-use crate::manual::mutant::{self, Mutant};
-use crate::metrics::{Disagreement, RunResult};
+use crate::metrics::{Disagreement, Measure, RunResult};
+use crate::mutants::{self as mutant, Mutant};
 use crate::run_setup::RunSetup;
 
 const STRUCTURAL: [(Mutant, &str); 7] = [
@@ -67,7 +67,7 @@ fn failing_run(m: Mutant, config: &Config, name: &str) -> (RunResult, Disagreeme
         .clone()
         .unwrap_or_else(|| panic!("{name} passed the gate"));
     assert_eq!(d.epoch, 1, "{name}");
-    assert_eq!(d.measure, "err_bound", "{name}");
+    assert_eq!(d.measure, Measure::ErrBound, "{name}");
     (r, d)
 }
 

@@ -3,7 +3,7 @@
 //! burn twin's dashes stay visible on top of the hand-written twin's band.
 
 use mlp2d::divergence::Blowup;
-use mlp2d::metrics::{Disagreement, EpochMetrics};
+use mlp2d::metrics::{Disagreement, EpochMetrics, Measure};
 use mlp2d::plot::{Gates, LossPicture, loss_png, text_width, wrap_text};
 
 /// Width, height and RGB bytes of a PNG.
@@ -84,7 +84,7 @@ fn a_run_failing_on_drift_draws_the_drift_against_drift_tol() {
     let fail = Disagreement {
         epoch: 5,
         step: 44,
-        measure: "drift",
+        measure: Measure::Drift,
         tensor: "grad layers.1.bias".to_owned(),
         value: 1e-6,
         tolerance: 1e-7,

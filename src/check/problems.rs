@@ -276,6 +276,8 @@ fn at_zero(rng: &mut ChaCha8Rng) -> (Array2<f64>, Vec<usize>, Params) {
     (x, y, p)
 }
 
+// TODO(house): split
+#[allow(clippy::too_many_lines)]
 fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
     use Precision::{F32, F64};
     match case {

@@ -102,6 +102,8 @@ pub struct Reference<'a> {
 }
 
 /// Judges `given` against the twins, tensor by tensor.
+// TODO(house): split
+#[allow(clippy::too_many_lines)]
 pub fn check(given: &Given, r: &Reference) -> Checked {
     let p = r.precision;
     let bound =

@@ -9,7 +9,6 @@
 //!   `d = (m·c) / (√v + ε·c₂)` (mathematically `m̂ / (√v̂ + ε)`), and `θ ← θ − d·λ`.
 
 use super::Scalar;
-use super::mutant::Mutant;
 use crate::config::AdamSettings;
 
 /// The constants of one step `t` (from 1), as burn computes them.
@@ -32,17 +31,8 @@ impl<T: Scalar> AdamStep<T> {
     pub fn new(learning_rate: f64, a: AdamSettings, t: usize) -> Self {
         let (b1, b2, eps) = (a.beta_1 as f32, a.beta_2 as f32, a.epsilon as f32);
         let time = t as i32;
-        let no_correction = super::mutant::active() == Some(Mutant::AdamWithoutBiasCorrection);
-        let c2 = if no_correction {
-            1.0
-        } else {
-            (1.0 - b2.powi(time)).sqrt()
-        };
-        let c = if no_correction {
-            1.0
-        } else {
-            c2 / (1.0 - b1.powi(time))
-        };
+        let c2 = (1.0 - b2.powi(time)).sqrt();
+        let c = c2 / (1.0 - b1.powi(time));
         let widen = |v: f32| T::of_f64(v as f64);
         AdamStep {
             learning_rate: T::of_f64(learning_rate),
@@ -58,23 +48,12 @@ impl<T: Scalar> AdamStep<T> {
 
     /// One tensor's step; `first`: the moments hold nothing yet.
     pub fn step(&self, theta: &mut [T], grad: &[T], m: &mut [T], v: &mut [T], first: bool) {
-        let mutant = super::mutant::active();
+        // theta, grad, m, v: one tensor's entries, row-major, the same length.
         let has_decay = self.penalty != T::zero();
         for (((t, &g), m), v) in theta.iter_mut().zip(grad).zip(m).zip(v) {
-            let g = if !has_decay {
-                g
-            } else if mutant == Some(Mutant::WeightDecayWrongSign) {
-                g - *t * self.penalty
-            } else {
-                *t * self.penalty + g
-            };
+            let g = if has_decay { *t * self.penalty + g } else { g };
             (*m, *v) = moments(self, g, *m, *v, first);
-            let root = if mutant == Some(Mutant::EpsilonInsideSqrt) {
-                (*v + self.epsilon_c2).sqrt()
-            } else {
-                v.sqrt() + self.epsilon_c2
-            };
-            let d = (*m * self.correction) / root;
+            let d = (*m * self.correction) / (v.sqrt() + self.epsilon_c2);
             *t -= d * self.learning_rate;
         }
     }

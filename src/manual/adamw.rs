@@ -6,7 +6,6 @@
 
 use super::Scalar;
 use super::adam::{AdamStep, moments};
-use super::mutant::Mutant;
 use crate::config::AdamSettings;
 
 #[derive(Debug, Clone, Copy)]
@@ -18,20 +17,13 @@ pub struct AdamWStep<T: Scalar> {
     pub epsilon: T,
     /// `λ·wd` in f64 (rounded to the run's precision where it multiplies).
     pub decay_rate: f64,
-    /// `wd` (f32), for the mutant that couples it into the gradient.
-    pub weight_decay: T,
 }
 
 impl<T: Scalar> AdamWStep<T> {
     pub fn new(learning_rate: f64, a: AdamSettings, t: usize) -> Self {
         let (b1, b2) = (a.beta_1 as f32, a.beta_2 as f32);
         let time = t as i32;
-        let no_correction = super::mutant::active() == Some(Mutant::AdamWithoutBiasCorrection);
-        let (d1, d2) = if no_correction {
-            (1.0, 1.0)
-        } else {
-            (1.0 - b1.powi(time), 1.0 - b2.powi(time))
-        };
+        let (d1, d2) = (1.0 - b1.powi(time), 1.0 - b2.powi(time));
         AdamWStep {
             // AdamW's moments are Adam's without coupled decay.
             moments: AdamStep::new(
@@ -46,32 +38,20 @@ impl<T: Scalar> AdamWStep<T> {
             denominator_2: T::of_f64(d2 as f64),
             epsilon: T::of_f64(a.epsilon as f32 as f64),
             decay_rate: learning_rate * (a.weight_decay as f32 as f64),
-            weight_decay: T::of_f64(a.weight_decay as f32 as f64),
         }
     }
 
     /// One tensor's step; `first`: the moments hold nothing yet.
     pub fn step(&self, theta: &mut [T], grad: &[T], m: &mut [T], v: &mut [T], first: bool) {
-        let mutant = super::mutant::active();
-        let coupled = mutant == Some(Mutant::AdamWDecayCoupled);
+        // theta, grad, m, v: one tensor's entries, row-major, the same length.
         let keep = T::of_f64(1.0 - self.decay_rate);
         let lr = self.moments.learning_rate;
         for (((t, &g), m), v) in theta.iter_mut().zip(grad).zip(m).zip(v) {
-            let g = if coupled {
-                *t * self.weight_decay + g
-            } else {
-                g
-            };
             (*m, *v) = moments(&self.moments, g, *m, *v, first);
             let m_hat = *m / self.denominator_1;
             let v_hat = *v / self.denominator_2;
-            let root = if mutant == Some(Mutant::EpsilonInsideSqrt) {
-                (v_hat + self.epsilon).sqrt()
-            } else {
-                v_hat.sqrt() + self.epsilon
-            };
-            let d = m_hat / root;
-            let decayed = if self.decay_rate == 0.0 || coupled {
+            let d = m_hat / (v_hat.sqrt() + self.epsilon);
+            let decayed = if self.decay_rate == 0.0 {
                 *t
             } else {
                 *t * keep

@@ -5,20 +5,17 @@
 use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 
 use super::Scalar;
-use super::mutant::Mutant;
 
 /// `h ← h` where `h ≥ 0`, `s·h` below, overwriting the pre-activation.
 pub fn leaky_relu_in_place<T: Scalar>(mut h: ArrayViewMut2<T>, slope: T) {
+    // h: [n, c], the pre-activation in, the activation out.
     h.mapv_inplace(|v| if v < T::zero() { v * slope } else { v });
 }
 
 /// `g ← g·a′`: `g` where the output is > 0, `s·g` elsewhere.
 pub fn leaky_relu_backward_in_place<T: Scalar>(g: ArrayViewMut2<T>, out: ArrayView2<T>, slope: T) {
-    // The mutant puts the slope on the wrong side of 0.
-    let flipped = super::mutant::active() == Some(Mutant::LeakySlopeWrongSide);
-    Zip::from(g).and(out).for_each(|g, &h| {
-        if (h > T::zero()) == flipped {
-            *g *= slope;
-        }
-    });
+    // g: [n, c], ∂L/∂h in, ∂L/∂z out; out: [n, c], the forward pass's h.
+    Zip::from(g)
+        .and(out)
+        .for_each(|g, &h| *g = if h > T::zero() { *g } else { *g * slope });
 }

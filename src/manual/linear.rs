@@ -2,10 +2,9 @@
 //! buffers the caller owns (as llm.c's `_forward`/`_backward` pairs). The caller keeps the input
 //! for the backward pass ([`super::Mlp`] keeps every layer's in its workspace).
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
 use super::Scalar;
-use super::mutant::Mutant;
 use crate::matmul;
 
 #[derive(Debug, Clone)]
@@ -31,6 +30,7 @@ impl<T: Scalar> Linear<T> {
     /// `out ← x·W + b`: the product is written straight into `out`, then the bias is added to
     /// every row in place.
     pub fn forward_into(&self, x: ArrayView2<T>, mut out: ArrayViewMut2<T>) {
+        // x: [n, c_in], W: [c_in, c_out], b: [c_out]; out: [n, c_out].
         matmul::x_w(x, self.weight.view(), out.view_mut());
         let b = self.bias.as_slice().expect("bias is contiguous");
         match out.as_slice_mut() {
@@ -48,10 +48,8 @@ impl<T: Scalar> Linear<T> {
         g: ArrayView2<T>,
         grad_in: Option<ArrayViewMut2<T>>,
     ) {
+        // x: [n, c_in], g: [n, c_out]; ∂L/∂W: [c_in, c_out], ∂L/∂b: [c_out], ∂L/∂x: [n, c_in].
         matmul::xt_g(x, g, self.grad_weight.view_mut());
-        if let Some(m) = super::mutant::active() {
-            return self.backward_mutated(m, x, g, grad_in);
-        }
         // Row by row, in order: the same sums as `g.sum_axis(Axis(0))`, without the allocation.
         self.grad_bias.fill(T::zero());
         let gb = self.grad_bias.as_slice_mut().expect("contiguous");
@@ -63,32 +61,6 @@ impl<T: Scalar> Linear<T> {
         }
         if let Some(grad_in) = grad_in {
             matmul::g_wt(g, self.weight.view(), grad_in);
-        }
-    }
-}
-
-impl<T: Scalar> Linear<T> {
-    /// The rest of [`Linear::backward_into`] with a mistake of the mutation tests (when the
-    /// mutant is not about this layer, the right math, written plainly).
-    fn backward_mutated(
-        &mut self,
-        m: Mutant,
-        _x: ArrayView2<T>,
-        g: ArrayView2<T>,
-        grad_in: Option<ArrayViewMut2<T>>,
-    ) {
-        let (n, c_out) = g.dim();
-        self.grad_bias = match m {
-            // Σ along row j of g (for j < n), not down column j.
-            Mutant::BiasWrongAxis => Array1::from_shape_fn(c_out, |j| g.row(j % n).sum()),
-            _ => g.sum_axis(Axis(0)),
-        };
-        if let Some(grad_in) = grad_in {
-            if m == Mutant::NotTransposed && self.weight.is_square() {
-                matmul::g_wt(g, self.weight.t(), grad_in);
-            } else {
-                matmul::g_wt(g, self.weight.view(), grad_in);
-            }
         }
     }
 }

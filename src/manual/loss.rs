@@ -3,7 +3,6 @@
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use super::Scalar;
-use super::mutant::Mutant;
 
 /// Returns the loss `L = −(1/n) Σ_r log softmax(z_r)[y_r]` and writes its gradient
 /// `∂L/∂z = (softmax(z) − onehot(y)) / n` into `grad` (same shape as `logits`).
@@ -16,6 +15,7 @@ pub fn softmax_cross_entropy_into<T: Scalar>(
     targets: &[usize],
     mut grad: ArrayViewMut2<T>,
 ) -> T {
+    // logits: [n, k], targets: [n] class indices; grad: [n, k].
     let n = logits.nrows();
     assert_eq!(n, targets.len(), "one target per row");
     assert_eq!(
@@ -34,26 +34,19 @@ pub fn softmax_cross_entropy_into<T: Scalar>(
         grad.assign(&g);
         return loss;
     };
-    // The mean's 1/n and the onehot, as the mutation tests may break them.
-    let (n_grad, onehot) = match super::mutant::active() {
-        Some(Mutant::MissingMean) => (T::one(), T::one()),
-        Some(Mutant::NoOnehot) => (n_t, T::zero()),
-        _ => (n_t, T::one()),
-    };
     // Rows as plain slices: ndarray's row iterators cost more than the arithmetic at 2 classes.
     let total = z
         .chunks_exact(k)
         .zip(g.chunks_exact_mut(k))
         .zip(targets)
         .fold(T::zero(), |total, ((z, g), &t)| {
-            total + row_loss(z, g, t, n_grad, onehot)
+            total + row_loss(z, g, t, n_t)
         });
     total / n_t
 }
 
-/// One row: returns `−log softmax(z)[target]` and writes `(softmax(z) − onehot) / n` into `g`
-/// (`onehot` is 1: the target's entry of the onehot vector).
-fn row_loss<T: Scalar>(z: &[T], g: &mut [T], target: usize, n_t: T, onehot: T) -> T {
+/// One row: returns `−log softmax(z)[target]` and writes `(softmax(z) − onehot) / n` into `g`.
+fn row_loss<T: Scalar>(z: &[T], g: &mut [T], target: usize, n_t: T) -> T {
     let max = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
     let mut sum_exp = T::zero();
     for (g, &z) in g.iter_mut().zip(z) {
@@ -65,7 +58,7 @@ fn row_loss<T: Scalar>(z: &[T], g: &mut [T], target: usize, n_t: T, onehot: T) -
     for g in g.iter_mut() {
         *g *= scale;
     }
-    g[target] -= onehot / n_t;
+    g[target] -= T::one() / n_t;
     -(z[target] - max - sum_exp.ln())
 }
 

@@ -3,7 +3,6 @@
 use ndarray::{Array2, ArrayView2};
 
 use super::activation::{activate_in_place, activation_backward_in_place};
-use super::mutant::Mutant;
 use super::workspace::{Workspace, rows, rows_mut};
 use super::{Linear, Scalar, softmax_cross_entropy_into};
 use crate::config::Activation;
@@ -14,8 +13,9 @@ pub struct Mlp<T: Scalar> {
     pub layers: Vec<Linear<T>>,
     /// After every layer but the last, applied in place to the layer's output.
     pub activation: Activation,
-    /// Activations and their gradients, reused by every step.
-    pub(super) work: Workspace<T>,
+    /// Activations and their gradients, reused by every step. (The mutation tests' broken
+    /// copies of the backward pass, src/mutants/, read it too.)
+    pub(crate) work: Workspace<T>,
 }
 
 impl<T: Scalar> Mlp<T> {
@@ -84,10 +84,8 @@ impl<T: Scalar> Mlp<T> {
 
     /// Forward pass of a batch into the workspace; the logits are the last layer's output.
     /// Each layer's output stays in the workspace for [`Mlp::backward_pass`].
-    fn forward_pass(&mut self, x: ArrayView2<T>) {
-        if super::mutant::active() == Some(Mutant::StaleCache) {
-            self.work.previous_outputs = self.work.outputs.clone();
-        }
+    pub(crate) fn forward_pass(&mut self, x: ArrayView2<T>) {
+        // x: [n, c_0]; outputs[i]: [n, c_{i+1}], after the activation but for the last.
         let n = x.nrows();
         let last = self.layers.len() - 1;
         self.work
@@ -112,38 +110,20 @@ impl<T: Scalar> Mlp<T> {
     /// gradients on the way; between layers, the activation's derivative multiplies it (the
     /// ReLU's zeroes it where the unit was off).
     fn backward_pass(&mut self, x: ArrayView2<T>) {
+        // x: [n, c_0]; grads[i]: [n, c_{i+1}], ∂L/∂outputs[i], the last one filled by the loss.
         let n = x.nrows();
-        let mutant = super::mutant::active();
-        let Workspace {
-            outputs,
-            grads,
-            previous_outputs,
-            ..
-        } = &mut self.work;
-        let stale = mutant == Some(Mutant::StaleCache)
-            && previous_outputs.len() == outputs.len()
-            && previous_outputs.iter().all(|p| p.nrows() >= n);
-        let cache: &[Array2<T>] = if stale { previous_outputs } else { outputs };
+        let Workspace { outputs, grads, .. } = &mut self.work;
         for i in (0..self.layers.len()).rev() {
             let (before, from_here) = grads.split_at_mut(i);
             let g = rows(&from_here[0], n);
             if i == 0 {
                 self.layers[0].backward_into(x.view(), g, None);
             } else {
-                let input = rows(&cache[i - 1], n);
+                let input = rows(&outputs[i - 1], n);
                 let mut grad_in = rows_mut(&mut before[i - 1], n);
                 self.layers[i].backward_into(input, g, Some(grad_in.view_mut()));
-                let mask = match mutant {
-                    Some(Mutant::WrongReluMask) => other_of_same_width(cache, i - 1, n),
-                    _ => input,
-                };
-                activation_backward_in_place(self.activation, grad_in, mask);
+                activation_backward_in_place(self.activation, grad_in, input);
             }
-        }
-        if let Some(Mutant::Scaled { layer, eps }) = mutant {
-            let factor = T::of_f64(1.0 + eps);
-            self.layers[layer].grad_weight *= factor;
-            self.layers[layer].grad_bias *= factor;
         }
     }
 
@@ -209,18 +189,6 @@ impl<T: Scalar> Mlp<T> {
             .map(|row| crate::metrics::argmax(row.iter().copied()))
             .collect()
     }
-}
-
-/// For the wrong-mask mutant: the output of the next hidden layer of the same width as hidden
-/// layer `i` (itself if there is none). The logits are never a hidden layer.
-fn other_of_same_width<T: Scalar>(cache: &[Array2<T>], i: usize, n: usize) -> ArrayView2<'_, T> {
-    let hidden = cache.len() - 1;
-    let width = cache[i].ncols();
-    let other = (1..hidden)
-        .map(|d| (i + d) % hidden)
-        .find(|&j| cache[j].ncols() == width)
-        .unwrap_or(i);
-    rows(&cache[other], n)
 }
 
 /// Copies plain values (rounded to `T`) into a net's weight and bias arrays, layer by layer.

@@ -11,14 +11,16 @@ use super::{Mlp, Scalar};
 use crate::config;
 use crate::params::{LayerParams, OptimizerState, Params};
 
+/// The fields are crate-visible for the mutation tests' broken copies of the step
+/// (src/mutants/).
 #[derive(Debug, Clone)]
 pub struct Optimizer<T: Scalar> {
-    spec: config::Optimizer,
-    learning_rate: f64,
+    pub(crate) spec: config::Optimizer,
+    pub(crate) learning_rate: f64,
     /// Steps taken: the bias corrections' `t` is this plus one.
-    steps: usize,
+    pub(crate) steps: usize,
     /// `buffers[k][j]`: buffer k (`config::Optimizer::buffers`) of parameter tensor j, row-major.
-    buffers: Vec<Vec<Vec<T>>>,
+    pub(crate) buffers: Vec<Vec<Vec<T>>>,
 }
 
 impl<T: Scalar> Optimizer<T> {

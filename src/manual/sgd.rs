@@ -9,7 +9,6 @@
 //! Plain SGD (no momentum, no decay) is the course's `θ ← θ − λ·∂L/∂θ` and runs as one
 //! vectorised pass per tensor.
 
-use super::mutant::Mutant;
 use super::{Mlp, Scalar};
 use crate::config::SgdSettings;
 
@@ -21,10 +20,8 @@ pub struct Sgd {
 impl Sgd {
     /// Applies the gradients of the last backward pass.
     pub fn step<T: Scalar>(&self, mlp: &mut Mlp<T>) {
+        // Each layer's W, b and ∂L/∂W, ∂L/∂b: the same shapes.
         let lr = T::of_f64(self.learning_rate);
-        if super::mutant::active() == Some(Mutant::StaleGradientStep) {
-            return stale_step(lr, mlp);
-        }
         for layer in &mut mlp.layers {
             layer.weight.scaled_add(-lr, &layer.grad_weight);
             layer.bias.scaled_add(-lr, &layer.grad_bias);
@@ -59,47 +56,28 @@ impl<T: Scalar> SgdWithState<T> {
     /// One tensor's step. `velocity` is its momentum buffer (None without momentum); `first`:
     /// the buffer holds nothing yet.
     pub fn step(&self, theta: &mut [T], grad: &[T], velocity: Option<&mut [T]>, first: bool) {
-        let mutant = super::mutant::active();
-        let decay = |t: T, g: T| match mutant {
-            Some(Mutant::WeightDecayWrongSign) => g - t * self.penalty,
-            _ => t * self.penalty + g,
-        };
+        // theta, grad, velocity: one tensor's entries, row-major, the same length.
         let has_decay = self.penalty != T::zero();
-        match velocity {
-            None => {
-                for (t, &g) in theta.iter_mut().zip(grad) {
-                    let g = if has_decay { decay(*t, g) } else { g };
-                    *t -= g * self.learning_rate;
-                }
+        let decayed = |t: T, g: T| if has_decay { t * self.penalty + g } else { g };
+        let Some(velocity) = velocity else {
+            for (t, &g) in theta.iter_mut().zip(grad) {
+                *t -= decayed(*t, g) * self.learning_rate;
             }
-            Some(velocity) => {
-                let frozen = mutant == Some(Mutant::MomentumNeverUpdated);
-                let nesterov = self.nesterov && mutant != Some(Mutant::NesterovMissing);
-                for ((t, &g), v) in theta.iter_mut().zip(grad).zip(velocity) {
-                    let g = if has_decay { decay(*t, g) } else { g };
-                    if first {
-                        *v = g;
-                    } else if !frozen {
-                        *v = g * self.keep + *v * self.momentum;
-                    }
-                    let d = if nesterov { *v * self.momentum + g } else { *v };
-                    *t -= d * self.learning_rate;
-                }
-            }
+            return;
+        };
+        for ((t, &g), v) in theta.iter_mut().zip(grad).zip(velocity) {
+            let g = decayed(*t, g);
+            *v = if first {
+                g
+            } else {
+                g * self.keep + *v * self.momentum
+            };
+            let d = if self.nesterov {
+                *v * self.momentum + g
+            } else {
+                *v
+            };
+            *t -= d * self.learning_rate;
         }
-    }
-}
-
-/// The mutant step: applies the gradient kept from the step before (none at first), keeps this one.
-fn stale_step<T: Scalar>(lr: T, mlp: &mut Mlp<T>) {
-    let current: Vec<_> = mlp
-        .layers
-        .iter()
-        .map(|l| (l.grad_weight.clone(), l.grad_bias.clone()))
-        .collect();
-    let previous = std::mem::replace(&mut mlp.work.previous_grads, current);
-    for (layer, (gw, gb)) in mlp.layers.iter_mut().zip(&previous) {
-        layer.weight.scaled_add(-lr, gw);
-        layer.bias.scaled_add(-lr, gb);
     }
 }

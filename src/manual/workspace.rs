@@ -1,15 +1,15 @@
 //! The buffers a training step works in, owned by the network and reused from step to step, so
 //! that a step allocates nothing of its own (`gemm` may, inside a product: `src/matmul.rs`).
 //!
-//! For layer `i` (from 0): `outputs[i]` is its output `[rows, c_out]` (after the ReLU for hidden
-//! layers, the logits for the last), and `grads[i]` is ∂L/∂(that output). The batch itself is
+//! For layer `i` (from 0): `outputs[i]` is its output `[rows, c_out]` (after the activation for
+//! hidden layers, the logits for the last), and `grads[i]` is ∂L/∂(that output). The batch itself is
 //! the first layer's input and is read where the caller keeps it.
 //!
 //! Buffers hold `capacity` rows; a batch of `n ≤ capacity` rows uses the first `n` (a contiguous
 //! block, the arrays being row-major). A larger batch grows them once: the only allocation,
 //! on the first step (or the first full-data pass for `loss` and `predict`).
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 use super::Scalar;
 
@@ -18,10 +18,6 @@ pub struct Workspace<T: Scalar> {
     capacity: usize,
     pub outputs: Vec<Array2<T>>,
     pub grads: Vec<Array2<T>>,
-    /// Only for the mutation tests (`mutant.rs`), empty otherwise: the previous forward pass's
-    /// outputs and the previous step's gradients.
-    pub previous_outputs: Vec<Array2<T>>,
-    pub previous_grads: Vec<(Array2<T>, Array1<T>)>,
 }
 
 impl<T: Scalar> Workspace<T> {

@@ -273,6 +273,14 @@ pub fn dataset_png(ds: &Dataset, title: &str) -> Result<Vec<u8>> {
 type Mark<'a> = dyn Fn(&Area, (i32, i32)) -> Result<()> + 'a;
 
 fn draw_scene(root: &Area, s: &Scene) -> Result<()> {
+    let body = draw_header(root, s)?;
+    let (plot, legend) = body.split_horizontally(WIDTH - 170);
+    draw_chart(&plot, s)?;
+    draw_legend(&legend, s)
+}
+
+/// The title and subtitles, wrapped to the width; returns the area below them.
+fn draw_header<'a>(root: &Area<'a>, s: &Scene) -> Result<Area<'a>> {
     let title = wrap_text(&s.title, 22.0, WIDTH - 32);
     let subtitles: Vec<String> = s
         .subtitles
@@ -289,9 +297,12 @@ fn draw_scene(root: &Area, s: &Scene) -> Result<()> {
         20,
         &font(14.0).color(&RGBColor(60, 60, 60)),
     )?;
-    let (plot, legend) = body.split_horizontally(WIDTH - 170);
+    Ok(body)
+}
 
-    let mut chart = ChartBuilder::on(&plot)
+/// The plane: the raster (when there is one), the axes, and the points.
+fn draw_chart(plot: &Area, s: &Scene) -> Result<()> {
+    let mut chart = ChartBuilder::on(plot)
         .margin_left(10)
         .margin_right(14)
         .margin_bottom(8)
@@ -337,11 +348,14 @@ fn draw_scene(root: &Area, s: &Scene) -> Result<()> {
                 + Circle::new((0, 0), 4, BLACK.stroke_width(1))
         }))
         .map_err(plot_err)?;
+    Ok(())
+}
 
-    // The legend, beside the chart.
+/// The legend, beside the chart: the classes, and with a boundary the kinds of marks.
+fn draw_legend(legend: &Area, s: &Scene) -> Result<()> {
     let mut y = 24;
     let row = |y: i32, mark: &Mark, text: String| {
-        mark(&legend, (18, y))?;
+        mark(legend, (18, y))?;
         legend
             .draw(&Text::new(text, (34, y - 8), font(14.0)))
             .map_err(plot_err)

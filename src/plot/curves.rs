@@ -12,7 +12,7 @@ use super::chart::{
 };
 use super::{Area, PALETTE, draw_lines, font, plot_err, render, tint, wrap_text};
 use crate::divergence::Blowup;
-use crate::metrics::{Disagreement, EpochMetrics};
+use crate::metrics::{Disagreement, EpochMetrics, Measure};
 
 /// The gates the agreement panels draw the curves against.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,17 @@ pub struct Gates {
     /// `grad_tol` and `drift_tol` when the config sets them (None: measured, not gated).
     pub grad_tol: Option<f64>,
     pub drift_tol: Option<f64>,
+}
+
+impl Gates {
+    /// The limit a measure is drawn against; None: measured, not gated.
+    pub fn limit(&self, measure: Measure) -> Option<f64> {
+        match measure {
+            Measure::ErrBound => Some(self.err_bound_limit),
+            Measure::GradRelErr => self.grad_tol,
+            Measure::Drift => self.drift_tol,
+        }
+    }
 }
 
 /// What `loss.png` shows.
@@ -362,7 +373,7 @@ fn agreement_panel(
         .filter(|p| p.1.is_finite())
         .map(|(x, v)| (x, v.max(FLOOR)))
         .collect();
-    let fail = p.first_fail.filter(|d| d.measure == "err_bound");
+    let fail = p.first_fail.filter(|d| d.measure == Measure::ErrBound);
     let top = e
         .iter()
         .map(|p| p.1)
@@ -460,17 +471,16 @@ fn mark_fail(
 /// `grad_tol` and `drift_tol`, each drawn only when it is gated.
 fn gated_panel(area: &Area, p: &LossPicture, x: Range<f64>, blowup_at: Option<f64>) -> Result<()> {
     type Pick = fn(&EpochMetrics) -> f64;
-    let gated: Vec<(&str, f64, RGBColor, Pick)> = [
+    let gated: Vec<(Measure, f64, RGBColor, Pick)> = [
         (
-            "grad_rel_err",
-            p.gates.grad_tol,
+            Measure::GradRelErr,
             GRAD_COLOUR,
             (|m| m.grad_rel_err) as Pick,
         ),
-        ("drift", p.gates.drift_tol, DRIFT_COLOUR, |m| m.drift),
+        (Measure::Drift, DRIFT_COLOUR, |m| m.drift),
     ]
     .into_iter()
-    .filter_map(|(name, tol, c, pick)| tol.map(|t| (name, t, c, pick)))
+    .filter_map(|(measure, c, pick)| p.gates.limit(measure).map(|t| (measure, t, c, pick)))
     .collect();
     // Values below 1e-3 of the smallest tolerance sit on that floor.
     let floor = gated.iter().map(|g| g.1).fold(f64::INFINITY, f64::min) * FLOOR;
@@ -508,8 +518,8 @@ fn gated_panel(area: &Area, p: &LossPicture, x: Range<f64>, blowup_at: Option<f6
         y.clone(),
         "relative error (log scale)",
     )?;
-    for ((name, tol, c, _), pts) in gated.iter().zip(curves) {
-        let (name, tol, c) = (*name, *tol, *c);
+    for ((measure, tol, c, _), pts) in gated.iter().zip(curves) {
+        let (name, tol, c) = (measure.name(), *tol, *c);
         let all_zero = !pts.is_empty() && pts.iter().all(|p| p.1 <= floor);
         markers(&mut chart, &pts, c.filled())?;
         chart
@@ -522,11 +532,7 @@ fn gated_panel(area: &Area, p: &LossPicture, x: Range<f64>, blowup_at: Option<f6
             })
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], solid(c, 2)));
         let style = solid(dark(c), 2);
-        let limit = if name == "drift" {
-            "drift_tol"
-        } else {
-            "grad_tol"
-        };
+        let limit = measure.limit_name();
         limit_line(
             &mut chart,
             (tol, x.end),

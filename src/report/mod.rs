@@ -133,7 +133,7 @@ impl From<&Disagreement> for DisagreementSummary {
         Self {
             epoch: d.epoch,
             step: d.step,
-            measure: d.measure.to_owned(),
+            measure: d.measure.name().to_owned(),
             tensor: d.tensor.clone(),
             value: d.value,
             tolerance: d.tolerance,

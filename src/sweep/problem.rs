@@ -124,55 +124,7 @@ pub fn base_problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
 }
 
 fn base(rng: &mut ChaCha8Rng, seed: u64, run: usize, limit: Option<f64>) -> Config {
-    // Every kind but csv (no file to read).
-    let kinds = &DataKind::ALL[..DataKind::ALL.len() - 1];
-    let kind = kinds[rng.gen_range(0..kinds.len())];
-    let samples = log_uniform(rng, 20.0, 2000.0).round() as usize;
-    let noise = (rng.gen_range(0.0..0.3f64) * 1000.0).round() / 1000.0;
-    let classes = rng.gen_range(2..=5usize);
-    let mut data = DataConfig {
-        test_fraction: 0.2,
-        ..DataConfig::of_kind(kind)
-    };
-    match kind {
-        DataKind::Moons | DataKind::Circles | DataKind::Xor => {
-            data.samples = Some(samples);
-            data.noise = Some(noise);
-        }
-        DataKind::Blobs => {
-            data.samples = Some(samples.max(2 * classes));
-            data.centers = Some(classes);
-        }
-        DataKind::Grid => {
-            let (rows, cols) = (rng.gen_range(2..=5), rng.gen_range(2..=5));
-            // Enough points that every class gets some, whatever the layout.
-            data.samples = Some(samples.max(20 * rows * cols));
-            data.rows = Some(rows);
-            data.cols = Some(cols);
-            let checkerboard = rng.gen_bool(0.5);
-            // A checkerboard's cell (i, j) has class (i + j) mod k: k ≤ rows + cols − 1 appear.
-            data.classes = Some(if checkerboard {
-                classes.min(rows + cols - 1)
-            } else {
-                classes.min(rows * cols)
-            });
-            data.layout = Some(if checkerboard {
-                GridLayout::Checkerboard
-            } else {
-                GridLayout::Random
-            });
-        }
-        DataKind::Spiral => {
-            data.samples = Some(samples.max(2 * classes));
-            data.classes = Some(classes);
-            data.noise = Some(noise);
-        }
-        DataKind::GaussianQuantiles => {
-            data.samples = Some(samples.max(2 * classes));
-            data.classes = Some(classes);
-        }
-        DataKind::Iris | DataKind::Csv => {}
-    }
+    let data = draw_data(rng);
     let train_rows = (data.samples.unwrap_or(150) as f64 * 0.8).floor().max(1.0);
     let depth = rng.gen_range(0..=6usize);
     let mut hidden: Vec<usize> = (0..depth)
@@ -239,6 +191,60 @@ fn base(rng: &mut ChaCha8Rng, seed: u64, run: usize, limit: Option<f64>) -> Conf
         base_dir: PathBuf::from("."),
         file: None,
     }
+}
+
+/// The data of a problem: a kind (every one but csv, which has no file to read), its size,
+/// noise and classes.
+fn draw_data(rng: &mut ChaCha8Rng) -> DataConfig {
+    let kinds = &DataKind::ALL[..DataKind::ALL.len() - 1];
+    let kind = kinds[rng.gen_range(0..kinds.len())];
+    let samples = log_uniform(rng, 20.0, 2000.0).round() as usize;
+    let noise = (rng.gen_range(0.0..0.3f64) * 1000.0).round() / 1000.0;
+    let classes = rng.gen_range(2..=5usize);
+    let mut data = DataConfig {
+        test_fraction: 0.2,
+        ..DataConfig::of_kind(kind)
+    };
+    match kind {
+        DataKind::Moons | DataKind::Circles | DataKind::Xor => {
+            data.samples = Some(samples);
+            data.noise = Some(noise);
+        }
+        DataKind::Blobs => {
+            data.samples = Some(samples.max(2 * classes));
+            data.centers = Some(classes);
+        }
+        DataKind::Grid => {
+            let (rows, cols) = (rng.gen_range(2..=5), rng.gen_range(2..=5));
+            // Enough points that every class gets some, whatever the layout.
+            data.samples = Some(samples.max(20 * rows * cols));
+            data.rows = Some(rows);
+            data.cols = Some(cols);
+            let checkerboard = rng.gen_bool(0.5);
+            // A checkerboard's cell (i, j) has class (i + j) mod k: k ≤ rows + cols − 1 appear.
+            data.classes = Some(if checkerboard {
+                classes.min(rows + cols - 1)
+            } else {
+                classes.min(rows * cols)
+            });
+            data.layout = Some(if checkerboard {
+                GridLayout::Checkerboard
+            } else {
+                GridLayout::Random
+            });
+        }
+        DataKind::Spiral => {
+            data.samples = Some(samples.max(2 * classes));
+            data.classes = Some(classes);
+            data.noise = Some(noise);
+        }
+        DataKind::GaussianQuantiles => {
+            data.samples = Some(samples.max(2 * classes));
+            data.classes = Some(classes);
+        }
+        DataKind::Iris | DataKind::Csv => {}
+    }
+    data
 }
 
 /// The config as a TOML file `compare --config` reads.

@@ -1,5 +1,5 @@
 //! The lockstep harness: both twins start from the same parameters, see the same batches, take
-//! their own SGD steps, and every step the harness measures how far apart they are.
+//! their own optimizer steps, and every step the harness measures how far apart they are.
 //!
 //! The gate is `err_bound` ([`crate::agreement`]): the hand-written loss, gradients and update
 //! evaluated at burn's current parameters, against burn's, in units of what rounding (and ReLU
@@ -10,19 +10,15 @@
 //!
 //! Either is a gate too when the config sets `grad_tol` or `drift_tol`.
 
-use std::time::Instant;
-
 use anyhow::{Result, bail};
-use ndarray::Axis;
 use rand::seq::SliceRandom;
 
-use crate::agreement;
 use crate::agreement::Tolerances;
 use crate::burn_mlp::BurnTwin;
 use crate::config::{Activation, Backend, Config, Optimizer, Precision, TrainConfig};
 use crate::data::Prepared;
-use crate::divergence::{Blowup, Diverged, check_loss, check_sane};
-use crate::metrics::{Disagreement, EpochMetrics, RunResult, accuracy, worst};
+use crate::divergence::{Blowup, Diverged, check_loss};
+use crate::metrics::{EpochMetrics, RunResult, accuracy};
 use crate::params::{OptimizerState, Params};
 use crate::rng::{Stream, rng};
 use crate::twins::{
@@ -40,6 +36,8 @@ pub struct LockstepOptions {
     /// Drives the batch order.
     pub seed: u64,
 }
+
+mod step;
 
 impl LockstepOptions {
     /// What both twins are built with, at `learning_rate`.
@@ -85,8 +83,8 @@ pub struct StepReport {
 
 /// The harness: both twins, the probe, the batch order and everything measured so far.
 ///
-/// Each step the burn twin and the hand-written twin take their own SGD step on the same batch;
-/// the probe, one more hand-written net, is set to burn's parameters first, so its loss,
+/// Each step the burn twin and the hand-written twin take their own optimizer step on the same
+/// batch; the probe, one more hand-written net, is set to burn's parameters first, so its loss,
 /// gradients and update are judged against burn's at the same point ([`crate::agreement`]).
 pub struct Lockstep<'a> {
     prepared: &'a Prepared,
@@ -217,175 +215,6 @@ impl<'a> Lockstep<'a> {
             message,
             at,
             partial: Box::new(self.result.clone()),
-        })
-    }
-
-    /// One step on the training rows `batch`: both twins step, the probe is judged at burn's
-    /// parameters, and the first disagreement is recorded.
-    pub fn step(&mut self, batch: &[usize]) -> Result<StepReport> {
-        let LockstepOptions {
-            precision,
-            tolerances,
-            activation,
-            optimizer,
-            ..
-        } = self.settings;
-        let (epoch, step) = (self.epoch.max(1), self.result.steps);
-        if crate::interrupt::requested() {
-            return Err(crate::interrupt::Interrupted {
-                epoch,
-                step,
-                written: Vec::new(),
-            }
-            .into());
-        }
-        let (x, y) = (&self.prepared.train.x, &self.prepared.train.y);
-        let xb = x.select(Axis(0), batch);
-        let yb: Vec<usize> = batch.iter().map(|&i| y[i]).collect();
-        let lr = self.train.learning_rate;
-        let initial_loss = self.result.initial_loss_burn;
-
-        let t = Instant::now();
-        let (loss_b, grads_b) = self.burn.train_step(&xb, &yb);
-        self.seconds_burn += t.elapsed().as_secs_f64();
-        if let Err(m) = check_sane(loss_b, &grads_b, initial_loss, epoch, step, "burn") {
-            return Err(self.diverged(
-                m,
-                Blowup {
-                    epoch,
-                    step,
-                    loss: loss_b,
-                },
-            ));
-        }
-        let t = Instant::now();
-        let (loss_m, grads_m) = self.manual.train_step(&xb, &yb);
-        self.seconds_manual += t.elapsed().as_secs_f64();
-        if let Err(m) = check_sane(loss_m, &grads_m, initial_loss, epoch, step, "hand-written") {
-            return Err(self.diverged(
-                m,
-                Blowup {
-                    epoch,
-                    step,
-                    loss: loss_m,
-                },
-            ));
-        }
-
-        // The hand-written math at burn's own parameters: no drift can hide in this one.
-        let before = std::mem::replace(&mut self.burn_params, self.burn.params());
-        self.probe.set_params(&before);
-        let (loss_c, grads_c) = self.probe.loss_and_grads(&xb, &yb);
-        if let Err(m) = check_sane(loss_c, &grads_c, initial_loss, epoch, step, "hand-written") {
-            return Err(self.diverged(
-                m,
-                Blowup {
-                    epoch,
-                    step,
-                    loss: loss_c,
-                },
-            ));
-        }
-        // The hand-written step from burn's point with burn's gradient and optimizer state.
-        let state_before = std::mem::replace(&mut self.burn_state, self.burn.optimizer_state());
-        let (updated, state_updated) = self.probe.update(&grads_b, &state_before);
-
-        let xb_seen = xb.mapv(|v| agreement::round_to(v, precision));
-        let scales = agreement::gradient_scales(&before, (&xb_seen, &yb), activation, precision);
-        let step_scales =
-            agreement::update_scales(optimizer, (&before, &grads_b, &state_before), lr, precision);
-        let (grad_bound, grad_at) =
-            agreement::judge_grads((loss_c, &grads_c), (loss_b, &grads_b), &scales, precision);
-        let (update_bound, update_at) = agreement::judge_update(
-            (&updated, &state_updated),
-            (&self.burn_params, &self.burn_state),
-            (&step_scales.params, &step_scales.buffers),
-            precision,
-        );
-        let (err_bound, bound_at) = if update_bound > grad_bound || update_bound.is_nan() {
-            (update_bound, update_at)
-        } else {
-            (grad_bound, grad_at)
-        };
-        let (grad_rel_err, grad_rel_at) = worst(loss_c, &grads_c, loss_b, &grads_b);
-        let (drift, drift_at) = worst(loss_m, &grads_m, loss_b, &grads_b);
-        let bit_identical = grad_rel_err == 0.0
-            && drift == 0.0
-            && updated == self.burn_params
-            && state_updated == self.burn_state;
-
-        let r = &mut self.result;
-        r.max_grad_rel_err = r.max_grad_rel_err.max(grad_rel_err);
-        r.max_drift = r.max_drift.max(drift);
-        if err_bound > r.max_err_bound || (err_bound.is_nan() && !r.max_err_bound.is_nan()) {
-            r.max_err_bound = err_bound;
-            r.max_err_bound_at = format!("{bound_at}, step {step}");
-        }
-        r.ambiguous_units += scales.ambiguous_units;
-        r.bit_identical &= bit_identical;
-        if r.first_disagreement.is_none() {
-            let limit = tolerances.err_bound_limit;
-            // NaN fails too.
-            let failed = if err_bound.is_nan() || err_bound > limit {
-                Some(("err_bound", bound_at, err_bound, limit))
-            } else if grad_rel_err > tolerances.grad_tol {
-                Some((
-                    "grad_rel_err",
-                    grad_rel_at,
-                    grad_rel_err,
-                    tolerances.grad_tol,
-                ))
-            } else if drift > tolerances.drift_tol {
-                Some(("drift", drift_at, drift, tolerances.drift_tol))
-            } else {
-                None
-            };
-            if let Some((measure, tensor, value, tolerance)) = failed {
-                // Only a disagreement at burn's point in the loss or a gradient has a forward
-                // pass to look into.
-                let at_point =
-                    measure == "err_bound" && (tensor.starts_with("grad") || tensor == "loss");
-                let net = self.settings.net(lr);
-                let cause = at_point.then(|| {
-                    crate::diagnosis::first_off(
-                        (self.probe.as_mut(), net, self.settings.backend),
-                        &before,
-                        (&xb, &yb),
-                        (tolerance, value),
-                    )
-                });
-                let setting = crate::findings::Setting {
-                    activation,
-                    optimizer,
-                    precision,
-                    backend: self.settings.backend,
-                };
-                r.first_disagreement = Some(Disagreement {
-                    epoch,
-                    step,
-                    measure,
-                    tensor,
-                    value,
-                    tolerance,
-                    cause,
-                    finding: (measure == "err_bound")
-                        .then(|| crate::findings::explaining(&setting, value, tolerance))
-                        .flatten()
-                        .map(|f| f.id),
-                });
-            }
-        }
-        r.steps += 1;
-        Ok(StepReport {
-            epoch,
-            step,
-            loss_burn: loss_b,
-            loss_manual: loss_m,
-            grad_rel_err,
-            drift,
-            err_bound,
-            ambiguous_units: scales.ambiguous_units,
-            bit_identical,
         })
     }
 

@@ -1,0 +1,173 @@
+//! The gradient's mistakes: forward, loss and backward as `Mlp::loss_and_backward` composes
+//! them, with one kernel swapped for a broken copy. Every kernel the mistake leaves alone is the
+//! twin's own, so a mutant differs from the twin by its mistake and nothing else.
+
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Zip, s};
+
+use super::Mutant;
+use crate::config::Activation;
+use crate::manual::{
+    Linear, Mlp, Scalar, activation_backward_in_place, softmax_cross_entropy_into,
+};
+use crate::matmul;
+
+/// Forward, loss and backward on one batch with the gradient's mistake switched on: the loss,
+/// with the (wrong) gradients in the layers. None when no gradient mistake is on.
+pub fn loss_and_backward<T: Scalar>(
+    net: &mut Mlp<T>,
+    x: &Array2<T>,
+    targets: &[usize],
+) -> Option<T> {
+    let m = super::active().filter(|m| !m.in_optimizer())?;
+    // What the workspace holds before this forward pass: the previous one's outputs.
+    let previous = (m == Mutant::StaleCache).then(|| net.work.outputs.clone());
+    net.forward_pass(x.view());
+    let n = x.nrows();
+    let logits = first_rows(net.work.outputs.last().expect("a layer"), n);
+    let mut grad = first_rows_mut(net.work.grads.last_mut().expect("a layer"), n);
+    let loss = softmax_cross_entropy_into(logits, targets, grad.view_mut());
+    if matches!(m, Mutant::MissingMean | Mutant::NoOnehot) {
+        softmax_gradient(m, logits, targets, grad);
+    }
+    backward_pass(m, net, x.view(), previous);
+    if let Mutant::Scaled { layer, eps } = m {
+        let factor = T::of_f64(1.0 + eps);
+        net.layers[layer].grad_weight *= factor;
+        net.layers[layer].grad_bias *= factor;
+    }
+    Some(loss)
+}
+
+/// `∂L/∂z` with the mean's `1/n` or the onehot left out, row by row as the twin's loss kernel
+/// computes it.
+fn softmax_gradient<T: Scalar>(
+    m: Mutant,
+    logits: ArrayView2<T>,
+    targets: &[usize],
+    mut grad: ArrayViewMut2<T>,
+) {
+    let n_t = T::of_f64(logits.nrows() as f64);
+    let (n, onehot) = match m {
+        Mutant::MissingMean => (T::one(), T::one()),
+        _ => (n_t, T::zero()),
+    };
+    for ((z, mut g), &target) in logits.rows().into_iter().zip(grad.rows_mut()).zip(targets) {
+        let max = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+        let mut sum_exp = T::zero();
+        for (g, &z) in g.iter_mut().zip(z) {
+            *g = (z - max).exp();
+            sum_exp += *g;
+        }
+        let scale = T::one() / (sum_exp * n);
+        g.iter_mut().for_each(|g| *g *= scale);
+        g[target] -= onehot / n;
+    }
+}
+
+/// The chain rule from the logits back, as the twin's `Mlp::backward_pass`, with the mistake.
+fn backward_pass<T: Scalar>(
+    m: Mutant,
+    net: &mut Mlp<T>,
+    x: ArrayView2<T>,
+    previous: Option<Vec<Array2<T>>>,
+) {
+    let n = x.nrows();
+    let activation = net.activation;
+    let outputs = &net.work.outputs;
+    let stale = previous.filter(|p| p.len() == outputs.len() && p.iter().all(|p| p.nrows() >= n));
+    let cache: &[Array2<T>] = stale.as_deref().unwrap_or(outputs);
+    let grads = &mut net.work.grads;
+    for i in (0..net.layers.len()).rev() {
+        let (before, from_here) = grads.split_at_mut(i);
+        let g = first_rows(&from_here[0], n);
+        let layer = &mut net.layers[i];
+        if i == 0 {
+            linear_backward(m, layer, x, g, None);
+            continue;
+        }
+        let input = first_rows(&cache[i - 1], n);
+        let mut grad_in = first_rows_mut(&mut before[i - 1], n);
+        linear_backward(m, layer, input, g, Some(grad_in.view_mut()));
+        let mask = match m {
+            Mutant::WrongReluMask => other_of_same_width(cache, i - 1, n),
+            _ => input,
+        };
+        activation_backward(m, activation, grad_in, mask);
+    }
+}
+
+/// `Linear::backward_into`, with the bias summed along the wrong axis or `W` not transposed.
+fn linear_backward<T: Scalar>(
+    m: Mutant,
+    layer: &mut Linear<T>,
+    x: ArrayView2<T>,
+    g: ArrayView2<T>,
+    grad_in: Option<ArrayViewMut2<T>>,
+) {
+    if !matches!(m, Mutant::BiasWrongAxis | Mutant::NotTransposed) {
+        return layer.backward_into(x, g, grad_in);
+    }
+    matmul::xt_g(x, g, layer.grad_weight.view_mut());
+    let (n, c_out) = g.dim();
+    layer.grad_bias = match m {
+        // Σ along row j of g (for j < n), not down column j.
+        Mutant::BiasWrongAxis => Array1::from_shape_fn(c_out, |j| g.row(j % n).sum()),
+        _ => g.sum_axis(Axis(0)),
+    };
+    if let Some(grad_in) = grad_in {
+        if m == Mutant::NotTransposed && layer.weight.is_square() {
+            matmul::g_wt(g, layer.weight.t(), grad_in);
+        } else {
+            matmul::g_wt(g, layer.weight.view(), grad_in);
+        }
+    }
+}
+
+/// `g ← g·a′` with the activation's derivative mistaken (when the mistake is about this
+/// activation), `out` the forward pass's output.
+fn activation_backward<T: Scalar>(
+    m: Mutant,
+    activation: Activation,
+    g: ArrayViewMut2<T>,
+    out: ArrayView2<T>,
+) {
+    let derivative: fn(T, T) -> T = match (m, activation) {
+        // 1 − h instead of 1 − h².
+        (Mutant::TanhWithoutSquare, Activation::Tanh) => |_, h| T::one() - h,
+        // h instead of h(1 − h).
+        (Mutant::SigmoidDerivativeAsSigma, Activation::Sigmoid) => |_, h| h,
+        // The slope where the output is > 0, 1 elsewhere.
+        (Mutant::LeakySlopeWrongSide, Activation::LeakyRelu { .. }) => {
+            |slope, h| if h > T::zero() { slope } else { T::one() }
+        }
+        _ => return activation_backward_in_place(activation, g, out),
+    };
+    let slope = match activation {
+        Activation::LeakyRelu { negative_slope } => T::of_f64(negative_slope),
+        _ => T::zero(),
+    };
+    Zip::from(g)
+        .and(out)
+        .for_each(|g, &h| *g *= derivative(slope, h));
+}
+
+/// For the wrong-mask mutant: the output of the next hidden layer of the same width as hidden
+/// layer `i` (itself if there is none). The logits are never a hidden layer.
+fn other_of_same_width<T: Scalar>(cache: &[Array2<T>], i: usize, n: usize) -> ArrayView2<'_, T> {
+    let hidden = cache.len() - 1;
+    let width = cache[i].ncols();
+    let other = (1..hidden)
+        .map(|d| (i + d) % hidden)
+        .find(|&j| cache[j].ncols() == width)
+        .unwrap_or(i);
+    first_rows(&cache[other], n)
+}
+
+/// The first `n` rows of a workspace buffer.
+fn first_rows<T: Scalar>(a: &Array2<T>, n: usize) -> ArrayView2<'_, T> {
+    a.slice(s![..n, ..])
+}
+
+fn first_rows_mut<T: Scalar>(a: &mut Array2<T>, n: usize) -> ArrayViewMut2<'_, T> {
+    a.slice_mut(s![..n, ..])
+}
