@@ -67,8 +67,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !failed.is_empty() {
         let known = failed.iter().filter(|r| !r.finding.is_empty()).count();
         eprintln!(
-            "{} runs failed: {} on a known burn finding (src/findings.rs), {} unexplained",
-            failed.len(),
+            "{} failed: {} on a known burn finding (src/findings.rs), {} unexplained",
+            crate::report::count(failed.len(), "run"),
             known,
             failed.len() - known
         );
