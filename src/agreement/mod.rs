@@ -15,8 +15,7 @@
 //! err_bound = max_e |a_e − b_e| / (u · S_e)
 //! ```
 //!
-//! is their disagreement in units of what rounding can explain. The scales (README, "How
-//! agreement is judged"), with `|·|` element-wise, `z_i = h_{i−1}·W_i + b_i`, `h_i = relu(z_i)`,
+//! is their disagreement in units of what rounding can explain. The scales (docs/agreement.md), with `|·|` element-wise, `z_i = h_{i−1}·W_i + b_i`, `h_i = relu(z_i)`,
 //! `n` rows in the batch, `K` classes:
 //!
 //! - forward: `S_z_i = S_h_{i−1}·|W_i| + √(c_{i−1}+1)·(|h_{i−1}|·|W_i| + |b_i|)` (the error
@@ -38,7 +37,7 @@
 //! `k·u`). The loss is a sum of `n` terms ≥ 0 of similar size, whose roundings do not cancel
 //! (measured: 180 u on 1171 rows in f64), so it keeps the classic `n·u·Σ|ℓ_r|/n`. Errors carried
 //! in from earlier layers are bounded in full, without a factor. [`err_bound_limit`] is measured
-//! against this (README: the sweep and the mutation tables).
+//! against this (docs/sweep.md and docs/mutation.md).
 
 use ndarray::Array2;
 
