@@ -1,4 +1,4 @@
-//! Minimal reproduction of a finding (README, "What the twins found in burn"): burn-ndarray's
+//! Minimal reproduction of a finding (docs/findings.md): burn-ndarray's
 //! `sigmoid` on f64 tensors is computed in f32. `cargo run --release --example burn_sigmoid_f64`.
 
 use burn::prelude::*;

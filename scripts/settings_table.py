@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""README's table "Every shipped config, both backends, both precisions": runs every config in
-configs/ in the four settings (f64/f32 × flex/ndarray) and prints one Markdown row per config:
-`max err_bound, ambiguous units` per setting ("bit for bit" where the twins agreed exactly),
+"""The table "Every shipped config, both backends, both precisions" of docs/agreement.md: runs
+every config in configs/ in the four settings (f64/f32 × flex/ndarray) and prints one Markdown
+row per config: `max err_bound, ambiguous units` per setting ("bit for bit" where the twins agreed exactly),
 FAIL with the finding's name where a run fails.
 
     python3 scripts/settings_table.py [MLP2D_BINARY] [OUT_DIR]

@@ -68,7 +68,7 @@ pub struct Batch {
 fn device(backend: Backend) -> Device {
     match backend {
         #[allow(deprecated)]
-        // burn-ndarray is deprecated in 0.22 in favour of burn-flex; see README
+        // burn-ndarray is deprecated in 0.22 in favour of burn-flex (docs/speed.md)
         Backend::Ndarray => Device::ndarray().autodiff(),
         Backend::Flex => Device::flex().autodiff(),
     }

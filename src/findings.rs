@@ -1,7 +1,7 @@
 //! What the twins found in burn: places where burn's result is further off than rounding
 //! explains, each kept as a FAIL (never a wider bound), named here so that a run that meets one
-//! says which, and each with a test that expects its FAIL (README, "What the twins found in
-//! burn"). A fix upstream then shows up as that test failing, not as silence.
+//! says which, and each with a test that expects its FAIL (docs/findings.md, with each one's
+//! reproduction). A fix upstream then shows up as that test failing, not as silence.
 
 use crate::config::{Activation, Backend, Optimizer, Precision};
 

@@ -41,17 +41,19 @@ enum Command {
     /// Exit status: 0 when all three agree, 1 when not, 2 for bad input.
     #[command(allow_negative_numbers = true)]
     Grads(grads::Args),
-    /// Run anyone's forward, backward and SGD step (any language) over many problems, the edge
-    /// cases included, and judge every tensor in units of its rounding bound, naming the first
-    /// wrong step and the mistake.
+    /// Run anyone's forward, backward and optimizer step (any language) over many problems, the
+    /// edge cases included, and judge every tensor in units of its rounding bound, naming the
+    /// first wrong step and the mistake.
     ///
     /// Protocol: for problem k, CMD is run as `sh -c 'CMD "$@"' mlp2d DIR/problem-k.safetensors
     /// DIR/answer-k.safetensors`. The problem holds `x` [n, d] (f32 or f64), `y` [n] (int64),
-    /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], and metadata
-    /// `learning_rate`, `activation` (relu), `precision`. The answer holds any of `logits`,
-    /// `loss`, `grad.logits`, `grad.layers.{i}.weight|bias|preactivation`,
-    /// `next.layers.{i}.weight|bias`, and for hidden layers `layers.{i}.output`,
-    /// `grad.layers.{i}.output` (f32 or f64). README: "`mlp2d check`".
+    /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], the optimizer's state
+    /// `state.{buffer}.layers.{i}.weight|bias` after the first step, and metadata
+    /// `learning_rate`, `precision`, `activation`, `optimizer` with their settings, and `step`.
+    /// The answer holds any of `logits`, `loss`, `grad.logits`,
+    /// `grad.layers.{i}.weight|bias|preactivation`, `next.layers.{i}.weight|bias`,
+    /// `next.state.{buffer}.layers.{i}.weight|bias`, and for hidden layers `layers.{i}.output`,
+    /// `grad.layers.{i}.output` (f32 or f64). The whole protocol: docs/check.md.
     ///
     /// Exit status: 0 when every problem agrees, 1 when any does not, 2 for bad usage.
     Check(check::Args),
@@ -62,8 +64,9 @@ enum Command {
     /// Time one training step of each twin for a few net sizes, in f32 and f64 (a few seconds).
     #[command(allow_negative_numbers = true)]
     Bench(bench::Args),
-    /// Train random problems (data, depth, widths, batch, learning rate, init, precision,
-    /// backend) a few hundred steps each under the agreement gate; write DIR/sweep.csv.
+    /// Train random problems (data, depth, widths, batch, learning rate, init, activation,
+    /// optimizer, precision, backend) a few hundred steps each under the agreement gate; write
+    /// DIR/sweep.csv.
     ///
     /// Exit status: 0 when every run passes or fails only on a documented burn finding
     /// (src/findings.rs; listed all the same), 1 when any run fails unexplained (or any at all

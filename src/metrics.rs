@@ -186,10 +186,7 @@ impl std::fmt::Display for Disagreement {
             write!(f, "; {cause}")?;
         }
         match self.finding {
-            Some(id) => write!(
-                f,
-                "; a known burn finding, {id} (README, \"What the twins found in burn\")"
-            ),
+            Some(id) => write!(f, "; a known burn finding, {id} (docs/findings.md)"),
             None => Ok(()),
         }
     }

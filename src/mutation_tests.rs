@@ -3,8 +3,7 @@
 //! backends, with `err_bound` at least 100 times the limit; and a layer's gradient scaled by
 //! `1 + ε` must be caught for small `ε`.
 //!
-//! `cargo test --release mutation -- --nocapture` prints the table in README, "How agreement is
-//! judged".
+//! `cargo test --release mutation -- --nocapture` prints the tables of docs/mutation.md.
 
 use crate::config::{Backend, Config, Init, Precision};
 use crate::metrics::{Disagreement, Measure, RunResult};

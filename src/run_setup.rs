@@ -37,8 +37,9 @@ impl RunSetup {
         let rows = prepared.train.x.nrows();
         if config.train.batch_size > rows {
             prepared.warnings.push(format!(
-                "batch_size {} is larger than the training split ({rows} rows): each step uses the whole split",
+                "batch_size {} is larger than the training split ({}): each step uses the whole split",
                 config.train.batch_size,
+                crate::report::count(rows, "row"),
             ));
         }
         let sizes = layer_sizes(config, &prepared);

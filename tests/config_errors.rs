@@ -134,6 +134,69 @@ fn config_out_of_range_values() {
 }
 
 #[test]
+fn config_momentum_and_dampening_are_below_1() {
+    // burn's MomentumConfig takes any value; at momentum >= 1 the velocity never forgets a
+    // gradient, and the run would only diverge later with a hint about the learning rate.
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "[train]\nlearning_rate = 0.05\nmomentum = 1.5",
+            &[
+                "line 7",
+                "[train] momentum must be at least 0 and below 1, got 1.5",
+            ],
+        ),
+        (
+            "[train]\nmomentum = 1",
+            &["line 6", "momentum must be at least 0 and below 1, got 1"],
+        ),
+        (
+            "[train]\nmomentum = -0.5",
+            &[
+                "line 6",
+                "momentum must be at least 0 and below 1, got -0.5",
+            ],
+        ),
+        (
+            "[train]\nmomentum = 0.9\ndampening = 1.0",
+            &[
+                "line 7",
+                "[train] dampening must be at least 0 and below 1, got 1",
+            ],
+        ),
+    ];
+    for (tail, phrases) in cases {
+        assert_config_error(&format!("{MOONS}{tail}\n"), phrases);
+    }
+    // Just inside the ranges: a run.
+    let dir = Dir::new();
+    let out = dir.compare_tiny(&format!(
+        "{MOONS}[train]\nmomentum = 0.99\ndampening = 0.5\nnesterov = true\n"
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", common::cli::stderr(&out));
+}
+
+#[test]
+fn config_range_errors_name_the_line() {
+    assert_config_error(
+        &format!("{MOONS}test_fraction = 1.0\n"),
+        &["line 5: [data] test_fraction must be in [0, 1), got 1"],
+    );
+    assert_config_error(
+        &format!("{MOONS}factor = 0.5\n"),
+        &["line 5: [data] key `factor` does not apply to kind = \"moons\""],
+    );
+    assert_config_error(
+        &format!("{MOONS}[model]\nhidden = [4, 0]\n"),
+        &["line 6: [model] hidden[1] is 0"],
+    );
+    // Nothing to point at: the message alone.
+    let dir = Dir::new();
+    let out = dir.compare_tiny("name = \"tiny\"\n[data]\nkind = \"grid\"\nrows = 1\ncols = 1\n");
+    assert_bad_input(&out, &["[data] a grid of 1 cell cannot hold 2 classes"]);
+    assert!(!common::cli::stderr(&out).contains("line "));
+}
+
+#[test]
 fn config_class_counts() {
     assert_config_error(
         "name = \"tiny\"\n[data]\nkind = \"spiral\"\nsamples = 5\nclasses = 3\n",

@@ -1,5 +1,5 @@
-//! What the twins found in burn (src/findings.rs; README, "What the twins found in burn"): each
-//! finding is expected to FAIL, so a fix upstream shows up here as a test to update.
+//! What the twins found in burn (src/findings.rs; docs/findings.md): each finding is expected
+//! to FAIL, so a fix upstream shows up here as a test to update.
 
 mod common;
 
@@ -40,7 +40,7 @@ fn burn_ndarray_computes_the_sigmoid_in_f32_in_an_f64_run() {
     assert!(
         ndarray > 1e-10 && ndarray < 1e-6,
         "burn-ndarray's f64 sigmoid: relative error {ndarray:e} (f32 size expected; a fix \
-         upstream shows here: update src/findings.rs and README)"
+         upstream shows here: update src/findings.rs and docs/findings.md)"
     );
     assert!(
         flex < 1e-14,

@@ -235,7 +235,7 @@ fn grads_honours_the_backend() {
     assert!(ndarray.iter().any(|e| e != "0.00e0"), "{ndarray:?}");
 }
 
-/// scripts/numpy_backward.py (README's worked example) with each activation: right, it passes;
+/// scripts/numpy_backward.py (docs/grads.md's worked example) with each activation: right, it passes;
 /// with the activation's own mistake planted, every wrong tensor is named and so is the pattern;
 /// a mistake of another activation's derivative is not named where it does not fit.
 #[test]

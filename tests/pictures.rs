@@ -233,3 +233,29 @@ fn the_burn_twins_dashes_stay_visible_over_the_hand_written_band() {
     assert!(count(&png, BURN_DASHES, loss_panel.clone()) > 200);
     assert!(count(&png, MANUAL_BAND, loss_panel) > 400);
 }
+
+/// `err_bound_limit = inf` (the config's "do not check") draws the agreement panel without a
+/// limit line, and returns: a log axis up to infinity would never end.
+#[test]
+fn an_infinite_err_bound_limit_draws_no_limit_line() {
+    const LIMIT_RED: [u8; 3] = [0xe1, 0x57, 0x59];
+    let m = metrics();
+    let agreement = 1000 * 2 / 3..1000;
+    let finite = loss_png(&picture(&m, "limit 4")).unwrap();
+    assert!(
+        count(&finite, LIMIT_RED, agreement.clone()) > 100,
+        "the limit line"
+    );
+
+    let (done, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let m = metrics();
+        let mut unchecked = picture(&m, "limit inf");
+        unchecked.gates.err_bound_limit = f64::INFINITY;
+        let _ = done.send(loss_png(&unchecked).unwrap());
+    });
+    let png = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("loss.png with an infinite limit is drawn");
+    assert_eq!(count(&png, LIMIT_RED, agreement), 0, "no limit line");
+}

@@ -24,8 +24,8 @@ fn tiny(precision: Precision) -> f64 {
     }
 }
 
-/// The gate: the largest `err_bound` a step may reach, one number per precision (README, "How
-/// agreement is judged": why this value).
+/// The gate: the largest `err_bound` a step may reach, one number per precision
+/// (docs/agreement.md, "The gate": why this value).
 pub fn err_bound_limit(precision: Precision) -> f64 {
     match precision {
         Precision::F32 => 4.0,
@@ -50,8 +50,7 @@ pub struct Tolerances {
 
 impl Tolerances {
     /// The defaults of a precision: the `err_bound` gate, and the relative errors reported only
-    /// (they depend on the data and on how the backends order their sums: README, "How
-    /// agreement is judged").
+    /// (they depend on the data and on how the backends order their sums: docs/agreement.md).
     pub fn defaults(precision: Precision) -> Self {
         Tolerances {
             err_bound_limit: err_bound_limit(precision),

@@ -128,8 +128,13 @@ fn first_mistake(r: &ProblemResult) -> Option<String> {
 /// The summary: problems agreeing, the failed ones, and the mistakes named.
 pub fn summary(results: &[ProblemResult]) -> String {
     let passed = results.iter().filter(|r| r.passed()).count();
+    let agree = if results.len() == 1 {
+        "problem agrees"
+    } else {
+        "problems agree"
+    };
     let mut s = format!(
-        "{passed} of {} problems agree (every tensor in units of its own rounding bound; limit {})",
+        "{passed} of {} {agree} (every tensor in units of its own rounding bound; limit {})",
         results.len(),
         err_bound_limit(Precision::F64)
     );

@@ -1,4 +1,4 @@
-//! `mlp2d check`: anyone's forward, backward and SGD step over many problems (src/check/).
+//! `mlp2d check`: anyone's forward, backward and optimizer step over many problems (src/check/).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,7 +37,7 @@ pub struct Args {
     /// Only judge: the problem-k and answer-k files already in DIR.
     #[arg(long, value_name = "DIR")]
     pub answers: Option<PathBuf>,
-    /// How many problems: the 8 edge cases first, then random ones drawn as the sweep draws.
+    /// How many problems: the 16 edge cases first, then random ones drawn as the sweep draws.
     #[arg(long, default_value_t = 20)]
     pub problems: usize,
     /// Problem k of seed S is the same problem everywhere.
@@ -85,8 +85,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let problems = problems::draw(args.problems, args.seed)?;
         write_problems(dir, &problems)?;
         println!(
-            "wrote {} problems to {} (problem-1.safetensors … problem-{}.safetensors); then: mlp2d check --answers {}",
-            problems.len(),
+            "wrote {} to {} (problem-1.safetensors … problem-{}.safetensors); then: mlp2d check --answers {}",
+            crate::report::count(problems.len(), "problem"),
             dir.display(),
             problems.len(),
             dir.display()

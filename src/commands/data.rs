@@ -91,8 +91,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     staged.commit()?;
     println!(
-        "wrote {} rows ({} features, {} classes) to {}",
-        rows.y.len(),
+        "wrote {} ({} features, {} classes) to {}",
+        crate::report::count(rows.y.len(), "row"),
         rows.x.ncols(),
         rows.classes,
         args.out.display()

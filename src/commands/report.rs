@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::output::{OutputDir, check_targets, parent_of};
+use crate::report::count;
 use crate::report::table::{find_runs, report_files, write_report};
 
 #[derive(clap::Args)]
@@ -51,7 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         sweep::write_sweep_report(&rows, &out)?;
         print!("{}", sweep::summary_table(&rows));
         let n = rows.len();
-        println!("{n} {}: report in {}", plural(n, "run"), out.display());
+        println!("{}: report in {}", count(n, "run"), out.display());
         return Ok(ExitCode::SUCCESS);
     }
     let out = args
@@ -62,15 +63,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let runs = find_runs(&dirs)?;
     write_report(&runs, &out)?;
     let n = runs.len();
-    println!("{n} {}: report in {}", plural(n, "run"), out.display());
+    println!("{}: report in {}", count(n, "run"), out.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// `word` or `words`.
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_owned()
-    } else {
-        format!("{word}s")
-    }
 }

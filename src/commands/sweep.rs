@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !failed.is_empty() {
         eprintln!(
             "{} failed: {known} on a documented burn finding (src/findings.rs), {unexplained} unexplained{}",
-            count(failed.len(), "run"),
+            crate::report::count(failed.len(), "run"),
             match (unexplained, args.strict) {
                 (0, false) => "; exit 0 (--strict fails them)",
                 _ => "",
@@ -86,9 +86,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// `1 run`, `2 runs`.
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

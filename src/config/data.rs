@@ -222,13 +222,14 @@ impl DataConfig {
             let cells = self.grid_rows() * self.grid_cols();
             let k = self.class_count();
             if cells < k {
-                bail!("[data] a grid of {cells} cells cannot hold {k} classes");
+                let s = if cells == 1 { "" } else { "s" };
+                bail!("[data] a grid of {cells} cell{s} cannot hold {k} classes");
             }
         }
         Ok(())
     }
 
-    // The defaults of every kind, in one place (README, "Configuration", lists them).
+    // The defaults of every kind, in one place (docs/configuration.md lists them).
 
     /// moons 0.1, circles 0.05, spiral 0.2 (of the angle), xor 0 (label-flipping jitter).
     pub fn noise_or_default(&self) -> f64 {

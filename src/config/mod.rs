@@ -194,7 +194,7 @@ pub enum Backend {
     Ndarray,
     /// burn-flex, burn 0.22's pure-Rust CPU backend: the default, faster than burn-ndarray.
     /// It multiplies with the same `gemm` kernels as the hand-written twin, so the twins often
-    /// agree bit for bit on it (reported, not relied on: README, "How agreement is judged").
+    /// agree bit for bit on it (reported, not relied on: docs/agreement.md).
     #[default]
     Flex,
 }
@@ -295,7 +295,9 @@ impl Config {
         schema::check(text).map_err(|e| anyhow::anyhow!(e))?;
         let config: Config =
             toml::from_str(text).map_err(|e| anyhow::anyhow!(located(text, &e, false)))?;
-        config.validate()?;
+        config
+            .validate()
+            .map_err(|e| anyhow::anyhow!(schema::with_line(text, &e.to_string())))?;
         Ok(config)
     }
 

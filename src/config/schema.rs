@@ -123,6 +123,37 @@ pub fn check(text: &str) -> Result<(), String> {
     check_table(&lines, doc.as_table(), TOP, None, doc.as_table().span())
 }
 
+/// A range error from [`super::Config::validate`] (`[train] momentum must be …`, `[data] key
+/// `factor` does not apply …`) with the line of the key it names, when the document has it.
+pub fn with_line(text: &str, message: &str) -> String {
+    let line = ImDocument::parse(text).ok().and_then(|doc| {
+        let (table, key) = named_key(message)?;
+        let table = doc.as_table().get(table)?.as_table_like()?;
+        let (k, item) = table.get_key_value(key)?;
+        Lines { text }.line(k.span().or_else(|| item.span()))
+    });
+    match line {
+        Some(l) => format!("line {l}: {message}"),
+        None => message.to_owned(),
+    }
+}
+
+/// `("train", "momentum")` from `[train] momentum …` or `[data] key `factor` …`.
+fn named_key(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix('[')?;
+    let (table, rest) = rest.split_once("] ")?;
+    let key = match rest.strip_prefix("key `") {
+        Some(quoted) => quoted.split_once('`')?.0,
+        None => {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        }
+    };
+    (!key.is_empty()).then_some((table, key))
+}
+
 /// Line numbers from byte offsets.
 struct Lines<'a> {
     text: &'a str,

@@ -246,19 +246,22 @@ pub(super) fn validate(model: &ModelConfig, train: &TrainConfig) -> Result<()> {
             bail!("[train] {key} applies to {needs} only (optimizer is \"{name}\")");
         }
     }
+    // Momentum: the velocity is a geometric sum of past gradients with ratio `momentum`, which
+    // fades only below 1. Dampening 1 would leave every gradient after the first out of it.
+    // burn's `MomentumConfig` checks neither.
     type Range<'a> = (&'a str, Option<f64>, fn(f64) -> bool, &'a str);
     let ranges: [Range; 6] = [
         (
             "momentum",
             train.momentum,
-            |v| v >= 0.0,
-            "a finite number >= 0",
+            |v| (0.0..1.0).contains(&v),
+            "at least 0 and below 1",
         ),
         (
             "dampening",
             train.dampening,
-            |v| (0.0..=1.0).contains(&v),
-            "between 0 and 1",
+            |v| (0.0..1.0).contains(&v),
+            "at least 0 and below 1",
         ),
         (
             "beta_1",

@@ -113,7 +113,8 @@ pub fn grid(
     }
     let cells = rows * cols;
     if classes == 0 || classes > cells {
-        bail!("grid: a grid of {cells} cells cannot hold {classes} classes");
+        let s = if cells == 1 { "" } else { "s" };
+        bail!("grid: a grid of {cells} cell{s} cannot hold {classes} classes");
     }
     let labels: Vec<usize> = match layout {
         GridLayout::Random => {

@@ -378,7 +378,8 @@ fn agreement_panel(
         .iter()
         .map(|p| p.1)
         .chain(fail.map(|d| d.value).filter(|v| v.is_finite()))
-        .fold(limit, f64::max);
+        .chain(Some(limit).filter(|v| v.is_finite()))
+        .fold(FLOOR, f64::max);
     // Room above the curve and the limit line for the legend.
     let y = FLOOR / 2.0..top * 1e3;
     let mut chart = log_chart(
@@ -405,12 +406,16 @@ fn agreement_panel(
             .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], solid(green, 2)));
     }
-    limit_line(
-        &mut chart,
-        (limit, last_epoch),
-        solid(red, 2),
-        format!("err_bound_limit {limit}: above it, FAIL"),
-    )?;
+    // `err_bound_limit = inf` checks nothing: there is no line to draw (and a log axis up to
+    // infinity would never end).
+    if limit.is_finite() {
+        limit_line(
+            &mut chart,
+            (limit, last_epoch),
+            solid(red, 2),
+            format!("err_bound_limit {limit}: above it, FAIL"),
+        )?;
+    }
     if let Some(d) = fail {
         mark_fail(&mut chart, d, p.steps_per_epoch, FLOOR)?;
     }

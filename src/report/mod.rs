@@ -261,7 +261,12 @@ impl Summary {
     pub fn text(&self) -> String {
         let mut s = String::new();
         if let Some(why) = &self.diverged {
-            let _ = writeln!(s, "{}, {} epochs planned", self.headline(), self.epochs);
+            let _ = writeln!(
+                s,
+                "{}, {} planned",
+                self.headline(),
+                count(self.epochs, "epoch")
+            );
             if let (Some(m), Some(b)) = (self.initial_loss_manual, self.initial_loss_burn) {
                 let _ = writeln!(
                     s,
@@ -276,10 +281,10 @@ impl Summary {
         let pct = |a: f64| format!("{:.1}%", 100.0 * a);
         let _ = writeln!(
             s,
-            "{}, {} epochs = {} steps",
+            "{}, {} = {}",
             self.headline(),
-            self.epochs,
-            self.steps
+            count(self.epochs, "epoch"),
+            count(self.steps, "step")
         );
         let _ = writeln!(
             s,
@@ -337,6 +342,15 @@ impl Summary {
 
 /// A loss for the summary: six decimals, or three digits in scientific notation when that would
 /// show only zeros.
+/// `1 epoch`, `2 epochs`: a count with its noun (plural by adding `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn loss_text(v: f64) -> String {
     if v != 0.0 && v.abs() < 1e-3 {
         format!("{v:.3e}")

@@ -166,8 +166,8 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
     let seeds: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.seed).collect();
     let _ = writeln!(
         s,
-        "{} runs (seed {}), each a few hundred lockstep steps; `err_bound` is the disagreement in units of what rounding and ReLU kinks explain (README, \"How agreement is judged\").\n",
-        rows.len(),
+        "{} (seed {}), each a few hundred lockstep steps; `err_bound` is the disagreement in units of what rounding and ReLU kinks explain (docs/agreement.md).\n",
+        super::count(rows.len(), "run"),
         seeds
             .iter()
             .map(|s| s.to_string())

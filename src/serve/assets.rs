@@ -18,7 +18,7 @@ const CSS: &str = "text/css; charset=utf-8";
 /// A file's contents: a function, so that an entry may be made at run time (the palette).
 type Contents = fn() -> &'static str;
 
-/// Path, content type, contents. README.md's layout says what each module holds.
+/// Path, content type, contents. docs/architecture.md says what each module holds.
 const ASSETS: &[(&str, &str, Contents)] = &[
     ("/", HTML, || include_str!("assets/index.html")),
     ("/style.css", CSS, || include_str!("assets/style.css")),

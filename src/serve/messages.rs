@@ -210,8 +210,9 @@ fn export_toml(config: &Config, epochs: usize, steps: usize) -> String {
     let mut config = config.clone();
     config.train.epochs = epochs.max(1);
     let mut notes = format!(
-        "# Exported from the mlp2d playground at step {steps}, after {epochs} epochs.\n\
+        "# Exported from the mlp2d playground at step {steps}, after {}.\n\
          # `mlp2d compare --config {RUN_NAME}.toml` trains the same run, step for step, to epoch {}.\n",
+        crate::report::count(epochs, "epoch"),
         config.train.epochs
     );
     if let Some(p) = &config.data.path {

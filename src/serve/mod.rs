@@ -125,10 +125,14 @@ async fn session_socket(mut socket: WebSocket, shared: Arc<Shared>) {
     let open = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
     let _slot = Slot(shared.clone());
     if open > shared.max_sessions {
-        let message = format!(
-            "{} sessions are open, the most this server takes: close a tab and reload",
-            shared.max_sessions
-        );
+        let message = if shared.max_sessions == 1 {
+            "1 session is open, the most this server takes: close a tab and reload".to_owned()
+        } else {
+            format!(
+                "{} sessions are open, the most this server takes: close a tab and reload",
+                shared.max_sessions
+            )
+        };
         close(&mut socket, &message).await;
         return;
     }

@@ -94,10 +94,10 @@ pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
     let todo: Vec<usize> = (0..opts.runs).filter(|&r| opts.shard.takes(r)).collect();
     if todo.is_empty() {
         bail!(
-            "shard {}/{} of {} runs has no run (it takes the runs R with R mod {} = {}): use --runs {} or more",
+            "shard {}/{} of {} has no run (it takes the runs R with R mod {} = {}): use --runs {} or more",
             opts.shard.index,
             opts.shard.count,
-            opts.runs,
+            crate::report::count(opts.runs, "run"),
             opts.shard.count,
             opts.shard.index - 1,
             opts.shard.index

@@ -102,8 +102,8 @@ pub fn compare_all(dir: &Path, out_root: &Path, opts: &CompareOptions) -> Result
     write_report(&runs, &out_md)?;
     let counts = |v: Verdict| runs.iter().filter(|r| r.summary.verdict() == v).count();
     println!(
-        "{} configs in {:.1} s: {} pass, {} fail, {} diverged, {} not run; report in {}",
-        paths.len(),
+        "{} in {:.1} s: {} pass, {} fail, {} diverged, {} not run; report in {}",
+        crate::report::count(paths.len(), "config"),
         started.elapsed().as_secs_f64(),
         counts(Verdict::Pass),
         counts(Verdict::Fail),

@@ -35,7 +35,7 @@ export function buildNetwork(sizes, classes, plane, unitNote) {
         units.append(cv);
       }
     } else {
-      units.append(element("div", "bulk", `${n} units`));
+      units.append(element("div", "bulk", `${n} unit${n === 1 ? "" : "s"}`));
     }
   });
 
