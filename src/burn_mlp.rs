@@ -214,6 +214,50 @@ impl BurnTwin {
         (scalar(loss), gradients)
     }
 
+    /// One training step from the optimizer state `state` (`check`'s problems), every
+    /// intermediate tensor and its gradient kept: burn keeps the gradients of leaves only, so a
+    /// leaf of zeros is added to each pre-activation and each hidden output (adding 0 changes
+    /// no value) and its gradient read.
+    pub fn traced_step(&mut self, x: &Array2<f64>, y: &[usize], state: &OptimizerState) -> Traced {
+        self.optimizer.set_state(&self.model.layers, state);
+        let batch = self.batch(x, y);
+        let last = self.model.layers.len() - 1;
+        let (mut h, mut probes, mut outputs) = (batch.x, Vec::new(), Vec::new());
+        for (i, layer) in self.model.layers.iter().enumerate() {
+            let z = layer.forward(h);
+            let zero = |t: &Tensor<2>| {
+                let [r, c] = t.dims();
+                Tensor::<2>::from_data(
+                    self.data(vec![0.0; r * c], vec![r, c]),
+                    (&self.device, self.dtype),
+                )
+                .require_grad()
+            };
+            let pz = zero(&z);
+            h = z + pz.clone();
+            probes.push(pz);
+            if i < last {
+                let a = activate(h, self.activation);
+                let ph = zero(&a);
+                h = a + ph.clone();
+                probes.push(ph);
+            }
+            outputs.push(h.clone());
+        }
+        let loss = self.loss.forward(h, batch.y);
+        let grads = loss.backward();
+        let grad = |t: &Tensor<2>| to_array2(t.grad(&grads).expect("a leaf of the loss"));
+        let traced = Traced {
+            outputs: outputs.into_iter().map(to_array2).collect(),
+            loss: scalar(loss),
+            grad_preactivations: probes.iter().step_by(2).map(grad).collect(),
+            grad_outputs: probes.iter().skip(1).step_by(2).map(grad).collect(),
+            grads: self.read_grads(&grads),
+        };
+        self.apply(&grads);
+        traced
+    }
+
     /// The current parameters as plain values.
     pub fn params(&self) -> Params {
         self.per_layer(|l| {
@@ -283,6 +327,18 @@ impl BurnTwin {
             .forward(self.tensor2(x).without_autodiff(), self.activation);
         argmax_rows(logits, x.nrows())
     }
+}
+
+/// Every tensor of one traced step ([`BurnTwin::traced_step`]), as plain values.
+pub struct Traced {
+    /// Each hidden layer's output (after the activation), then the logits.
+    pub outputs: Vec<Array2<f64>>,
+    pub loss: f64,
+    /// ∂L/∂(each layer's pre-activation), ∂L/∂logits last.
+    pub grad_preactivations: Vec<Array2<f64>>,
+    /// ∂L/∂(each hidden layer's output), before the activation's backward.
+    pub grad_outputs: Vec<Array2<f64>>,
+    pub grads: Params,
 }
 
 /// The class with the largest logit in each of the first `n` rows.

@@ -7,9 +7,13 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, AdamWConfig, Optimizer, RecordState, SgdConfig, StateSink};
+use burn::optim::momentum::{MomentumConfig, MomentumState};
+use burn::optim::{
+    Adam, AdamConfig, AdamState, AdamW, AdamWConfig, AdamWState, AdaptiveMomentumState, Optimizer,
+    RecordState, Sgd, SgdConfig, SgdState, StateSink,
+};
 use burn::prelude::*;
+use burn::tensor::DType;
 use ndarray::{Array1, Array2};
 
 use crate::config;
@@ -20,6 +24,53 @@ pub trait Stepper {
     fn step(&mut self, layers: &mut [Linear], grads: &burn::tensor::Gradients, lr: f64);
     /// The states as plain values, buffers named by their last path segment in burn's record.
     fn state(&self) -> OptimizerState;
+    /// Overwrites the states with plain values (`check`'s problems start after some steps);
+    /// a state without the optimizer's buffers is the first step's.
+    fn set_state(&mut self, layers: &[Linear], state: &OptimizerState);
+}
+
+/// A burn optimizer whose state of one parameter can be built from plain buffers.
+pub trait FromBuffers: Optimizer {
+    /// The state after `steps` steps holding `buffers` (in `config::Optimizer::buffers` order).
+    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> Self::State<D>;
+}
+
+impl FromBuffers for Sgd {
+    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, _: usize) -> SgdState<D> {
+        SgdState::new(buffers.into_iter().next().map(MomentumState::new))
+    }
+}
+
+/// Adam's and AdamW's moments, `time` the steps already taken.
+fn moments<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdaptiveMomentumState<D> {
+    let [m, v]: [Tensor<D>; 2] = buffers.try_into().expect("two moments");
+    AdaptiveMomentumState::new(steps, m, v)
+}
+
+impl FromBuffers for Adam {
+    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdamState<D> {
+        AdamState::new(moments(buffers, steps))
+    }
+}
+
+impl FromBuffers for AdamW {
+    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdamWState<D> {
+        AdamWState::new(moments(buffers, steps))
+    }
+}
+
+/// Plain values as a tensor beside `like` (its device, without autodiff, and its dtype).
+fn beside<const D: usize>(
+    like: &Param<Tensor<D>>,
+    values: Vec<f64>,
+    shape: Vec<usize>,
+) -> Tensor<D> {
+    let inner = like.val().inner();
+    let data = match inner.dtype() {
+        DType::F32 => TensorData::new(values.into_iter().map(|v| v as f32).collect(), shape),
+        _ => TensorData::new(values, shape),
+    };
+    Tensor::from_data(data, (&inner.device(), inner.dtype()))
 }
 
 /// burn's optimizer for a run's settings.
@@ -72,7 +123,7 @@ struct PerParam<O: Optimizer> {
     steps: usize,
 }
 
-impl<O: Optimizer> PerParam<O> {
+impl<O: FromBuffers> PerParam<O> {
     fn new(optim: O, spec: config::Optimizer) -> Self {
         PerParam {
             optim,
@@ -98,7 +149,36 @@ fn step_param<O: Optimizer, const D: usize>(
     (Param::initialized(param.id, value), state)
 }
 
-impl<O: Optimizer> Stepper for PerParam<O> {
+impl<O: FromBuffers> Stepper for PerParam<O> {
+    fn set_state(&mut self, layers: &[Linear], state: &OptimizerState) {
+        self.steps = state.steps;
+        self.weights.clear();
+        self.biases.clear();
+        let buffers: Option<Vec<&Params>> = self.names.iter().map(|n| state.buffer(n)).collect();
+        let Some(buffers) = buffers.filter(|b| !b.is_empty()) else {
+            return;
+        };
+        for (i, l) in layers.iter().enumerate() {
+            let bias = l.bias.as_ref().expect("layers have a bias");
+            let w: Vec<Tensor<2>> = buffers
+                .iter()
+                .map(|p| {
+                    let w = &p.layers[i].weight;
+                    beside(&l.weight, w.iter().copied().collect(), w.shape().to_vec())
+                })
+                .collect();
+            let b: Vec<Tensor<1>> = buffers
+                .iter()
+                .map(|p| {
+                    let b = &p.layers[i].bias;
+                    beside(bias, b.to_vec(), vec![b.len()])
+                })
+                .collect();
+            self.weights.push(Some(O::state_from(w, state.steps)));
+            self.biases.push(Some(O::state_from(b, state.steps)));
+        }
+    }
+
     fn step(&mut self, layers: &mut [Linear], grads: &burn::tensor::Gradients, lr: f64) {
         self.weights.resize_with(layers.len(), || None);
         self.biases.resize_with(layers.len(), || None);

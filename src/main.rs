@@ -41,19 +41,28 @@ enum Command {
     /// Exit status: 0 when all three agree, 1 when not, 2 for bad input.
     #[command(allow_negative_numbers = true)]
     Grads(grads::Args),
-    /// Run anyone's forward, backward and optimizer step (any language) over many problems, the
-    /// edge cases included, and judge every tensor in units of its rounding bound, naming the
-    /// first wrong step and the mistake.
+    /// Run anyone's forward, backward and optimizer step (any language) over many problems,
+    /// the edge cases included, and judge every tensor in units of its rounding bound, naming
+    /// the first wrong step and the mistake.
     ///
     /// Protocol: for problem k, CMD is run as `sh -c 'CMD "$@"' mlp2d DIR/problem-k.safetensors
     /// DIR/answer-k.safetensors`. The problem holds `x` [n, d] (f32 or f64), `y` [n] (int64),
-    /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], the optimizer's state
-    /// `state.{buffer}.layers.{i}.weight|bias` after the first step, and metadata
-    /// `learning_rate`, `precision`, `activation`, `optimizer` with their settings, and `step`.
-    /// The answer holds any of `logits`, `loss`, `grad.logits`,
-    /// `grad.layers.{i}.weight|bias|preactivation`, `next.layers.{i}.weight|bias`,
-    /// `next.state.{buffer}.layers.{i}.weight|bias`, and for hidden layers `layers.{i}.output`,
+    /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], the optimizer's state before
+    /// the step (`state.velocity.layers.{i}.weight|bias` for SGD with momentum,
+    /// `state.moment_1…` and `state.moment_2…` for Adam and AdamW, after their first step), and
+    /// metadata `learning_rate`, `precision`, `activation` (relu, leaky_relu with
+    /// `negative_slope`, tanh, sigmoid), `optimizer` (sgd with `momentum`, `dampening`,
+    /// `nesterov`, `weight_decay`; adam or adamw with `beta_1`, `beta_2`, `epsilon`,
+    /// `weight_decay`) and `step` (the steps already taken). The answer holds any of `logits`,
+    /// `loss`, `grad.logits`, `grad.layers.{i}.weight|bias|preactivation`,
+    /// `next.layers.{i}.weight|bias`, `next.state.{buffer}.layers.{i}.weight|bias` (the
+    /// optimizer's state after the step), and for hidden layers `layers.{i}.output`,
     /// `grad.layers.{i}.output` (f32 or f64). The whole protocol: docs/check.md.
+    ///
+    /// Scope: --activation, --optimizer, --precision (or an instructor's --assignment FILE) keep
+    /// the problems to what an assignment covers. --twin manual|burn answers them with the
+    /// project's own twins instead of CMD; --autograder DIR writes a Gradescope autograder.
+    /// docs/check-assignments.md.
     ///
     /// Exit status: 0 when every problem agrees, 1 when any does not, 2 for bad usage.
     Check(check::Args),

@@ -566,17 +566,6 @@ fn written_problems_and_answers_judged_apart_round_trip() {
 }
 
 #[test]
-fn the_pytorch_example_passes_where_torch_imports() {
-    if !python_has("torch, safetensors") {
-        eprintln!("torch example skipped: torch does not import");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = check(dir.path(), &["--exec", &example("torch_mlp.py")]);
-    assert_eq!(code, Some(0), "{out}{err}");
-}
-
-#[test]
 fn bad_usage_is_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

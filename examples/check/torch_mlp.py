@@ -1,13 +1,17 @@
-"""One step of the MLP in PyTorch (autograd), speaking `mlp2d check`'s protocol.
+"""One step of the MLP in PyTorch, speaking `mlp2d check`'s protocol.
 
     mlp2d check --exec "python3 examples/check/torch_mlp.py"
 
-Reads the problem (argv[-2]) and writes the answer (argv[-1]) in the problem's precision:
-logits, loss, every gradient autograd computes (with the hidden layers' outputs and their
-gradients kept through retain_grad), through the problem's activation, and the parameters after
-one step where the problem's optimizer is plain SGD (with another optimizer the answer leaves
-next.* out: torch.optim's Adam is not burn's, to f32 constants). Needs torch and
-safetensors (pip install torch safetensors); tests/check_command.rs runs it when torch imports.
+Reads the problem (argv[-2]) and writes the answer (argv[-1]) in the problem's precision. The
+forward and backward passes run through torch.autograd (the hidden layers' outputs and their
+gradients kept with retain_grad), and the step through torch.optim itself: SGD (momentum,
+dampening, Nesterov, weight decay), Adam or AdamW as the problem's metadata asks, with the
+optimizer's state loaded from the problem (momentum_buffer, exp_avg, exp_avg_sq, step) and
+written back as next.state.*. PyTorch holds beta_1, beta_2, epsilon, the momentum and the decay
+as Python floats (f64), not as burn's f32.
+
+Needs torch and safetensors (pip install torch safetensors); tests/check_conventions.rs runs it
+where torch imports.
 """
 import sys
 
@@ -21,8 +25,6 @@ with safe_open(problem, framework="pt") as f:
     t = {k: f.get_tensor(k) for k in f.keys()}
 activation = meta["activation"]
 slope = float(meta.get("negative_slope", "0.01"))
-plain_sgd = meta.get("optimizer", "sgd") == "sgd" and float(meta.get("momentum", "0")) == 0 \
-    and float(meta.get("weight_decay", "0")) == 0
 dtype = torch.float64 if meta["precision"] == "f64" else torch.float32
 lr = float(meta["learning_rate"])
 L = sum(1 for k in t if k.startswith("layers.") and k.endswith(".weight"))
@@ -57,10 +59,58 @@ with torch.no_grad():
         out[f"grad.layers.{i}.preactivation"] = zs[i].grad
         out[f"grad.layers.{i}.weight"] = W[i].grad
         out[f"grad.layers.{i}.bias"] = b[i].grad
-        if plain_sgd:
-            out[f"next.layers.{i}.weight"] = W[i] - lr * W[i].grad
-            out[f"next.layers.{i}.bias"] = b[i] - lr * b[i].grad
     for i, h in enumerate(hs):
         out[f"layers.{i}.output"] = h
         out[f"grad.layers.{i}.output"] = h.grad
-save_file({k: v.detach().to(dtype).contiguous() for k, v in out.items()}, answer)
+    # The gradients as they are before the step (the step reads them, and must not see a copy
+    # that another entry of `out` shares).
+    out = {k: v.detach().clone() for k, v in out.items()}
+
+# torch.optim's optimizer and its state, by the problem's names.
+name = meta.get("optimizer", "sgd")
+steps = int(meta.get("step", "0"))
+wd = float(meta.get("weight_decay", "0.0001" if name == "adamw" else "0"))
+params = [p for i in range(L) for p in (W[i], b[i])]
+if name == "sgd":
+    momentum = float(meta.get("momentum", "0"))
+    dampening = float(meta.get("dampening", "0"))
+    nesterov = meta.get("nesterov") == "true"
+    # torch.optim.SGD refuses Nesterov with dampening when it is built; its step takes both
+    # (buf = μ·buf + (1 − dampening)·g, then g + μ·buf), as the problem asks.
+    opt = torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=0.0,
+                          nesterov=nesterov, weight_decay=wd)
+    opt.param_groups[0]["dampening"] = dampening
+    buffers = {"velocity": "momentum_buffer"} if momentum != 0 else {}
+else:
+    betas = (float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999")))
+    eps = float(meta.get("epsilon", "1e-5"))
+    kind = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    opt = kind(params, lr=lr, betas=betas, eps=eps, weight_decay=wd)
+    buffers = {"moment_1": "exp_avg", "moment_2": "exp_avg_sq"}
+
+
+def part(p):
+    i = next(j for j in range(L) if p is W[j] or p is b[j])
+    return i, "weight" if p is W[i] else "bias"
+
+
+if steps > 0:
+    for p in params:
+        i, which = part(p)
+        state = {torch_name: t[f"state.{ours}.layers.{i}.{which}"].to(dtype).clone()
+                 for ours, torch_name in buffers.items()}
+        if name != "sgd":
+            state["step"] = torch.tensor(float(steps))
+        if state:
+            opt.state[p] = state
+opt.step()
+
+with torch.no_grad():
+    for p in params:
+        i, which = part(p)
+        out[f"next.layers.{i}.{which}"] = p.detach().clone()
+        for ours, torch_name in buffers.items():
+            out[f"next.state.{ours}.layers.{i}.{which}"] = opt.state[p][torch_name].clone()
+
+# Each tensor its own contiguous copy: save_file refuses tensors that share memory.
+save_file({k: v.to(dtype).contiguous().clone() for k, v in out.items()}, answer)

@@ -14,6 +14,7 @@ use crate::config::{Activation, Optimizer, Precision};
 use crate::params::{OptimizerState, Params};
 
 pub mod answer;
+pub mod autograder;
 pub mod files;
 pub mod judge;
 pub mod mistakes;
@@ -21,7 +22,11 @@ pub mod problems;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod scope;
 pub mod settings;
+pub mod twin;
+pub mod twin_burn;
+pub mod twin_manual;
 pub mod verdict;
 
 /// One problem: a batch, a network at some parameters, its activation, an optimizer with its

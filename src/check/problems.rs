@@ -10,8 +10,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::Problem;
+use super::scope::{OptimizerChoice, Scope};
 use crate::agreement::round_to;
-use crate::config::{Activation, AdamSettings, Optimizer, Precision, SgdSettings};
+use crate::config::{Activation, ActivationKind, AdamSettings, Optimizer, Precision, SgdSettings};
 use crate::params::{LayerParams, OptimizerState, Params};
 
 /// Random problems keep the sweep's draw with widths, depth and batch capped, so that a hundred
@@ -41,29 +42,85 @@ pub const EDGE_CASES: [&str; 16] = [
     "momentum-dampening-decay",
 ];
 
+/// What each edge case asks for, so that a scope can choose without drawing it.
+pub fn edge_scope(case: &str) -> (ActivationKind, OptimizerChoice, Precision) {
+    use ActivationKind::{LeakyRelu, Relu, Sigmoid, Tanh};
+    use OptimizerChoice::{Adam, AdamW, Momentum, Nesterov, Sgd};
+    use Precision::{F32, F64};
+    match case {
+        "dead-unit" | "no-hidden-layer" | "deep-f32" => (Relu, Sgd, F32),
+        "tanh" => (Tanh, Sgd, F64),
+        "sigmoid-f32" => (Sigmoid, Sgd, F32),
+        "leaky-at-zero" => (LeakyRelu, Sgd, F64),
+        "adam-later-step" => (Relu, Adam, F64),
+        "nesterov-momentum" => (LeakyRelu, Nesterov, F64),
+        "adamw-decay-f32" => (Sigmoid, AdamW, F32),
+        "adam-first-step-f32" => (Tanh, Adam, F32),
+        "momentum-dampening-decay" => (Relu, Momentum, F64),
+        "batch-of-1" | "relu-at-zero" | "large-logits" | "ten-classes" | "mean-count" => {
+            (Relu, Sgd, F64)
+        }
+        other => unreachable!("no edge case {other}"),
+    }
+}
+
+/// The edge cases in `scope`, in order.
+pub fn edge_cases(scope: &Scope) -> Vec<&'static str> {
+    EDGE_CASES
+        .into_iter()
+        .filter(|c| {
+            let (a, o, p) = edge_scope(c);
+            scope.admits(a, o, p)
+        })
+        .collect()
+}
+
 /// Problems 1 to `count` of seed `seed`.
 pub fn draw(count: usize, seed: u64) -> Result<Vec<Problem>> {
-    (0..count).map(|k| problem(seed, k)).collect()
+    draw_in(count, seed, &Scope::default())
+}
+
+/// Problems 1 to `count` of seed `seed` within `scope`.
+pub fn draw_in(count: usize, seed: u64, scope: &Scope) -> Result<Vec<Problem>> {
+    let edges = edge_cases(scope);
+    (0..count)
+        .map(|k| match edges.get(k) {
+            Some(case) => Ok(edge_problem(seed, case)),
+            None => random(seed, k, scope),
+        })
+        .collect()
 }
 
 /// Problem `k` (0-based): an edge case while there are any, then a random one.
 pub fn problem(seed: u64, k: usize) -> Result<Problem> {
+    match EDGE_CASES.get(k) {
+        Some(case) => Ok(edge_problem(seed, case)),
+        None => random(seed, k, &Scope::default()),
+    }
+}
+
+/// An edge case, drawn from its own place among all of them (the same in any scope).
+fn edge_problem(seed: u64, case: &str) -> Problem {
+    let k = EDGE_CASES
+        .iter()
+        .position(|c| *c == case)
+        .expect("an edge case");
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
     key[8..16].copy_from_slice(&(k as u64).to_le_bytes());
     key[16..24].copy_from_slice(b"mlp2d-ck");
-    let mut rng = ChaCha8Rng::from_seed(key);
-    match EDGE_CASES.get(k) {
-        Some(case) => Ok(edge(case, &mut rng)),
-        None => random(seed, k),
-    }
+    edge(case, &mut ChaCha8Rng::from_seed(key))
 }
 
 /// A problem as the sweep's run `k` draws it before its activation and optimizer
 /// ([`crate::sweep::base_problem`]): data kind, samples, noise, classes, depth, widths, batch,
-/// learning rate, init and precision; the batch is the first rows of its training split.
-fn random(seed: u64, k: usize) -> Result<Problem> {
+/// learning rate, init and precision; the batch is the first rows of its training split. The
+/// activation, optimizer and a precision the sweep drew outside `scope` are drawn within it.
+fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
     let mut config = crate::sweep::base_problem(seed, k, None);
+    if !scope.precisions.contains(&config.compare.precision) {
+        config.compare.precision = scope.precisions[0];
+    }
     config.model.hidden.truncate(MAX_DEPTH);
     for w in &mut config.model.hidden {
         *w = (*w).min(MAX_WIDTH);
@@ -97,22 +154,44 @@ fn random(seed: u64, k: usize) -> Result<Problem> {
     key[8..16].copy_from_slice(&(k as u64).to_le_bytes());
     key[16..24].copy_from_slice(b"mlp2d-op");
     let mut rng = ChaCha8Rng::from_seed(key);
-    let activation = match rng.gen_range(0..4) {
-        0 => Activation::Relu,
-        1 => Activation::LeakyRelu {
+    // Each list in the scope's order: the whole scope draws as every scope did before there
+    // were scopes.
+    let activations = &scope.activations;
+    let activation = match activations[rng.gen_range(0..activations.len())] {
+        ActivationKind::Relu => Activation::Relu,
+        ActivationKind::LeakyRelu => Activation::LeakyRelu {
             negative_slope: [0.01, 0.2][rng.gen_range(0..2)],
         },
-        2 => Activation::Tanh,
-        _ => Activation::Sigmoid,
+        ActivationKind::Tanh => Activation::Tanh,
+        ActivationKind::Sigmoid => Activation::Sigmoid,
     };
-    let optimizer = match rng.gen_range(0..5) {
+    let has = |o| scope.optimizers.contains(&o);
+    let (momentum, nesterov) = (
+        has(OptimizerChoice::Momentum),
+        has(OptimizerChoice::Nesterov),
+    );
+    let kinds: Vec<u8> = [
+        (0, has(OptimizerChoice::Sgd)),
+        (1, momentum || nesterov),
+        (2, has(OptimizerChoice::Adam)),
+        (3, has(OptimizerChoice::Adam)),
+        (4, has(OptimizerChoice::AdamW)),
+    ]
+    .into_iter()
+    .filter_map(|(kind, admitted)| admitted.then_some(kind))
+    .collect();
+    let optimizer = match kinds[rng.gen_range(0..kinds.len())] {
         0 => Optimizer::default(),
-        1 => Optimizer::Sgd(SgdSettings {
-            momentum: 0.9,
-            dampening: [0.0, 0.1][rng.gen_range(0..2)],
-            nesterov: rng.gen_bool(0.5),
-            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
-        }),
+        1 => {
+            let dampening = [0.0, 0.1][rng.gen_range(0..2)];
+            let coin = rng.gen_bool(0.5);
+            Optimizer::Sgd(SgdSettings {
+                momentum: 0.9,
+                dampening,
+                nesterov: if momentum && nesterov { coin } else { nesterov },
+                weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+            })
+        }
         2 => adam(1e-3),
         3 => Optimizer::Adam(AdamSettings {
             beta_1: 0.8,

@@ -1,4 +1,5 @@
-//! `mlp2d check`: anyone's forward, backward and optimizer step over many problems (src/check/).
+//! `mlp2d check`: anyone's forward, backward and optimizer step over many problems
+//! (src/check/).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::check::judge::{Outcome, ProblemResult, judge_file};
+use crate::check::scope::{self, Scope};
+use crate::check::twin::Twin;
 use crate::check::{Problem, answer_file, problem_file, problems, report};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,7 +27,7 @@ pub enum Format {
 #[command(group(
     clap::ArgGroup::new("mode")
         .required(true)
-        .args(["exec", "write_problems", "answers"])
+        .args(["exec", "write_problems", "answers", "twin", "autograder"])
 ))]
 pub struct Args {
     /// The implementation to check, run as `sh -c 'CMD "$@"' mlp2d PROBLEM ANSWER` for each
@@ -37,12 +40,13 @@ pub struct Args {
     /// Only judge: the problem-k and answer-k files already in DIR.
     #[arg(long, value_name = "DIR")]
     pub answers: Option<PathBuf>,
-    /// How many problems: the 16 edge cases first, then random ones drawn as the sweep draws.
-    #[arg(long, default_value_t = 20)]
-    pub problems: usize,
-    /// Problem k of seed S is the same problem everywhere.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// How many problems: the edge cases in scope first, then random ones drawn as the sweep
+    /// draws (their activation, optimizer and precision within the scope) [default: 20].
+    #[arg(long)]
+    pub problems: Option<usize>,
+    /// Problem k of seed S is the same problem everywhere, for the same scope [default: 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Folder for the problem and answer files of --exec.
     #[arg(long, value_name = "DIR", default_value = "check")]
     pub out: PathBuf,
@@ -57,17 +61,58 @@ pub struct Args {
     /// Every tensor's verdict, not only the wrong ones (text and the reports' output fields).
     #[arg(long, short)]
     pub verbose: bool,
+
+    // The scope, the assignment file, the twins and the autograder (src/check/scope.rs,
+    // twin.rs, autograder.rs).
+    /// Only problems with these hidden activations: relu, leaky_relu, tanh, sigmoid (a comma
+    /// list) [default: all].
+    #[arg(long, value_name = "LIST")]
+    pub activation: Option<String>,
+    /// Only problems with these optimizers: sgd (plain: no momentum, no weight decay), momentum,
+    /// nesterov, adam, adamw (a comma list) [default: all].
+    #[arg(long, value_name = "LIST")]
+    pub optimizer: Option<String>,
+    /// Only problems in these precisions: f32, f64 (a comma list) [default: both].
+    #[arg(long, value_name = "LIST")]
+    pub precision: Option<String>,
+    /// An instructor's assignment (TOML; each key optional): activation = ["relu"], optimizer =
+    /// ["sgd"], precision = ["f32", "f64"], problems = 20, seed = 1. A flag given beside it wins.
+    #[arg(long, value_name = "FILE")]
+    pub assignment: Option<PathBuf>,
+    /// Answer every problem with one of the project's own twins, in process (no Python): the
+    /// hand-written one or burn's. Each FAIL is a false FAIL of the judge.
+    #[arg(long, value_enum)]
+    pub twin: Option<Twin>,
+    /// Write a Gradescope autograder for --assignment FILE into DIR (a new folder): setup.sh,
+    /// run_autograder, the assignment, and mlp2d's source to build.
+    #[arg(long, value_name = "DIR", requires = "assignment")]
+    pub autograder: Option<PathBuf>,
 }
 
 /// Far more than a grader needs; keeps a typo from writing a million files.
 const MAX_PROBLEMS: usize = 10_000;
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    if !(1..=MAX_PROBLEMS).contains(&args.problems) {
+    let resolved = scope::resolve(scope::Flags {
+        activation: args.activation.as_deref(),
+        optimizer: args.optimizer.as_deref(),
+        precision: args.precision.as_deref(),
+        problems: args.problems,
+        seed: args.seed,
+        assignment: args.assignment.as_deref(),
+    })?;
+    let (count, seed, scope) = (resolved.problems, resolved.seed, &resolved.scope);
+    let scoped = args.activation.is_some()
+        || args.optimizer.is_some()
+        || args.precision.is_some()
+        || args.assignment.is_some();
+    if args.answers.is_some() && scoped {
         bail!(
-            "--problems must be between 1 and {MAX_PROBLEMS}, got {}",
-            args.problems
+            "--answers judges the problem files already in DIR: --activation, --optimizer, --precision and --assignment only choose problems to draw"
         );
+    }
+    if !(1..=MAX_PROBLEMS).contains(&count) {
+        bail!("--problems must be between 1 and {MAX_PROBLEMS}, got {count}");
     }
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 86_400.0) {
         bail!(
@@ -81,8 +126,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
+    if let Some(dir) = &args.autograder {
+        let assignment = args
+            .assignment
+            .as_deref()
+            .expect("clap requires --assignment");
+        crate::check::autograder::write_autograder(dir, assignment)?;
+        println!(
+            "wrote the autograder for {} to {} (setup.sh, run_autograder, assignment.toml, mlp2d/): zip the folder's contents and upload the zip to Gradescope",
+            assignment.display(),
+            dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let header = header(scope, count, seed);
     let results = if let Some(dir) = &args.write_problems {
-        let problems = problems::draw(args.problems, args.seed)?;
+        let problems = problems::draw_in(count, seed, scope)?;
         write_problems(dir, &problems)?;
         println!(
             "wrote {} to {} (problem-1.safetensors … problem-{}.safetensors); then: mlp2d check --answers {}",
@@ -94,12 +153,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     } else if let Some(dir) = &args.answers {
         judge_dir(dir)?
+    } else if let Some(twin) = args.twin {
+        let problems = problems::draw_in(count, seed, scope)?;
+        let answer = match twin {
+            Twin::Manual => crate::check::twin_manual::answer,
+            Twin::Burn => crate::check::twin_burn::answer,
+        };
+        let start = std::time::Instant::now();
+        let results = crate::check::twin::judge_all(&problems, answer, jobs);
+        let seconds = start.elapsed().as_secs_f64();
+        eprintln!(
+            "the {} twin answered and was judged on {} problems in {seconds:.2} s ({:.0} problems/s, {jobs} at a time)",
+            twin.name(),
+            results.len(),
+            results.len() as f64 / seconds.max(1e-9)
+        );
+        results
     } else {
         let cmd = args.exec.as_deref().expect("clap requires one mode");
         if cmd.trim().is_empty() {
             bail!("--exec needs a command");
         }
-        let problems = problems::draw(args.problems, args.seed)?;
+        let problems = problems::draw_in(count, seed, scope)?;
         write_problems(&args.out, &problems)?;
         let timeout = Duration::from_secs_f64(args.timeout);
         exec_all(cmd, &args.out, &problems, timeout, jobs)?
@@ -107,12 +182,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if crate::interrupt::requested() {
         return Ok(ExitCode::from(130));
     }
+    // The problems of --answers come from their files: no seed or scope to tell.
+    let header = args.answers.is_none().then_some(header);
     print!(
         "{}",
-        match args.format {
-            Format::Text => report::text(&results, args.verbose),
-            Format::Json => report::json(&results),
-            Format::Junit => report::junit(&results),
+        match (args.format, &header) {
+            (Format::Text, Some(h)) => format!("{h}\n{}", report::text(&results, args.verbose)),
+            (Format::Text, None) => report::text(&results, args.verbose),
+            (Format::Json, h) => with_header(report::json(&results), h.as_deref()),
+            (Format::Junit, _) => report::junit(&results),
         }
     );
     Ok(if results.iter().all(ProblemResult::passed) {
@@ -120,6 +198,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The report's first line: seed, count and scope.
+fn header(scope: &Scope, count: usize, seed: u64) -> String {
+    let edges = problems::edge_cases(scope).len().min(count);
+    let what = if scope.is_everything() {
+        "every activation, optimizer and precision".to_owned()
+    } else {
+        scope.text()
+    };
+    format!(
+        "mlp2d check: seed {seed}, {count} problems ({edges} edge case{}, then random); scope: {what}",
+        if edges == 1 { "" } else { "s" }
+    )
+}
+
+/// Gradescope's JSON with the header before its output.
+fn with_header(json: String, header: Option<&str>) -> String {
+    let Some(header) = header else {
+        return json;
+    };
+    let mut doc: serde_json::Value = serde_json::from_str(&json).expect("report::json is JSON");
+    let output = doc["output"].as_str().unwrap_or_default();
+    doc["output"] = format!("{header}\n{output}").into();
+    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
+    s.push('\n');
+    s
 }
 
 /// Writes problem-k files into `dir` and removes any answer-k left from an earlier run (it

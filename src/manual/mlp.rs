@@ -181,6 +181,40 @@ impl<T: Scalar> Mlp<T> {
             .collect()
     }
 
+    /// The last forward pass's outputs on its `n` rows: each hidden layer's (after the
+    /// activation), then the logits.
+    pub fn layer_outputs(&self, n: usize) -> Vec<Array2<T>> {
+        self.work
+            .outputs
+            .iter()
+            .map(|o| rows(o, n).to_owned())
+            .collect()
+    }
+
+    /// The last backward pass's ∂L/∂(each layer's pre-activation) on its `n` rows, ∂L/∂logits
+    /// last.
+    pub fn preactivation_grads(&self, n: usize) -> Vec<Array2<T>> {
+        self.work
+            .grads
+            .iter()
+            .map(|g| rows(g, n).to_owned())
+            .collect()
+    }
+
+    /// ∂L/∂(each hidden layer's output) of the last backward pass on its `n` rows, before the
+    /// activation's backward: the next layer's `g·Wᵀ`, the product the backward pass takes
+    /// (which then overwrites it in place).
+    pub fn output_grads(&self, n: usize) -> Vec<Array2<T>> {
+        (1..self.layers.len())
+            .map(|i| {
+                let mut out = Array2::zeros((n, self.layers[i].weight.nrows()));
+                let g = rows(&self.work.grads[i], n);
+                crate::matmul::g_wt(g, self.layers[i].weight.view(), out.view_mut());
+                out
+            })
+            .collect()
+    }
+
     /// The argmax of the first `n` rows of the last forward pass's logits.
     fn predicted(&self, n: usize) -> Vec<usize> {
         rows(self.work.outputs.last().expect("a layer"), n)
