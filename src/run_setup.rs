@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::config::{Config, TrainConfig};
 use crate::data::{Prepared, layer_sizes, prepare};
@@ -42,6 +42,7 @@ impl RunSetup {
                 crate::report::count(rows, "row"),
             ));
         }
+        check_stop(&config.train, rows)?;
         let sizes = layer_sizes(config, &prepared);
         let initial = initial_params(config, &sizes, init_file)?;
         Ok(RunSetup {
@@ -58,14 +59,78 @@ impl RunSetup {
         Lockstep::new(&self.prepared, &self.initial, &self.train, self.options)
     }
 
-    /// Trains both twins for the configured epochs, measuring their agreement every step.
-    /// `on_epoch` sees each epoch's metrics as they come (for progress output).
+    /// Trains both twins for the configured epochs (to `stop_at_step` in the last one, if
+    /// set), measuring their agreement every step. `on_epoch` sees each epoch's metrics as they
+    /// come (for progress output).
     pub fn train(&self, mut on_epoch: impl FnMut(&EpochMetrics)) -> Result<RunResult> {
         let mut lockstep = self.lockstep()?;
         for _ in 0..self.train.epochs {
-            let metrics = lockstep.epoch()?;
-            on_epoch(&metrics);
+            let Some(stop) = self.train.stop_at_step else {
+                on_epoch(&lockstep.epoch()?);
+                continue;
+            };
+            // Step by step, as the playground does, so the stop may fall inside the epoch.
+            while lockstep.result().steps < stop {
+                if let (_, Some(metrics)) = lockstep.advance()? {
+                    on_epoch(&metrics);
+                    break;
+                }
+            }
         }
         Ok(lockstep.finish())
+    }
+}
+
+/// `stop_at_step` must fall in the last epoch: after the one before it ends, by its end.
+fn check_stop(train: &TrainConfig, rows: usize) -> Result<()> {
+    let Some(stop) = train.stop_at_step.filter(|_| rows > 0) else {
+        return Ok(()); // an empty split is the lockstep's to report
+    };
+    let per_epoch = rows.div_ceil(train.batch_size.min(rows).max(1));
+    let (epochs, last) = (train.epochs, train.epochs * per_epoch);
+    if stop > last {
+        bail!(
+            "[train] stop_at_step = {stop} is after the last epoch's end ({epochs} epochs of \
+             {per_epoch} steps end at step {last}): raise epochs or lower stop_at_step"
+        );
+    }
+    if stop <= last - per_epoch {
+        let epoch = stop.div_ceil(per_epoch);
+        bail!(
+            "[train] stop_at_step = {stop} falls in epoch {epoch}, not in the last of {epochs} \
+             ({per_epoch} steps each): set epochs = {epoch}"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(epochs: usize, stop_at_step: usize, rows: usize, batch_size: usize) -> Result<()> {
+        let train = TrainConfig {
+            epochs,
+            stop_at_step: Some(stop_at_step),
+            batch_size,
+            ..TrainConfig::default()
+        };
+        check_stop(&train, rows)
+    }
+
+    #[test]
+    fn the_stop_must_fall_in_the_last_epoch() {
+        // 100 rows in batches of 32: 4 steps an epoch (the last one short).
+        assert!(stop(3, 9, 100, 32).is_ok());
+        assert!(stop(3, 12, 100, 32).is_ok());
+        let e = stop(3, 13, 100, 32).unwrap_err().to_string();
+        assert!(e.contains("after the last epoch's end"), "{e}");
+        assert!(e.contains("end at step 12"), "{e}");
+        let e = stop(3, 8, 100, 32).unwrap_err().to_string();
+        assert!(e.contains("falls in epoch 2"), "{e}");
+        assert!(e.contains("set epochs = 2"), "{e}");
+        // A batch larger than the split: one step an epoch.
+        assert!(stop(5, 5, 10, 32).is_ok());
+        assert!(stop(5, 4, 10, 32).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! The headless-Chromium driver (tests/common/browser.rs) on a tiny page of its own: clicks,
-//! file inputs, canvas pixels, reloads, screenshots and the console-error record all work.
+//! typing, file inputs, canvas pixels, window sizes, reloads, screenshots and the console-error
+//! record all work.
 
 mod common;
 
@@ -15,6 +16,7 @@ const PAGE: &str = r#"<!doctype html>
 <body>
 <button id="b" onclick="this.textContent = 'clicked'">click me</button>
 <input type="file" id="f">
+<input type="number" id="n" value="3">
 <div id="out"></div>
 <canvas id="c" width="40" height="20"></canvas>
 <script>
@@ -115,6 +117,26 @@ fn drives_a_page() {
         )
         .unwrap();
     assert_eq!(colours, serde_json::json!(["0,0,255,255", "255,0,0,255"]));
+
+    // Typing, as a keyboard does: a number input keeps text it cannot parse as bad input.
+    b.type_text("#n", "12.5").unwrap();
+    assert_eq!(
+        b.eval("document.getElementById('n').value").unwrap(),
+        "12.5"
+    );
+    b.type_text("#n", "1e").unwrap();
+    assert_eq!(
+        b.eval(
+            "[document.getElementById('n').value, document.getElementById('n').validity.badInput]"
+        )
+        .unwrap(),
+        serde_json::json!(["", true])
+    );
+
+    // Another window size (a phone's would lay this page, which sets no viewport, out at 980).
+    b.set_viewport(390, 844, false).unwrap();
+    assert_eq!(b.eval("innerWidth").unwrap(), 390);
+    b.set_viewport(1400, 1000, false).unwrap();
 
     // A reload runs the page again (the session counter) and resets it (the button).
     b.reload().unwrap();

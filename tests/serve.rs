@@ -127,7 +127,8 @@ fn activations_and_optimizers_export_what_compare_reproduces() {
 }
 
 /// Two steps, the rest of that epoch and two more; the export's `compare` has the same metrics
-/// every epoch and the same final burn parameters (all `layers` layers), bit for bit.
+/// every epoch and the same final burn parameters (all `layers` layers), bit for bit. Then five
+/// steps into the next epoch: that export stops there (`stop_at_step`), and so does `compare`.
 fn compare_reproduces_the_session(s: &mut Session, layers: usize) {
     s.send(json!({"type": "step"}));
     s.send(json!({"type": "step"}));
@@ -141,9 +142,36 @@ fn compare_reproduces_the_session(s: &mut Session, layers: usize) {
     let export = s.reply();
     assert_eq!(export["type"], "export", "{export}");
     assert_eq!(export["epochs"], 3);
+    assert_eq!(export["stop_at_step"], Value::Null, "{export}");
+    assert!(!export["toml"].as_str().unwrap().contains("stop_at_step"));
+    compare_repeats(&export, &epochs, layers);
+
+    let step = export["steps"].as_u64().unwrap();
+    for _ in 0..5 {
+        s.send(json!({"type": "step"}));
+    }
+    s.until(WAIT, |m| m["type"] == "frame" && m["step"] == step + 5);
+    s.send(json!({"type": "export"}));
+    let export = s.reply();
+    assert_eq!(export["type"], "export", "{export}");
+    assert_eq!(export["epochs"], 4, "{export}");
+    assert_eq!(export["stop_at_step"], step + 5, "{export}");
+    let toml = export["toml"].as_str().unwrap();
+    assert!(
+        toml.contains(&format!("stop_at_step = {}", step + 5)),
+        "{toml}"
+    );
+    let summary = compare_repeats(&export, &epochs, layers);
+    assert_eq!(summary["steps"], step + 5, "{summary}");
+    assert_eq!(summary["stop_at_step"], step + 5, "{summary}");
+}
+
+/// `compare` on an export: the page's `epochs` as its metrics.csv, bit for bit, and its final
+/// burn parameters the exported ones (all `layers` layers), bit for bit. Its summary.json.
+fn compare_repeats(export: &Value, epochs: &[HashMap<String, String>], layers: usize) -> Value {
     let (_dir, out, rows) = common::server::compare_export(export["toml"].as_str().unwrap());
-    assert_eq!(rows.len(), 3);
-    for (row, e) in rows.iter().zip(&epochs) {
+    assert_eq!(rows.len(), epochs.len());
+    for (row, e) in rows.iter().zip(epochs) {
         for key in [
             "loss_manual",
             "loss_burn",
@@ -160,7 +188,6 @@ fn compare_reproduces_the_session(s: &mut Session, layers: usize) {
             );
         }
     }
-    // The exported parameters are compare's final burn parameters, bit for bit.
     use base64::Engine;
     let exported = base64::engine::general_purpose::STANDARD
         .decode(export["safetensors"].as_str().unwrap())
@@ -174,6 +201,88 @@ fn compare_reproduces_the_session(s: &mut Session, layers: usize) {
             "{name}"
         );
     }
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn no_verdict_before_the_first_step_and_no_export_at_step_0() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    s.configure(small_moons());
+    let f = s.until(WAIT, |m| m["type"] == "frame");
+    let f = f.last().unwrap();
+    assert_eq!(f["step"], 0);
+    assert_eq!(f["verdict"], Value::Null, "{f}");
+    assert_eq!(f["worst"], Value::Null, "{f}");
+    assert_eq!(f["last"], Value::Null, "{f}");
+    s.send(json!({"type": "export"}));
+    let e = s.reply();
+    assert_eq!(e["type"], "error", "{e}");
+    assert_eq!(e["reply_to"], "export", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("step 0"), "{e}");
+    s.send(json!({"type": "step"}));
+    let f = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
+    let f = f.last().unwrap();
+    assert_eq!(f["verdict"], "PASS");
+    assert_eq!(f["worst"]["bit_identical"], true, "{f}");
+}
+
+#[test]
+fn a_refused_configure_names_every_bad_key_and_the_run_goes_on() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    s.configure(small_moons());
+    let mut bad = small_moons();
+    bad["train"]["learning_rate"] = json!(-1);
+    bad["train"]["batch_size"] = json!(-5);
+    bad["data"]["noise"] = json!(-0.1);
+    s.send(json!({"type": "configure", "settings": bad}));
+    let e = s.reply();
+    assert_eq!(e["type"], "error", "{e}");
+    assert_eq!(e["reply_to"], "configure", "{e}");
+    let mut keys: Vec<&str> = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["data.noise", "train.batch_size", "train.learning_rate"],
+        "{e}"
+    );
+    let lr = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "train.learning_rate")
+        .unwrap();
+    assert_eq!(
+        lr["message"],
+        "[train] learning_rate must be a positive finite number, got -1"
+    );
+    // The old run goes on, and exports its own settings.
+    s.send(json!({"type": "step"}));
+    s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
+    s.send(json!({"type": "export"}));
+    let export = s.reply();
+    assert!(
+        export["toml"]
+            .as_str()
+            .unwrap()
+            .contains("learning_rate = 0.05"),
+        "{export}"
+    );
+    // The page may not set how long compare trains.
+    let mut long = small_moons();
+    long["train"]["stop_at_step"] = json!(3);
+    s.send(json!({"type": "configure", "settings": long}));
+    let e = s.reply();
+    assert!(
+        e["message"].as_str().unwrap().contains("stop_at_step"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -587,11 +696,34 @@ fn a_diverged_run_stops_shows_why_and_keeps_its_last_picture() {
     s.send(json!({"type": "play"}));
     let frames = s.until(WAIT, |m| m["type"] == "frame" && m["verdict"] == "DIVERGED");
     let f = frames.last().unwrap();
+    let message = f["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("diverged"), "{message}");
+    assert!(message.ends_with("or init = \"he\""), "{message}");
+    // Where it went, for the page's readouts and its loss chart.
+    let at = &f["diverged"];
+    assert_eq!(at["step"], f["step"], "{f}");
     assert!(
-        f["message"].as_str().unwrap().contains("diverged"),
-        "{}",
-        f["message"]
+        message.contains(&format!("step {}", at["step"])),
+        "{message} {at}"
     );
+    // The export repeats it: compare diverges at the same step, with the same message.
+    s.send(json!({"type": "export"}));
+    let export = s.reply();
+    assert_eq!(export["type"], "export", "{export}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("playground.toml");
+    std::fs::write(&config, export["toml"].as_str().unwrap()).unwrap();
+    let out = dir.path().join("run");
+    let (code, _, stderr) = common::run(&[
+        "compare".as_ref(),
+        "--quiet".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&message), "{stderr}\nagainst {message}");
     assert_eq!(
         f["boundary"]["differ_count"], 0,
         "the picture before the blow-up"
@@ -607,6 +739,29 @@ fn a_diverged_run_stops_shows_why_and_keeps_its_last_picture() {
     s.send(json!({"type": "step"}));
     let f = s.until(WAIT, |m| m["type"] == "frame" && m["step"] == 1);
     assert_ne!(f.last().unwrap()["step"], step);
+}
+
+#[test]
+fn a_divergence_hint_fits_the_run() {
+    let server = Server::start(&[]);
+    let mut s = server.session();
+    // He weights already: the hint says only what the run can still change.
+    s.configure(json!({
+        "data": {"kind": "moons", "samples": 400},
+        "model": {"hidden": [16, 16], "init": "he"},
+        "train": {"batch_size": 32, "learning_rate": 1000.0},
+    }));
+    s.send(json!({"type": "play"}));
+    let frames = s.until(WAIT, |m| m["type"] == "frame" && m["verdict"] == "DIVERGED");
+    let message = frames.last().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.ends_with("try a smaller learning_rate"),
+        "{message}"
+    );
+    assert!(!message.contains("init"), "{message}");
 }
 
 /// The `name=value` a response's `Set-Cookie` sets, and the whole header line.

@@ -114,6 +114,10 @@ impl ModelConfig {
 pub struct TrainConfig {
     #[serde(default = "default_epochs")]
     pub epochs: usize,
+    /// Stop after this many steps in all, inside the last of `epochs` (a run exported from the
+    /// playground between two epoch ends); None: train every epoch to its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_at_step: Option<usize>,
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
     #[serde(default = "default_learning_rate")]
@@ -154,6 +158,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             epochs: default_epochs(),
+            stop_at_step: None,
             batch_size: default_batch_size(),
             learning_rate: default_learning_rate(),
             shuffle: true,
@@ -243,7 +248,9 @@ impl Overrides {
             config.seed = seed;
         }
         if let Some(epochs) = self.epochs {
+            // A new length replaces the config's, its stop inside the last epoch included.
             config.train.epochs = epochs;
+            config.train.stop_at_step = None;
         }
         if let Some(p) = self.precision {
             config.compare.precision = p;
@@ -316,6 +323,9 @@ impl Config {
         let t = &self.train;
         if t.epochs == 0 {
             bail!("[train] epochs must be at least 1");
+        }
+        if t.stop_at_step == Some(0) {
+            bail!("[train] stop_at_step must be at least 1");
         }
         if t.batch_size == 0 {
             bail!("[train] batch_size must be at least 1");

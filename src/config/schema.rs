@@ -85,6 +85,7 @@ const MODEL: &[Field] = &[
 
 const TRAIN: &[Field] = &[
     opt("epochs", Kind::Count),
+    opt("stop_at_step", Kind::Count),
     opt("batch_size", Kind::Count),
     opt("learning_rate", Kind::Number),
     opt("shuffle", Kind::Bool),

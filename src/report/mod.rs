@@ -47,6 +47,9 @@ pub struct Summary {
     pub backend: Option<String>,
     pub seed: u64,
     pub epochs: usize,
+    /// `[train] stop_at_step`: the run stopped there, inside its last epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_at_step: Option<usize>,
     pub batch_size: usize,
     pub learning_rate: f64,
     pub steps: usize,
@@ -164,6 +167,7 @@ impl Summary {
             backend: Some(config.compare.backend.name().to_owned()),
             seed: config.seed,
             epochs: config.train.epochs,
+            stop_at_step: config.train.stop_at_step,
             batch_size: config.train.batch_size,
             learning_rate: config.train.learning_rate,
             steps: run.steps,
@@ -279,13 +283,22 @@ impl Summary {
             return s;
         }
         let pct = |a: f64| format!("{:.1}%", 100.0 * a);
-        let _ = writeln!(
-            s,
-            "{}, {} = {}",
-            self.headline(),
-            count(self.epochs, "epoch"),
-            count(self.steps, "step")
-        );
+        let _ = match self.stop_at_step {
+            Some(stop) => writeln!(
+                s,
+                "{}, stopped at step {stop} (stop_at_step) in epoch {}; the losses and \
+                 accuracies are the last whole epoch's",
+                self.headline(),
+                self.epochs
+            ),
+            None => writeln!(
+                s,
+                "{}, {} = {}",
+                self.headline(),
+                count(self.epochs, "epoch"),
+                count(self.steps, "step")
+            ),
+        };
         let _ = writeln!(
             s,
             "  final loss    hand-written {}   burn ({}) {}",

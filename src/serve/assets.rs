@@ -39,6 +39,7 @@ const ASSETS: &[(&str, &str, Contents)] = &[
     ("/render.js", JS, || include_str!("assets/render.js")),
     ("/readouts.js", JS, || include_str!("assets/readouts.js")),
     ("/notices.js", JS, || include_str!("assets/notices.js")),
+    ("/fields.js", JS, || include_str!("assets/fields.js")),
     ("/files.js", JS, || include_str!("assets/files.js")),
     ("/colours.js", JS, || include_str!("assets/colours.js")),
     ("/numbers.js", JS, || include_str!("assets/numbers.js")),

@@ -3,15 +3,16 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::settings::{self, RUN_NAME};
 use super::views::Rasters;
-use crate::config::Config;
+use crate::config::{Config, Init};
 use crate::data::Prepared;
+use crate::divergence::Blowup;
 use crate::lockstep::{Lockstep, StepReport};
 use crate::metrics::{EpochMetrics, Verdict};
 
@@ -28,8 +29,10 @@ pub fn ready(
     let mut ready = json!({
         "type": "ready",
         "settings": settings::to_settings(config),
-        "toml": export_toml(config, 0, 0),
+        // The run as a config file (the page trains until paused, whatever its epochs say).
+        "toml": toml::to_string(config).unwrap_or_default(),
         "sizes": sizes,
+        "steps_per_epoch": steps_per_epoch(config, prepared),
         "classes": prepared.raw.classes,
         "err_bound_limit": crate::agreement::Tolerances::of(&config.compare).err_bound_limit,
         "signed_units": rasters.signed_units(),
@@ -50,7 +53,7 @@ pub struct Shown {
     /// Epochs ended since the last frame sent.
     pub epochs: Vec<EpochMetrics>,
     /// Why the run stopped (a divergence), if it did.
-    pub stopped: Option<(Verdict, String)>,
+    pub stopped: Option<Stopped>,
     steps_at_frame: usize,
     pub frame_at: Instant,
     steps_per_second: f64,
@@ -91,6 +94,31 @@ impl Shown {
     }
 }
 
+/// A run that cannot go on: its verdict, why, and where it blew up (a divergence).
+pub struct Stopped {
+    pub verdict: Verdict,
+    pub message: String,
+    pub at: Option<Blowup>,
+}
+
+impl Stopped {
+    /// A divergence, its hint fitted to the run: `init = "he"` is no advice to a He run.
+    pub fn diverged(message: &str, at: Blowup, init: Init) -> Stopped {
+        let message = match init {
+            Init::He => message.strip_suffix(HE_HINT).unwrap_or(message),
+            Init::Normal => message,
+        };
+        Stopped {
+            verdict: Verdict::Diverged,
+            message: message.to_owned(),
+            at: Some(at),
+        }
+    }
+}
+
+/// How src/divergence.rs's messages end.
+const HE_HINT: &str = " or init = \"he\"";
+
 /// Whether the session is training, as a frame tells the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -113,27 +141,35 @@ pub fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode
     };
     shown.steps_at_frame = steps;
     shown.frame_at = now;
-    // As `compare` decides: a divergence, else the first disagreement, else PASS.
+    // As `compare` decides: a divergence, else the first disagreement, else PASS; no verdict
+    // before a step was judged.
     let (verdict, message) = match (&shown.stopped, &r.first_disagreement) {
-        (Some((v, m)), _) => (*v, Some(m.clone())),
+        (Some(s), _) => (Some(s.verdict), Some(s.message.clone())),
+        (None, _) if steps == 0 => (None, None),
         (None, d) => (
-            Verdict::of(false, d.is_none()),
+            Some(Verdict::of(false, d.is_none())),
             d.as_ref().map(|d| d.to_string()),
         ),
     };
-    let worst = json!({
-        "err_bound": finite_or_null(r.max_err_bound),
-        "at": (!r.max_err_bound_at.is_empty()).then_some(&r.max_err_bound_at),
-        "grad_rel_err": r.max_grad_rel_err,
-        "drift": r.max_drift,
-        "ambiguous_units": r.ambiguous_units,
-        "bit_identical": r.bit_identical,
+    let worst = (steps > 0).then(|| {
+        json!({
+            "err_bound": finite_or_null(r.max_err_bound),
+            "at": (!r.max_err_bound_at.is_empty()).then_some(&r.max_err_bound_at),
+            "grad_rel_err": r.max_grad_rel_err,
+            "drift": r.max_drift,
+            "ambiguous_units": r.ambiguous_units,
+            "bit_identical": r.bit_identical,
+        })
     });
+    let diverged =
+        shown.stopped.as_ref().and_then(|s| s.at).map(
+            |at| json!({ "epoch": at.epoch, "step": at.step, "loss": finite_or_null(at.loss) }),
+        );
     let epoch = lockstep.epochs_done();
     let in_epoch = lockstep.steps_into_epoch();
     let (manual, burn) = lockstep.twins();
     let (boundary, units) = match (&shown.stopped, &shown.views) {
-        (Some((Verdict::Diverged, _)), Some(views)) => views.clone(),
+        (Some(s), Some(views)) if s.verdict == Verdict::Diverged => views.clone(),
         _ => {
             let views = (rasters.boundary(manual, burn), rasters.units(manual));
             shown.views = Some(views.clone());
@@ -158,8 +194,9 @@ pub fn frame(lockstep: &mut Lockstep, shown: &mut Shown, rasters: &Rasters, mode
         })),
         "window_err_bound": finite_or_null(shown.window_err_bound),
         "worst": worst,
-        "verdict": verdict.name(),
+        "verdict": verdict.map(Verdict::name),
         "message": message,
+        "diverged": diverged,
         "epochs": shown.epochs.iter().map(epoch_json).collect::<Vec<_>>(),
         "boundary": boundary,
         "neurons": units,
@@ -187,40 +224,93 @@ fn finite_or_null(v: f64) -> Value {
     if v.is_finite() { json!(v) } else { Value::Null }
 }
 
-/// The config and the burn twin's current parameters. The config's `epochs` are the epochs
-/// ended, so `compare --config` on it trains to the same point.
-pub fn export(config: &Config, lockstep: &Lockstep) -> Result<Value> {
-    let epochs = lockstep.epochs_done();
+/// Steps in one epoch: the training rows in batches (the last one may be short).
+pub fn steps_per_epoch(config: &Config, prepared: &Prepared) -> usize {
+    let rows = prepared.train.x.nrows();
+    rows.div_ceil(config.train.batch_size.min(rows).max(1))
+}
+
+/// How far `compare` trains to be where the page is: the steps, the epochs they fall in, and
+/// `stop_at_step` when they end inside one. A diverged run goes to the step that diverged
+/// (at an epoch's end, when its whole-split loss blew up).
+fn export_length(
+    steps: usize,
+    per_epoch: usize,
+    diverged: Option<Blowup>,
+) -> (usize, usize, Option<usize>) {
+    let steps = match diverged {
+        Some(at) => (at.step + 1).min(at.epoch * per_epoch),
+        None => steps,
+    };
+    let per_epoch = per_epoch.max(1);
+    let inside = steps % per_epoch != 0;
+    (steps, steps.div_ceil(per_epoch), inside.then_some(steps))
+}
+
+/// The config and the burn twin's current parameters. The config trains as many steps as the
+/// page took (`epochs`, and `stop_at_step` between two epoch ends), so `compare --config` on it
+/// ends where the page is, bit for bit.
+pub fn export(
+    config: &Config,
+    lockstep: &Lockstep,
+    per_epoch: usize,
+    stopped: Option<&Stopped>,
+) -> Result<Value> {
+    let taken = lockstep.result().steps;
+    let diverged = stopped.and_then(|s| s.at);
+    if taken == 0 && diverged.is_none() {
+        bail!(
+            "nothing to export at step 0: take a step or play first (compare repeats the steps taken)"
+        );
+    }
+    let (steps, epochs, stop) = export_length(taken, per_epoch, diverged);
+    let mut config = config.clone();
+    config.train.epochs = epochs;
+    config.train.stop_at_step = stop;
     let bytes = lockstep
         .burn_params()
         .to_safetensors(config.compare.precision)?;
-    let steps = lockstep.result().steps;
     Ok(json!({
         "type": "export",
         "name": RUN_NAME,
         "epochs": epochs,
         "steps": steps,
-        "toml": export_toml(config, epochs, steps),
+        "stop_at_step": stop,
+        "toml": export_toml(&config, steps, per_epoch, diverged.is_some()),
         "safetensors": STANDARD.encode(bytes),
     }))
 }
 
-/// The run's config file, to train `epochs` epochs (at least 1), saying where the page was.
-fn export_toml(config: &Config, epochs: usize, steps: usize) -> String {
-    let mut config = config.clone();
-    config.train.epochs = epochs.max(1);
-    let mut notes = format!(
-        "# Exported from the mlp2d playground at step {steps}, after {}.\n\
-         # `mlp2d compare --config {RUN_NAME}.toml` trains the same run, step for step, to epoch {}.\n",
-        crate::report::count(epochs, "epoch"),
-        config.train.epochs
-    );
+/// The run's config file, saying where the page was and what `compare` does with it.
+fn export_toml(config: &Config, steps: usize, per_epoch: usize, diverged: bool) -> String {
+    let epochs = config.train.epochs;
+    let length = match config.train.stop_at_step {
+        Some(_) => format!(
+            "step {steps}: {} whole epochs and {} of epoch {epochs}'s {per_epoch} steps (stop_at_step)",
+            epochs - 1,
+            steps - (epochs - 1) * per_epoch
+        ),
+        None => format!("step {steps}, the end of epoch {epochs}"),
+    };
+    let mut notes = if diverged {
+        format!(
+            "# Exported from the mlp2d playground after the run diverged.\n\
+             # `mlp2d compare --config {RUN_NAME}.toml` trains the same run, step for step, into the\n\
+             # step that diverged ({length}), and stops there as the page did.\n"
+        )
+    } else {
+        format!(
+            "# Exported from the mlp2d playground at {length}.\n\
+             # `mlp2d compare --config {RUN_NAME}.toml` trains the same run, step for step, to there;\n\
+             # its final burn parameters are then {RUN_NAME}.safetensors, bit for bit.\n"
+        )
+    };
     if let Some(p) = &config.data.path {
         notes += &format!(
             "# Trained on the uploaded file {:?}: put it next to this file.\n",
             p.display().to_string()
         );
     }
-    let body = toml::to_string(&config).unwrap_or_default();
+    let body = toml::to_string(config).unwrap_or_default();
     format!("{notes}{body}")
 }

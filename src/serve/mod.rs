@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 
 pub mod assets;
 mod choices;
+mod fields;
 pub mod hosts;
 mod messages;
 mod session;
@@ -158,7 +159,7 @@ async fn session_socket(mut socket: WebSocket, shared: Arc<Shared>) {
                 let text = match incoming {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(_))) => {
-                        let e = json!({"type": "error", "message": "send JSON text messages (protocol.md)"});
+                        let e = session::error_reply(None, "send JSON text messages (protocol.md)");
                         if socket.send(Message::Text(e.to_string().into())).await.is_err() { break; }
                         continue;
                     }
@@ -174,7 +175,7 @@ async fn session_socket(mut socket: WebSocket, shared: Arc<Shared>) {
                         }
                     }
                     Err(e) => {
-                        let e = json!({"type": "error", "message": format!("bad message: {e}")});
+                        let e = session::error_reply(None, format!("bad message: {e}"));
                         if socket.send(Message::Text(e.to_string().into())).await.is_err() { break; }
                     }
                 }

@@ -11,10 +11,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
-use super::messages::{self, Mode, Shown};
+use super::fields::field_errors;
+use super::messages::{self, Mode, Shown, Stopped};
 use super::settings::{self, LIMITS};
 use super::views::Rasters;
-use crate::config::{Config, DataKind};
+use crate::config::{Config, DataKind, Init};
 use crate::data::{Dataset, parse_csv, prepare, prepare_dataset};
 use crate::divergence::Diverged;
 use crate::lockstep::Lockstep;
@@ -36,6 +37,28 @@ pub enum Command {
     Export,
 }
 
+impl Command {
+    /// The `type` the page sent, which an error reply names (`reply_to`).
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Configure { .. } => "configure",
+            Command::Import { .. } => "import",
+            Command::Csv { .. } => "csv",
+            Command::Play => "play",
+            Command::Pause => "pause",
+            Command::Step => "step",
+            Command::Epoch => "epoch",
+            Command::Reset => "reset",
+            Command::Export => "export",
+        }
+    }
+}
+
+/// An `error` reply to the page's `command` (None: to no command, e.g. a run that failed).
+pub fn error_reply(command: Option<&str>, message: impl std::fmt::Display) -> Value {
+    json!({ "type": "error", "reply_to": command, "message": message.to_string() })
+}
+
 /// About 20 frames a second while something changes; for big nets, whose frames cost more,
 /// at most a quarter of the time goes to frames.
 const FRAME_INTERVAL: Duration = Duration::from_millis(50);
@@ -53,8 +76,9 @@ impl Outbox {
         self.tx.blocking_send(message.to_string()).is_ok()
     }
 
-    fn error(&self, message: impl std::fmt::Display) -> bool {
-        self.reply(json!({ "type": "error", "message": message.to_string() }))
+    /// An `error` answering `command`.
+    fn error(&self, command: &str, message: impl std::fmt::Display) -> bool {
+        self.reply(error_reply(Some(command), message))
     }
 
     /// Sends a frame unless the page is behind; Err when the page is gone.
@@ -71,27 +95,30 @@ impl Outbox {
 pub fn run(commands: Receiver<Command>, out: Sender<String>) {
     let out = Outbox { tx: out };
     let mut uploaded: Option<(String, Dataset)> = None;
-    let mut next: Option<Config> = None;
+    let mut next: Option<(Config, &'static str)> = None;
     loop {
-        let config = match next.take() {
+        let (config, asked_by) = match next.take() {
             Some(c) => c,
             // Nothing to train yet: wait for a configure or an import.
             None => match commands.recv() {
-                Ok(command) => match setup_command(command, &mut uploaded, &out) {
-                    Some(c) => c,
-                    None => continue,
-                },
+                Ok(command) => {
+                    let asked_by = command.name();
+                    match setup_command(command, &mut uploaded, &out) {
+                        Some(c) => (c, asked_by),
+                        None => continue,
+                    }
+                }
                 Err(_) => return,
             },
         };
         match start(&config, &uploaded) {
-            Ok(run) => match drive(run, &commands, &mut uploaded, &out) {
-                Next::Start(c) => next = Some(*c),
+            Ok(run) => match drive(run, asked_by, &commands, &mut uploaded, &out) {
+                Next::Start(c, asked_by) => next = Some((*c, asked_by)),
                 Next::Wait => {}
                 Next::Quit => return,
             },
             Err(e) => {
-                if !out.error(format!("{e:#}")) {
+                if !out.error(asked_by, format!("{e:#}")) {
                     return;
                 }
             }
@@ -109,29 +136,39 @@ fn setup_command(
     match config_of(command, uploaded, out) {
         Ok(Some(config)) => Some(config),
         Ok(None) => None,
-        Err(message) => {
-            out.error(message);
+        Err(reply) => {
+            out.reply(reply);
             None
         }
     }
 }
 
-/// The config a command asks for (Ok(None): not a config command, already handled or ignored).
+/// The config a command asks for (Ok(None): not a config command, already handled or ignored);
+/// Err: the `error` reply. A refused `configure` names each refused key (`fields`).
 fn config_of(
     command: Command,
     uploaded: &mut Option<(String, Dataset)>,
     out: &Outbox,
-) -> Result<Option<Config>, String> {
+) -> Result<Option<Config>, Value> {
     let name = uploaded.as_ref().map(|(n, _)| n.as_str());
+    let asked_by = command.name();
+    let refused = |e: anyhow::Error| error_reply(Some(asked_by), format!("{e:#}"));
     match command {
-        Command::Configure { settings } => settings::from_settings(&settings, name)
-            .map(Some)
-            .map_err(|e| format!("{e:#}")),
-        Command::Import { toml } => settings::from_toml(&toml, name)
-            .map(Some)
-            .map_err(|e| format!("{e:#}")),
+        Command::Configure { settings } => match settings::from_settings(&settings, name) {
+            Ok(config) => Ok(Some(config)),
+            Err(e) => {
+                let mut reply = refused(e);
+                let fields: Vec<Value> = field_errors(&settings, name)
+                    .into_iter()
+                    .map(|f| json!({ "key": f.key, "message": f.message }))
+                    .collect();
+                reply["fields"] = Value::Array(fields);
+                Err(reply)
+            }
+        },
+        Command::Import { toml } => settings::from_toml(&toml, name).map(Some).map_err(refused),
         Command::Csv { name, text } => {
-            let ds = read_upload(&name, &text).map_err(|e| format!("{e:#}"))?;
+            let ds = read_upload(&name, &text).map_err(refused)?;
             out.reply(json!({
                 "type": "csv", "name": name, "rows": ds.y.len(),
                 "features": ds.x.ncols(), "classes": ds.classes,
@@ -139,7 +176,10 @@ fn config_of(
             *uploaded = Some((name, ds));
             Ok(None)
         }
-        _ => Err("nothing to train yet: choose the settings first".to_owned()),
+        _ => Err(error_reply(
+            Some(asked_by),
+            "nothing to train yet: choose the settings first",
+        )),
     }
 }
 
@@ -184,16 +224,18 @@ fn start(config: &Config, uploaded: &Option<(String, Dataset)>) -> Result<Run> {
 }
 
 enum Next {
-    /// Start over with this config.
-    Start(Box<Config>),
+    /// Start over with this config, which this command asked for.
+    Start(Box<Config>, &'static str),
     /// No run: wait for settings.
     Wait,
     Quit,
 }
 
-/// Trains and shows one run until the page asks for another one or goes.
+/// Trains and shows one run (which the command `asked_by` started) until the page asks for
+/// another one or goes.
 fn drive(
     run: Run,
+    asked_by: &str,
     commands: &Receiver<Command>,
     uploaded: &mut Option<(String, Dataset)>,
     out: &Outbox,
@@ -203,7 +245,7 @@ fn drive(
     let mut lockstep = match setup.lockstep() {
         Ok(l) => l,
         Err(e) => {
-            return if out.error(format!("{e:#}")) {
+            return if out.error(asked_by, format!("{e:#}")) {
                 Next::Wait
             } else {
                 Next::Quit
@@ -211,6 +253,8 @@ fn drive(
         }
     };
     let rasters = Rasters::new(prepared, &setup.sizes, config.model.activation());
+    let per_epoch = messages::steps_per_epoch(config, prepared);
+    let init = config.model.init;
     if !out.reply(messages::ready(&lockstep, config, prepared, &rasters)) {
         return Next::Quit;
     }
@@ -219,18 +263,8 @@ fn drive(
     let mut force_frame = true;
     let mut frame_interval = FRAME_INTERVAL;
     loop {
-        let command = if mode == Mode::Paused && !force_frame {
-            match commands.recv_timeout(Duration::from_secs(1)) {
-                Ok(c) => Some(c),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Next::Quit,
-            }
-        } else {
-            match commands.try_recv() {
-                Ok(c) => Some(c),
-                Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => return Next::Quit,
-            }
+        let Ok(command) = next_command(commands, mode == Mode::Paused && !force_frame) else {
+            return Next::Quit;
         };
         if let Some(command) = command {
             force_frame = true;
@@ -239,38 +273,43 @@ fn drive(
                 Command::Pause => mode = Mode::Paused,
                 Command::Step if shown.stopped.is_none() => {
                     mode = Mode::Paused;
-                    if let Some(next) = advance(&mut lockstep, &mut shown, out) {
+                    if let Some(next) = advance(&mut lockstep, &mut shown, init, out) {
                         return next;
                     }
                 }
                 Command::Epoch if shown.stopped.is_none() => mode = Mode::ToEpochEnd,
                 Command::Play | Command::Step | Command::Epoch => {
-                    out.error("this run has stopped: reset, or change a setting");
+                    out.error(
+                        command.name(),
+                        "this run has stopped: reset, or change a setting",
+                    );
                 }
-                Command::Reset => return Next::Start(Box::new(config.clone())),
+                Command::Reset => return Next::Start(Box::new(config.clone()), "reset"),
                 Command::Export => {
-                    let reply = match messages::export(config, &lockstep) {
-                        Ok(m) => out.reply(m),
-                        Err(e) => out.error(format!("{e:#}")),
-                    };
-                    if !reply {
+                    let stopped = shown.stopped.as_ref();
+                    let reply = messages::export(config, &lockstep, per_epoch, stopped)
+                        .unwrap_or_else(|e| error_reply(Some("export"), format!("{e:#}")));
+                    if !out.reply(reply) {
                         return Next::Quit;
                     }
                 }
-                other => match config_of(other, uploaded, out) {
-                    Ok(Some(c)) => return Next::Start(Box::new(c)),
-                    Ok(None) => {}
-                    Err(message) => {
-                        if !out.error(message) {
-                            return Next::Quit;
+                other => {
+                    let asked_by = other.name();
+                    match config_of(other, uploaded, out) {
+                        Ok(Some(c)) => return Next::Start(Box::new(c), asked_by),
+                        Ok(None) => {}
+                        Err(reply) => {
+                            if !out.reply(reply) {
+                                return Next::Quit;
+                            }
                         }
                     }
-                },
+                }
             }
         }
         if mode != Mode::Paused {
             let epochs_before = shown.epochs.len();
-            if let Some(next) = advance(&mut lockstep, &mut shown, out) {
+            if let Some(next) = advance(&mut lockstep, &mut shown, init, out) {
                 return next;
             }
             let epoch_ended = shown.epochs.len() > epochs_before;
@@ -295,8 +334,26 @@ fn drive(
     }
 }
 
+/// The page's next command: waiting up to a second for one when `wait`, else only one already
+/// there. Err once the page is gone.
+fn next_command(commands: &Receiver<Command>, wait: bool) -> Result<Option<Command>, ()> {
+    if wait {
+        match commands.recv_timeout(Duration::from_secs(1)) {
+            Ok(c) => Ok(Some(c)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(()),
+        }
+    } else {
+        match commands.try_recv() {
+            Ok(c) => Ok(Some(c)),
+            Err(TryRecvError::Empty) => Ok(None),
+            Err(TryRecvError::Disconnected) => Err(()),
+        }
+    }
+}
+
 /// One step; a divergence stops the run (shown as DIVERGED), an interrupt ends the session.
-fn advance(lockstep: &mut Lockstep, shown: &mut Shown, out: &Outbox) -> Option<Next> {
+fn advance(lockstep: &mut Lockstep, shown: &mut Shown, init: Init, out: &Outbox) -> Option<Next> {
     match lockstep.advance() {
         Ok((report, epoch)) => {
             shown.add(report, epoch);
@@ -304,13 +361,17 @@ fn advance(lockstep: &mut Lockstep, shown: &mut Shown, out: &Outbox) -> Option<N
         }
         Err(e) => {
             if let Some(d) = e.downcast_ref::<Diverged>() {
-                shown.stopped = Some((Verdict::Diverged, d.message.clone()));
+                shown.stopped = Some(Stopped::diverged(&d.message, d.at, init));
                 None
             } else if e.downcast_ref::<crate::interrupt::Interrupted>().is_some() {
                 out.reply(json!({ "type": "closed", "message": "the server is stopping" }));
                 Some(Next::Quit)
             } else {
-                shown.stopped = Some((Verdict::Fail, format!("{e:#}")));
+                shown.stopped = Some(Stopped {
+                    verdict: Verdict::Fail,
+                    message: format!("{e:#}"),
+                    at: None,
+                });
                 None
             }
         }

@@ -26,7 +26,8 @@ pub const LIMITS: Limits = Limits {
 /// The name every playground run has (and its export's file names).
 pub const RUN_NAME: &str = "playground";
 
-/// A config from the page's `settings` (the config file's shape, no `name`, no `epochs`).
+/// A config from the page's `settings` (the config file's shape, no `name`, `epochs` or
+/// `stop_at_step`).
 /// `csv_name` is the uploaded file's name, written as `[data] path` (never opened).
 pub fn from_settings(settings: &Value, csv_name: Option<&str>) -> Result<Config> {
     let Value::Object(top) = settings else {
@@ -49,10 +50,12 @@ pub fn from_settings(settings: &Value, csv_name: Option<&str>) -> Result<Config>
             data.insert("path".into(), json!(name));
         }
     }
-    if let Some(Value::Object(train)) = top.get_mut("train")
-        && train.remove("epochs").is_some()
-    {
-        bail!("settings may not set [train] epochs: the page trains until paused");
+    if let Some(Value::Object(train)) = top.get_mut("train") {
+        for key in ["epochs", "stop_at_step"] {
+            if train.remove(key).is_some() {
+                bail!("settings may not set [train] {key}: the page trains until paused");
+            }
+        }
     }
     // Scalars before tables, as TOML wants them.
     let mut ordered = Map::new();
@@ -81,6 +84,8 @@ pub fn from_toml(text: &str, csv_name: Option<&str>) -> Result<Config> {
         config.data.path = Some(name.into());
     }
     config.name = RUN_NAME.to_owned();
+    // The page trains from step 0 until paused: an exported run's stop is the command line's.
+    config.train.stop_at_step = None;
     Ok(config)
 }
 

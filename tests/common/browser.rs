@@ -342,6 +342,31 @@ impl Browser {
         Ok(())
     }
 
+    /// Emulates a window of `width` × `height` CSS pixels (a phone's touch screen if `mobile`).
+    pub fn set_viewport(&mut self, width: u32, height: u32, mobile: bool) -> Result<()> {
+        let metrics =
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile});
+        self.call("Emulation.setDeviceMetricsOverride", metrics)?;
+        Ok(())
+    }
+
+    /// Types `text` into the element matching `selector` as a keyboard would (replacing what it
+    /// holds), then fires `change` as leaving the field does. A number input keeps text it cannot
+    /// parse as `validity.badInput`, which setting `value` from script never gives.
+    pub fn type_text(&mut self, selector: &str, text: &str) -> Result<()> {
+        let focus = format!(
+            "(() => {{ const e = document.querySelector({selector:?}); if (!e) throw new Error('no ' + {selector:?});
+               e.focus(); e.value = ''; return true; }})()"
+        );
+        self.eval(&focus)?;
+        self.call("Input.insertText", json!({"text": text}))?;
+        let change = format!(
+            "document.querySelector({selector:?}).dispatchEvent(new Event('change', {{bubbles: true}}))"
+        );
+        self.eval(&change)?;
+        Ok(())
+    }
+
     /// A PNG of the page's viewport.
     pub fn screenshot_png(&mut self) -> Result<Vec<u8>> {
         let shot = self.call("Page.captureScreenshot", json!({"format": "png"}))?;

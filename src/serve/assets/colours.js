@@ -3,7 +3,9 @@
 
 import { CLASS_COLOURS } from "./palette.js";
 
-export const CURVE_COLOURS = { train: "#2f5d9a", test: "#d1651f" };
+export const CURVE_COLOURS = { train: "#2f5d9a", test: "#d1651f", diverged: "#c96a06" };
+/** The verdicts' colours (style.css's --good, --bad and --warn). */
+export const VERDICT_COLOURS = { PASS: "#1e7b34", FAIL: "#c62828", DIVERGED: "#c96a06" };
 
 function hslToRgb(h, s, l) {
   const k = (n) => (n + h / 30) % 12;

@@ -10,6 +10,18 @@ export function element(tag, className, text) {
   return e;
 }
 
+/**
+ * A number input as { value } or { problem }: "empty", or "not a number" (a number input
+ * that holds text reports an empty value and `validity.badInput`).
+ */
+export function readField(input) {
+  const raw = input.value.trim();
+  if (input.validity && input.validity.badInput) return { problem: "not a number" };
+  if (raw === "") return { problem: "empty" };
+  const v = Number(raw);
+  return Number.isFinite(v) ? { value: v } : { problem: "not a number" };
+}
+
 /** A number input's value; undefined when empty or not a number (the user is still typing). */
 export function readNumber(input) {
   const raw = input.value.trim();

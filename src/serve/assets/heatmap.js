@@ -49,9 +49,10 @@ function boundaryImage(like, raster, classes) {
  * Draws the heat map on `view` (dom.js's fitCanvas). `ready`: the run's `ready` message (plane,
  * points, classes) or null while there is none; `raster`: the latest boundary as { n, cls, conf,
  * differ } (decoded bytes) or null; `points`: what the last call returned, reused while the run,
- * the size and showTest stay the same. Returns the points layer to pass next time.
+ * the size and showTest stay the same; `empty`: the words shown while there is no run. Returns
+ * the points layer to pass next time.
  */
-export function drawBoundary(view, { ready, raster, showTest, points }) {
+export function drawBoundary(view, { ready, raster, showTest, points, empty }) {
   const { canvas, ctx, w, h, dpr } = view;
   ctx.clearRect(0, 0, w, h);
   const m = { l: 44, r: 10, t: 8, b: 40 };
@@ -64,7 +65,7 @@ export function drawBoundary(view, { ready, raster, showTest, points }) {
     ctx.fillStyle = "#888";
     ctx.font = "14px system-ui, sans-serif";
     ctx.textAlign = "center";
-    ctx.fillText("waiting for the server…", box.x + size / 2, box.y + size / 2);
+    ctx.fillText(empty, box.x + size / 2, box.y + size / 2);
     return points;
   }
   if (raster) {

@@ -1,7 +1,7 @@
 // The hidden-layer controls: one column per layer in #layers, each with its width input and its
 // +/− buttons, and the layer count. `limits` is the server's (hello.limits), or null before it.
 
-import { $, element, readNumber } from "./dom.js";
+import { $, element, readField, readNumber } from "./dom.js";
 import { clamp } from "./numbers.js";
 
 const maxWidth = (limits) => (limits ? limits.max_width : 512);
@@ -9,6 +9,18 @@ const maxWidth = (limits) => (limits ? limits.max_width : 512);
 /** The widths the inputs show; undefined for one that is empty or half-typed. */
 export function readHidden() {
   return [...$("layers").querySelectorAll("input.width")].map(readNumber);
+}
+
+/** The widths, and a problem ("layer 2: empty") for the first input that is not a number. */
+export function readHiddenField() {
+  const widths = [];
+  let problem = null;
+  $("layers").querySelectorAll("input.width").forEach((input, i) => {
+    const r = readField(input);
+    if (r.problem && !problem) problem = `layer ${i + 1}: ${r.problem}`;
+    widths.push(r.value);
+  });
+  return { widths, problem };
 }
 
 /** Shows `widths`; true when the columns were rebuilt (their links need drawing again). */

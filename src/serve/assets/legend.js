@@ -22,9 +22,11 @@ export function buildLegend(classes) {
   legend.append(train, test);
 }
 
-/** Under the heat map: how many cells the twins disagree on (`differ`). */
-export function updateBoundaryCaption(differ) {
+/** Under the heat map: how many cells the twins disagree on (`differ`); after a divergence,
+ * that the picture is the last one before it. */
+export function updateBoundaryCaption(differ, diverged) {
   const caption = $("boundary-caption");
-  caption.textContent = `coloured by the burn twin; black cells: the hand-written twin predicts another class (${fmtInt(differ)} cell${differ === 1 ? "" : "s"})`;
+  const before = diverged ? "the last picture before the run diverged; " : "";
+  caption.textContent = `${before}coloured by the burn twin; black cells: the hand-written twin predicts another class (${fmtInt(differ)} cell${differ === 1 ? "" : "s"})`;
   caption.classList.toggle("bad", differ > 0);
 }

@@ -39,7 +39,7 @@ export function logRange(values, floor) {
 /**
  * Draws a chart on `view` ({ ctx, w, h }, dom.js's fitCanvas). cfg: { x: [lo, hi], y: [lo, hi],
  * log, title, xLabel, series: [{points, colour, dash, width}], hLines: [{y, colour, label}],
- * yFormat, empty }.
+ * marker: {x, y, colour, label} (a point, at the top when y is not finite), yFormat, empty }.
  */
 export function drawChart({ ctx, w, h }, cfg) {
   ctx.clearRect(0, 0, w, h);
@@ -96,6 +96,11 @@ export function drawChart({ ctx, w, h }, cfg) {
   for (const line of cfg.hLines || []) drawHLine(ctx, line, m, pw, Y);
   let any = false;
   for (const s of cfg.series) any = drawSeries(ctx, s, X, Y) || any;
+  if (cfg.marker) {
+    const at = { x: X(cfg.marker.x), y: Number.isFinite(cfg.marker.y) ? Y(cfg.marker.y) : m.t };
+    drawMarker(ctx, cfg.marker, at, { top: m.t, bottom: m.t + ph, left: m.l });
+    any = true;
+  }
   if (!any && cfg.empty) {
     ctx.fillStyle = "#999";
     ctx.font = "12px system-ui, sans-serif";
@@ -121,6 +126,29 @@ function drawHLine(ctx, line, m, pw, Y) {
     ctx.textBaseline = "bottom";
     ctx.fillText(line.label, m.l + pw - 3, y - 2);
   }
+  ctx.restore();
+}
+
+/** A dot at `at` (CSS pixels) on a dashed vertical line across the plot `box`, labelled. */
+function drawMarker(ctx, marker, at, box) {
+  ctx.save();
+  ctx.strokeStyle = marker.colour;
+  ctx.fillStyle = marker.colour;
+  ctx.setLineDash([3, 3]);
+  ctx.beginPath();
+  ctx.moveTo(Math.round(at.x) + 0.5, box.top);
+  ctx.lineTo(Math.round(at.x) + 0.5, box.bottom);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  ctx.arc(at.x, at.y, 4, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.font = "600 11px system-ui, sans-serif";
+  const width = ctx.measureText(marker.label).width;
+  const left = at.x - width - 8 > box.left;
+  ctx.textAlign = left ? "right" : "left";
+  ctx.textBaseline = "top";
+  ctx.fillText(marker.label, at.x + (left ? -8 : 8), Math.max(at.y - 6, box.top + 2));
   ctx.restore();
 }
 

@@ -5,23 +5,26 @@
 import { createConnection } from "./connection.js";
 import { $ } from "./dom.js";
 import { explainStep, unitMapNote } from "./explain.js";
+import { hideNotice, showProblems } from "./fields.js";
 import { chosenCsv, chosenFile, copyCommand, downloadExport } from "./files.js";
 import { renderLayerColumns, stepWidth, widthsWithLayers } from "./layers.js";
 import { buildLegend } from "./legend.js";
 import { buildNetwork } from "./network.js";
 import { csvInfo, hideError, renderWarnings, showError } from "./notices.js";
-import { fmtInt, fmtSmall } from "./numbers.js";
+import { fmtInt } from "./numbers.js";
 import { CHOICE_IDS, applyChoice } from "./optimizer.js";
-import { updatePlayButton, updateReadouts } from "./readouts.js";
+import { updateReadouts } from "./readouts.js";
 import { createRenderer } from "./render.js";
 import {
-  SETTING_IDS, applyLimits, clone, kindInfo, mergeSettings, readSettings, setControls, settingsFromHash,
-  updateParamVisibility, writeHash,
+  SETTING_IDS, applyLimits, clone, controlOf, kindInfo, mergeSettings, readSettings, setControls, settingsFromHash,
+  updateParamVisibility, valueAt, withDefault, writeHash,
 } from "./settings.js";
 
 const DEBOUNCE_MS = 300;
 const MAX_AGREEMENT_POINTS = 3000; // kept for the live agreement chart
 const FALLBACK_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** A link whose fallbacks are refused this often is dropped for the defaults. */
+const MAX_LINK_RETRIES = 3;
 
 // ---------------------------------------------------------------------------------------------
 // State: one live object, also what the automated browser test reads (window.mlp2d.state).
@@ -30,15 +33,16 @@ const state = {
   connected: false,
   hello: null,
   ready: null,       // the last `ready` message
-  settings: null,    // the settings as last sent (or imported)
+  settings: null,    // the settings of the run, as the server accepted them
   epoch: 0,
   step: 0,
   running: false,
-  verdict: null,
+  verdict: null,     // null until a step was judged
   lastFrame: null,
   epochs: [],        // every epoch's metrics since the last `ready`
   agreement: [],     // [step, window_err_bound] per frame that advanced
   error: null,       // the last server `error` message, cleared by `ready`
+  problems: [],      // the settings not applied, as marked at their controls (fields.js)
   csv: null,         // the last `csv` reply
   lastExport: null,
 };
@@ -52,11 +56,14 @@ let csvUpload = null;          // {name, text}: sent again after a reconnect
 let debounceTimer = null;
 let lastSentJSON = null;
 let appliedKind = null;        // the kind whose parameters the inputs show
-let pendingImport = false;
-// Configures (and imports) sent whose reply (`ready` or `error`) has not come yet: while newer
-// ones are in flight, an older `ready` must not put its settings back into the controls.
-let configuresInFlight = 0;
+// Requests whose reply (`ready` or `error`) has not come yet, oldest first: { type, settings,
+// origin: "edit" | "link" | "reconnect", retries }. The server answers each, in order; only the
+// newest one's answer is shown in the controls.
+const inFlight = [];
 const pendingExports = [];
+// Settings not applied: the controls' empty or non-numeric fields (`local`), the keys the server
+// refused in the last edit sent, with the value refused (`refused`), and a link's (`fromLink`).
+const problems = { local: [], refused: [], fromLink: [] };
 
 const limits = () => (state.hello ? state.hello.limits : null);
 const showParams = () => updateParamVisibility(state.hello, !!state.csv);
@@ -68,19 +75,31 @@ function showSettings(s, skipFocused) {
   showParams();
 }
 
+/** Marks the problems at their controls and names them in the notice. */
+function renderProblems() {
+  const edits = [...problems.refused, ...problems.local];
+  state.problems = edits.length ? edits : problems.fromLink;
+  const lead = edits.length
+    ? "Not applied; the run goes on with the settings it has:"
+    : "Not taken from the link; these settings keep their defaults:";
+  showProblems(state.problems, lead);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Connection and server → page
 
 function onOpen() {
   state.connected = true;
+  renderer.mark("boundary");
 }
 
 function onClose() {
   state.connected = false;
-  configuresInFlight = 0;
+  inFlight.length = 0;
   state.running = false;
   while (pendingExports.length) pendingExports.shift().reject(new Error("the connection closed"));
-  updatePlayButton(state.running);
+  updateReadouts(state);
+  renderer.mark("boundary");
 }
 
 /** Sends a message; false (and a note in the error bar) when not connected. */
@@ -101,28 +120,65 @@ function onHello(msg) {
   state.hello = msg;
   applyLimits(msg.limits);
   if (!helloSeen) {
-    helloSeen = true;
     // First contact: the URL's settings (a shared link, a reload), else the server's defaults.
-    const s = settingsFromHash(msg.defaults, state.hello);
-    showSettings(s, false);
-    if (s.data.kind === "csv") {
-      csvInfo("upload your CSV again: the server keeps no file between sessions", "warn");
-      writeHash(s, state.hello);
-    } else {
-      sendConfigure(s);
-    }
+    helloSeen = true;
+    applyLink(location.hash);
     return;
   }
-  // A reconnect is a new session: upload the CSV again (its reply configures), else configure.
-  if ($("kind").value === "csv") {
+  // A reconnect is a new session: upload the CSV again (its reply configures), else the run's
+  // settings again.
+  if (state.settings && state.settings.data.kind === "csv") {
     if (csvUpload) send({ type: "csv", name: csvUpload.name, text: csvUpload.text });
     else csvInfo("upload your CSV again: the server keeps no file between sessions", "warn");
   } else {
-    configureNow(true);
+    sendConfigure(state.settings || clone(msg.defaults), "reconnect");
   }
 }
 
+/**
+ * A link's settings (`hash`) become the run: what it holds that the page cannot take (not a
+ * number, no such choice) and what the server then refuses keep their defaults, and are named.
+ */
+function applyLink(hash) {
+  const { settings, problems: bad } = settingsFromHash(hash, state.hello.defaults, state.hello);
+  problems.local = [];
+  problems.refused = [];
+  problems.fromLink = bad;
+  showSettings(settings, false);
+  renderProblems();
+  if (settings.data.kind === "csv" && !state.csv) {
+    csvInfo("upload your CSV: the server keeps no file between sessions", "warn");
+    return;
+  }
+  sendConfigure(settings, "link");
+}
+
+/** The server refused a link's settings: the keys it names take their defaults, and go again. */
+function retryLink(entry, msg) {
+  const fields = msg.fields || [];
+  let s = entry.settings;
+  if (!fields.length || fields.some((f) => !f.key) || entry.retries >= MAX_LINK_RETRIES) {
+    problems.fromLink.push({ key: "", id: null, message: `${msg.message} (the defaults run instead)` });
+    s = clone(state.hello.defaults);
+  } else {
+    for (const f of fields) {
+      problems.fromLink.push({ key: f.key, id: controlOf(f.key), message: `${f.message} (from the link)` });
+      s = withDefault(s, f.key, state.hello);
+    }
+  }
+  showSettings(s, false);
+  renderProblems();
+  sendConfigure(s, "link", entry.retries + 1);
+}
+
+/** The request a `ready` or `error` answers, and whether no newer one waits for its answer. */
+function answered() {
+  const entry = inFlight.shift() || null;
+  return { entry, newest: inFlight.length === 0 };
+}
+
 function onReady(msg) {
+  const { entry, newest } = answered();
   state.ready = msg;
   state.lastFrame = null;
   state.epochs = [];
@@ -132,19 +188,17 @@ function onReady(msg) {
   state.verdict = null;
   state.error = null;
   hideError();
-  if (configuresInFlight > 0) configuresInFlight--;
-  if (configuresInFlight === 0) {
+  if (newest) {
+    state.settings = clone(msg.settings);
     showSettings(msg.settings, true);
-    if (pendingImport) {
-      // An imported config's settings become the page's (extra keys like shuffle included).
-      pendingImport = false;
-      state.settings = clone(msg.settings);
-      lastSentJSON = null;
-    }
+    // The URL holds what runs, and only that.
     writeHash(msg.settings, state.hello);
+    problems.local = [];
+    problems.refused = [];
+    if (!entry || entry.origin !== "link") problems.fromLink = [];
+    renderProblems();
   }
   renderWarnings(msg.warnings || []);
-  $("err-bound-limit").textContent = fmtSmall(msg.err_bound_limit);
   const note = unitMapNote(msg.settings.model.activation, msg.signed_units);
   renderer.setUnitCanvases(buildNetwork(msg.sizes, msg.classes, msg.plane, note));
   explainStep(msg.settings);
@@ -163,6 +217,7 @@ function onFrame(f) {
     state.epochs.push(...f.epochs);
     renderer.mark("curves");
   }
+  if (f.diverged) renderer.mark("curves");
   recordAgreement(f);
   if (f.boundary) renderer.mark("boundary");
   if (f.neurons) renderer.mark("neurons");
@@ -197,10 +252,26 @@ function onExport(msg) {
 }
 
 function onError(msg) {
+  const settingsReply = ["configure", "import", "reset"].includes(msg.reply_to);
+  const { entry, newest } = settingsReply ? answered() : { entry: null, newest: false };
+  if (msg.reply_to === "export") {
+    const waiting = pendingExports.shift();
+    if (waiting) waiting.reject(new Error(msg.message));
+  }
+  if (entry && entry.type === "configure") {
+    if (!newest) return; // a newer request supersedes it
+    if (entry.origin === "link") {
+      retryLink(entry, msg);
+      return;
+    }
+    // An edit the server refused: the run goes on; each key is marked until its value changes.
+    problems.refused = (msg.fields && msg.fields.length ? msg.fields : [{ key: "", message: msg.message }])
+      .map((f) => ({ key: f.key, id: f.key ? controlOf(f.key) : null, message: f.message,
+        value: f.key ? JSON.stringify(valueAt(entry.settings, f.key)) : null }));
+    renderProblems();
+    return;
+  }
   state.error = msg.message;
-  // Most errors answer a configure; one that does not only makes the next `ready` show early.
-  if (configuresInFlight > 0) configuresInFlight--;
-  if (configuresInFlight === 0) pendingImport = false;
   showError(msg.message, true);
 }
 
@@ -229,26 +300,35 @@ function exportRun() {
 /** Sets the controls from a (possibly partial) settings object and starts that run. */
 function configureFrom(partial) {
   if (!state.hello) throw new Error("not connected yet: wait for the server's hello");
-  const base = readSettings(state.hello, state.settings) || clone(state.hello.defaults);
+  const base = state.settings || clone(state.hello.defaults);
   const merged = mergeSettings(base, partial || {}, state.hello);
   showSettings(merged, false);
-  sendConfigure(merged);
+  sendConfigure(merged, "edit");
   return merged;
 }
 
-/** Starts a new run from the controls. Unless forced, skips settings equal to the last sent. */
+/**
+ * Starts a new run from the controls, unless a field is empty or not a number (then the run goes
+ * on, and the field says so). Unless forced, skips settings equal to the last sent.
+ */
 function configureNow(force = false) {
   clearTimeout(debounceTimer);
   debounceTimer = null;
-  const s = readSettings(state.hello, state.settings);
-  if (!s) return; // a field is empty or half-typed
+  if (!state.hello) return;
+  const { settings: s, problems: local } = readSettings(state.hello, state.settings);
+  problems.local = local;
+  problems.fromLink = [];
+  // A refused key stays marked while it holds the value refused.
+  problems.refused = problems.refused.filter((r) => r.key
+    && !local.some((p) => p.key === r.key) && JSON.stringify(valueAt(s, r.key)) === r.value);
+  renderProblems();
+  if (local.length) return;
   if (s.data.kind === "csv" && !state.csv) {
     csvInfo("choose a CSV file to train on", "warn");
-    writeHash(s, state.hello);
     return;
   }
   if (!force && JSON.stringify(s) === lastSentJSON) return;
-  sendConfigure(s);
+  sendConfigure(s, "edit");
 }
 
 function configureSoon() {
@@ -256,11 +336,9 @@ function configureSoon() {
   debounceTimer = setTimeout(() => configureNow(false), DEBOUNCE_MS);
 }
 
-function sendConfigure(s) {
-  state.settings = s;
+function sendConfigure(s, origin, retries = 0) {
   lastSentJSON = JSON.stringify(s);
-  writeHash(s, state.hello);
-  if (send({ type: "configure", settings: s })) configuresInFlight++;
+  if (send({ type: "configure", settings: s })) inFlight.push({ type: "configure", settings: s, origin, retries });
 }
 
 async function onCsvFile(ev) {
@@ -275,9 +353,7 @@ async function onCsvFile(ev) {
 async function onImportFile(ev) {
   const file = await chosenFile(ev.target);
   if (!file) return;
-  pendingImport = true;
-  if (send({ type: "import", toml: file.text })) configuresInFlight++;
-  else pendingImport = false;
+  if (send({ type: "import", toml: file.text })) inFlight.push({ type: "import", settings: null, origin: "edit" });
 }
 
 function onExportClick() {
@@ -341,7 +417,9 @@ function wire() {
   $("play").addEventListener("click", togglePlay);
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("epoch").addEventListener("click", () => send({ type: "epoch" }));
-  $("reset").addEventListener("click", () => send({ type: "reset" }));
+  $("reset").addEventListener("click", () => {
+    if (send({ type: "reset" })) inFlight.push({ type: "reset", settings: state.settings, origin: "edit" });
+  });
 
   $("csv-file").addEventListener("change", onCsvFile);
   $("import-file").addEventListener("change", onImportFile);
@@ -349,6 +427,12 @@ function wire() {
   $("copy-command").addEventListener("click", copyCommand);
   $("show-test").addEventListener("change", () => renderer.mark("boundary"));
   $("error-close").addEventListener("click", hideError);
+  $("settings-notice-close").addEventListener("click", hideNotice);
+  // A link pasted into this tab changes only the part after `#`: it is applied as on a load.
+  // (The page's own writes use replaceState, which fires no hashchange.)
+  window.addEventListener("hashchange", () => {
+    if (state.hello) applyLink(location.hash);
+  });
   $("reconnect").addEventListener("click", connection.connect);
 
   document.addEventListener("keydown", (ev) => {

@@ -3,10 +3,10 @@
 // defaults (sgd's `with_momentum` keys apply only with momentum > 0); a key that does not apply
 // is never sent: the server refuses it.
 
-import { $, readNumber } from "./dom.js";
+import { $, readField, readNumber } from "./dom.js";
 
 /** [model] and [train] keys → their control's id. */
-const CONTROL = {
+export const CONTROL = {
   negative_slope: "negative-slope", momentum: "momentum", dampening: "dampening", nesterov: "nesterov",
   beta_1: "beta-1", beta_2: "beta-2", epsilon: "epsilon", weight_decay: "weight-decay",
 };
@@ -64,19 +64,27 @@ export function mergeChoices(base, patch) {
   return { model: { ...model, ...p }, train: { ...train, ...q } };
 }
 
-function readValue(key) {
-  const input = $(CONTROL[key]);
-  return input.type === "checkbox" ? input.checked : readNumber(input);
-}
-
-/** The controls' { model, train } parts, or null while an input that applies is empty. */
+/**
+ * The controls' { model, train } parts, and `problems`: [{ key, id, message }] for each input
+ * that applies and is empty or not a number.
+ */
 export function readChoices(hello) {
+  const problems = [];
+  const read = (section, out, k) => {
+    const input = $(CONTROL[k]);
+    if (input.type === "checkbox") {
+      out[k] = input.checked;
+      return;
+    }
+    const { value, problem } = readField(input);
+    if (problem) problems.push({ key: `${section}.${k}`, id: CONTROL[k], message: problem });
+    else out[k] = value;
+  };
   const model = { activation: $("activation").value };
-  for (const k of modelKeys(hello, model.activation)) model[k] = readValue(k);
+  for (const k of modelKeys(hello, model.activation)) read("model", model, k);
   const train = { optimizer: $("optimizer").value };
-  for (const k of trainKeys(hello, train.optimizer, readNumber($("momentum")))) train[k] = readValue(k);
-  const values = [...Object.values(model), ...Object.values(train)];
-  return values.includes(undefined) ? null : { model, train };
+  for (const k of trainKeys(hello, train.optimizer, readNumber($("momentum")))) read("train", train, k);
+  return { model, train, problems };
 }
 
 // The choices the inputs were last filled for: a new pick fills its own defaults, once.
@@ -138,17 +146,32 @@ export function choicePairs(s) {
   return pairs;
 }
 
-/** `s` with the URL's activation, optimizer and their keys (`p`: its URLSearchParams). */
-export function choicesFromHash(s, p, hello) {
-  const num = (v) => (v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v);
+/**
+ * `s` with a link's activation, optimizer and their keys. `take(name, kind, id)` reads the
+ * link's value of `name` as "choice" (of select `id`), "number" or "bool": undefined when the
+ * link lacks it or has a bad one (which `take` records).
+ */
+export function choicesFromHash(s, take, hello) {
   const patch = { model: {}, train: {} };
-  if (p.has("activation")) patch.model.activation = p.get("activation");
-  if (p.has("optimizer")) patch.train.optimizer = p.get("optimizer");
-  for (const k of MODEL_KEYS) if (p.has(k)) patch.model[k] = num(p.get(k));
+  const activation = take("activation", "choice", "activation");
+  const optimizer = take("optimizer", "choice", "optimizer");
+  if (activation !== undefined) patch.model.activation = activation;
+  if (optimizer !== undefined) patch.train.optimizer = optimizer;
+  for (const k of MODEL_KEYS) {
+    const v = take(k, "number", CONTROL[k]);
+    if (v !== undefined) patch.model[k] = v;
+  }
   for (const k of TRAIN_KEYS) {
-    if (!p.has(k)) continue;
-    const v = p.get(k);
-    patch.train[k] = k === "nesterov" ? v === "true" : num(v);
+    const v = take(k, k === "nesterov" ? "bool" : "number", CONTROL[k]);
+    if (v !== undefined) patch.train[k] = v;
   }
   return fitChoices({ ...s, ...mergeChoices(s, patch) }, hello);
+}
+
+/** A choice's default for a [model] or [train] key of `s`, or undefined where none applies. */
+export function choiceDefault(s, section, key, hello) {
+  const info = section === "model"
+    ? activationInfo(hello, (s.model && s.model.activation) || "relu")
+    : optimizerInfo(hello, (s.train && s.train.optimizer) || "sgd");
+  return info.defaults[key];
 }

@@ -43,12 +43,13 @@ export function createRenderer(state) {
     }
     if (dirty.curves) {
       dirty.curves = false;
-      drawLossChart(fitCanvas($("curves")), state.epochs, ready ? ready.initial : null);
+      const diverged = state.lastFrame && state.lastFrame.diverged;
+      drawLossChart(fitCanvas($("curves")), state.epochs, ready ? ready.initial : null, diverged, ready && ready.steps_per_epoch);
       drawAccuracyChart(fitCanvas($("accuracy-chart")), state.epochs);
     }
     if (dirty.agreement) {
       dirty.agreement = false;
-      drawAgreementChart(fitCanvas($("agreement-chart")), state.agreement, ready ? ready.err_bound_limit : 4);
+      drawAgreementChart(fitCanvas($("agreement-chart")), state.agreement, ready ? ready.err_bound_limit : 4, state.verdict);
     }
     if (dirty.links) {
       dirty.links = false;
@@ -64,10 +65,11 @@ export function createRenderer(state) {
       ? { n: b.n, cls: decodeBase64(b.class), conf: decodeBase64(b.confidence), differ: b.differ ? decodeBase64(b.differ) : null }
       : null;
     const showTest = $("show-test").checked;
-    pointsLayer = drawBoundary(fitCanvas($("boundary")), { ready, raster, showTest, points: pointsLayer });
+    const empty = !state.connected ? "waiting for the server…" : "no run yet: choose the settings (or upload the CSV)";
+    pointsLayer = drawBoundary(fitCanvas($("boundary")), { ready, raster, showTest, points: pointsLayer, empty });
     if (!ready) return;
     if (raster) paintOutputUnits(unitCanvases.outputs, raster, ready.classes);
-    updateBoundaryCaption(b ? b.differ_count : 0);
+    updateBoundaryCaption(b ? b.differ_count : 0, !!(state.lastFrame && state.lastFrame.diverged));
   }
 
   return { mark, setUnitCanvases: (c) => { unitCanvases = c; } };

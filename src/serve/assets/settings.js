@@ -1,11 +1,14 @@
 // Settings ⇄ controls ⇄ URL: the run's settings (a config's sections as JSON) read from and shown
 // in the controls, written to and read from the page's URL (#kind=moons&…), and merged. `hello`
 // is the server's hello (each data kind's keys and defaults, the limits), or null before it.
+// A problem is { key: "train.learning_rate" (a settings key, "" for none), id: its control's
+// id or null, message }.
 
-import { $, readNumber } from "./dom.js";
-import { readHidden, setHidden } from "./layers.js";
+import { $, readField } from "./dom.js";
+import { readHiddenField, setHidden } from "./layers.js";
 import {
-  CHOICE_IDS, TRAIN_KEYS, choicePairs, choicesFromHash, fitChoices, mergeChoices, readChoices, setChoices,
+  CHOICE_IDS, CONTROL, MODEL_KEYS, TRAIN_KEYS, choiceDefault, choicePairs, choicesFromHash, fitChoices,
+  mergeChoices, readChoices, setChoices,
 } from "./optimizer.js";
 
 /** Per-kind data keys that have a control (its id is the key itself). */
@@ -22,38 +25,83 @@ export function kindInfo(hello, kind) {
   return kinds[kind] || { keys: [], defaults: {} };
 }
 
-/** The settings the controls show, or null while one is empty. `current`: the last sent. */
+/** A settings key (`data.noise`, `seed`) → the id of its control, or null when it has none. */
+export function controlOf(key) {
+  const [section, name] = key.includes(".") ? key.split(".") : ["", key];
+  const ids = {
+    "": { seed: "seed" },
+    data: { kind: "kind", test_fraction: "test-fraction", ...Object.fromEntries(KIND_PARAMS.map((k) => [k, k])) },
+    model: { hidden: "layers", init: "init", activation: "activation", negative_slope: CONTROL.negative_slope },
+    train: { learning_rate: "lr", batch_size: "batch", optimizer: "optimizer", ...CONTROL },
+    compare: { precision: "precision", backend: "backend" },
+  };
+  return (ids[section] && Object.hasOwn(ids[section], name) && ids[section][name]) || null;
+}
+
+/**
+ * The settings the controls show and their `problems` (fields empty or not a number); the
+ * settings are only to send when there are none. `current`: the run's, for keys without a control.
+ */
 export function readSettings(hello, current) {
-  if (!hello) return null;
   const base = current || hello.defaults;
+  const problems = [];
+  const number = (key, id) => {
+    const { value, problem } = readField($(id));
+    if (problem) problems.push({ key, id, message: problem });
+    return value;
+  };
   const kind = $("kind").value;
   const info = kindInfo(hello, kind);
   const data = { kind };
   for (const key of info.keys) {
     const input = $(key);
-    let v;
-    if (!input) v = base.data.kind === kind && key in base.data ? base.data[key] : info.defaults[key];
-    else if (input.tagName === "SELECT") v = input.value;
-    else v = readNumber(input);
-    if (v === undefined) return null;
-    data[key] = v;
+    if (!input) data[key] = base.data.kind === kind && key in base.data ? base.data[key] : info.defaults[key];
+    else if (input.tagName === "SELECT") data[key] = input.value;
+    else data[key] = number(`data.${key}`, key);
   }
-  data.test_fraction = readNumber($("test-fraction"));
+  data.test_fraction = number("data.test_fraction", "test-fraction");
   if ("shuffle" in base.data) data.shuffle = base.data.shuffle;
-  const hidden = readHidden();
-  const seed = readNumber($("seed"));
-  const lr = readNumber($("lr"));
-  const batch = readNumber($("batch"));
+  const seed = number("seed", "seed");
+  const hidden = readHiddenField();
+  if (hidden.problem) problems.push({ key: "model.hidden", id: "layers", message: hidden.problem });
+  const lr = number("train.learning_rate", "lr");
+  const batch = number("train.batch_size", "batch");
   const choices = readChoices(hello);
-  if ([data.test_fraction, seed, lr, batch].includes(undefined) || hidden.includes(undefined) || !choices) return null;
-  const known = ["batch_size", "learning_rate", "epochs", "optimizer", ...TRAIN_KEYS];
-  return {
+  problems.push(...choices.problems);
+  const known = ["batch_size", "learning_rate", "epochs", "stop_at_step", "optimizer", ...TRAIN_KEYS];
+  const settings = {
     seed,
     data,
-    model: { hidden, init: $("init").value, ...choices.model },
+    model: { hidden: hidden.widths, init: $("init").value, ...choices.model },
     train: { ...extras(base.train, known), batch_size: batch, learning_rate: lr, ...choices.train },
     compare: { ...extras(base.compare, ["precision", "backend"]), precision: $("precision").value, backend: $("backend").value },
   };
+  return { settings, problems };
+}
+
+/** The value of settings key `key` (`section.name` or a top-level name) in `s`. */
+export function valueAt(s, key) {
+  const [section, name] = key.includes(".") ? key.split(".") : ["", key];
+  const table = section ? s[section] : s;
+  return table && Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/**
+ * `s` with `key` at its default where `s` stands (its kind's, activation's or optimizer's own,
+ * else the server's first run's), or without it where none applies.
+ */
+export function withDefault(s, key, hello) {
+  const out = clone(s);
+  const [section, name] = key.includes(".") ? key.split(".") : ["", key];
+  const table = section ? (out[section] = out[section] || {}) : out;
+  let v;
+  if (section === "data" && name !== "kind" && name !== "test_fraction") v = kindInfo(hello, out.data.kind).defaults[name];
+  else if ((section === "model" && MODEL_KEYS.includes(name)) || (section === "train" && TRAIN_KEYS.includes(name))) {
+    v = choiceDefault(out, section, name, hello);
+  } else v = valueAt(hello.defaults, key);
+  if (v === undefined) delete table[name];
+  else table[name] = clone(v);
+  return out;
 }
 
 /** The keys of `obj` the page has no control for (e.g. [train] shuffle from an imported config). */
@@ -159,33 +207,81 @@ export function writeHash(s, hello) {
   }
 }
 
-/** The URL's settings on top of `defaults`; keys the URL lacks keep the defaults. */
-export function settingsFromHash(defaults, hello) {
-  const p = new URLSearchParams(location.hash.replace(/^#/, ""));
+/** The link's name of each setting (writeHash's), and the settings key it stands for. */
+const LINK_KEYS = {
+  test_fraction: "data.test_fraction", shuffle: "data.shuffle", seed: "seed", hidden: "model.hidden",
+  init: "model.init", lr: "train.learning_rate", batch: "train.batch_size", train_shuffle: "train.shuffle",
+  precision: "compare.precision", backend: "compare.backend", kind: "data.kind", activation: "model.activation",
+  optimizer: "train.optimizer",
+  ...Object.fromEntries(KIND_PARAMS.map((k) => [k, `data.${k}`])),
+  ...Object.fromEntries(MODEL_KEYS.map((k) => [k, `model.${k}`])),
+  ...Object.fromEntries(TRAIN_KEYS.map((k) => [k, `train.${k}`])),
+};
+
+/** The values a select offers. */
+const optionsOf = (id) => [...$(id).options].map((o) => o.value);
+
+/**
+ * A link's settings (`hash`, as writeHash writes them) on top of `defaults`, and its `problems`:
+ * a value that is not a number, not one the control offers or not a setting at all keeps the
+ * default and is named. Ranges are the server's to check.
+ */
+export function settingsFromHash(hash, defaults, hello) {
+  const p = new URLSearchParams(hash.replace(/^#/, ""));
+  const problems = [];
+  const bad = (name, text, id) => problems.push({
+    key: LINK_KEYS[name] || "", id: id || null, message: `the link's ${name}=${p.get(name)} ${text}`,
+  });
+  for (const name of new Set(p.keys())) if (!LINK_KEYS[name]) bad(name, "is not a setting");
+  /** The link's value of `name`: a "number", a "bool", a "choice" of select `id`, or "text". */
+  const take = (name, kind, id) => {
+    if (!p.has(name)) return undefined;
+    const raw = p.get(name);
+    if (kind === "number") {
+      const v = Number(raw);
+      if (raw.trim() !== "" && Number.isFinite(v)) return v;
+      bad(name, "is not a number", id);
+    } else if (kind === "bool") {
+      if (raw === "true" || raw === "false") return raw === "true";
+      bad(name, "is neither true nor false", id);
+    } else if (kind === "choice") {
+      const offered = optionsOf(id);
+      if (offered.includes(raw)) return raw;
+      bad(name, `is not one of ${offered.join(", ")}`, id);
+    } else return raw;
+    return undefined;
+  };
   const s = clone(defaults);
-  const num = (v) => (v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v);
-  const kind = p.get("kind");
-  if (kind && kind !== s.data.kind) {
+  const kind = take("kind", "choice", "kind");
+  if (kind !== undefined && kind !== s.data.kind) {
     s.data = { kind, test_fraction: s.data.test_fraction, ...clone(kindInfo(hello, kind).defaults) };
   }
-  for (const key of kindInfo(hello, s.data.kind).keys) {
-    if (p.has(key)) s.data[key] = key === "layout" ? p.get(key) : num(p.get(key));
+  for (const key of KIND_PARAMS) {
+    const isKey = kindInfo(hello, s.data.kind).keys.includes(key);
+    const v = take(key, key === "layout" ? "choice" : "number", key);
+    if (v !== undefined && isKey) s.data[key] = v;
+    else if (v !== undefined) bad(key, `does not apply to kind ${s.data.kind}`, key);
   }
-  if (p.has("test_fraction")) s.data.test_fraction = num(p.get("test_fraction"));
-  if (p.get("shuffle") === "false") s.data.shuffle = false;
-  if (p.has("seed")) s.seed = num(p.get("seed"));
+  const set = (name, kind, id, apply) => {
+    const v = take(name, kind, id);
+    if (v !== undefined) apply(v);
+  };
+  set("test_fraction", "number", "test-fraction", (v) => { s.data.test_fraction = v; });
+  set("shuffle", "bool", null, (v) => { if (!v) s.data.shuffle = false; });
+  set("seed", "number", "seed", (v) => { s.seed = v; });
   s.model = s.model || {};
   s.train = s.train || {};
   s.compare = s.compare || {};
-  if (p.has("hidden")) {
-    const h = p.get("hidden").trim();
-    s.model.hidden = h === "" ? [] : h.split(",").map(num);
-  }
-  if (p.has("init")) s.model.init = p.get("init");
-  if (p.has("lr")) s.train.learning_rate = num(p.get("lr"));
-  if (p.has("batch")) s.train.batch_size = num(p.get("batch"));
-  if (p.get("train_shuffle") === "false") s.train.shuffle = false;
-  if (p.has("precision")) s.compare.precision = p.get("precision");
-  if (p.has("backend")) s.compare.backend = p.get("backend");
-  return choicesFromHash(s, p, hello);
+  set("hidden", "text", "layers", (h) => {
+    const widths = h.trim() === "" ? [] : h.split(",").map((w) => Number(w));
+    if (widths.every((w) => Number.isFinite(w))) s.model.hidden = widths;
+    else bad("hidden", "is not a list of layer widths (such as 16,16)", "layers");
+  });
+  set("init", "choice", "init", (v) => { s.model.init = v; });
+  set("lr", "number", "lr", (v) => { s.train.learning_rate = v; });
+  set("batch", "number", "batch", (v) => { s.train.batch_size = v; });
+  set("train_shuffle", "bool", null, (v) => { if (!v) s.train.shuffle = false; });
+  set("precision", "choice", "precision", (v) => { s.compare.precision = v; });
+  set("backend", "choice", "backend", (v) => { s.compare.backend = v; });
+  return { settings: choicesFromHash(s, take, hello), problems };
 }
