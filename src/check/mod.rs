@@ -3,10 +3,13 @@
 //!
 //! problems.rs draws the problems (the sweep's, and the edge cases) and writes and reads problem
 //! files (settings.rs: the activation's and optimizer's metadata); step.rs is the optimizer's
-//! step in f64, as burn takes it; run.rs runs the command under a timeout; answer.rs reads its answer; reference.rs
+//! step in f64, as burn takes it; run.rs runs the command under a timeout, a supervisor
+//! (supervise.rs, reaper.rs), resource limits (limits.rs) and optionally bubblewrap
+//! (sandbox.rs), after cmdline.rs has checked CMD; answer.rs reads its answer (bounded.rs: regular
+//! files only, bounded in size and time); reference.rs
 //! computes every tensor in f64 with its rounding scale (agreement's trace), in the order of the
 //! computation; judge.rs compares; mistakes.rs names what the numbers fit; report.rs writes text,
-//! Gradescope JSON and JUnit XML.
+//! Gradescope JSON and JUnit XML, every untrusted text escaped (escape.rs).
 
 use ndarray::Array2;
 
@@ -14,15 +17,22 @@ use crate::config::{Activation, Optimizer, Precision};
 use crate::params::{OptimizerState, Params};
 
 pub mod answer;
+pub mod bounded;
+pub mod cmdline;
+pub mod escape;
 pub mod files;
 pub mod judge;
+pub mod limits;
 pub mod mistakes;
 pub mod problems;
+pub mod reaper;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod sandbox;
 pub mod settings;
 pub mod step;
+pub mod supervise;
 pub mod verdict;
 
 /// One problem: a batch, a network at some parameters, its activation, an optimizer with its
