@@ -176,7 +176,7 @@ mod tests {
         assert_eq!(scan("python3 x.py;"), (Tail::Clean, Some(';')));
         assert_eq!(scan("a &  "), (Tail::Clean, Some('&')));
         assert_eq!(scan("a\n"), (Tail::Clean, Some('\n')));
-        assert_eq!(scan("a 'b"), (Tail::Quote('\''), Some('a')));
+        assert_eq!(scan("a 'b"), (Tail::Quote('\''), Some('x')));
         assert_eq!(scan("a \"b\\\"\""), (Tail::Clean, Some('x')));
         assert_eq!(scan("a # b"), (Tail::Comment, Some('a')));
         assert_eq!(scan("a#b"), (Tail::Clean, Some('b')), "# inside a word");
