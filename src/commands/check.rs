@@ -65,7 +65,7 @@ pub struct Args {
     pub verbose: bool,
     /// Run CMD under bubblewrap (`bwrap`): the file system read-only except DIR, a private
     /// /tmp, no network, its own PID namespace. Recommended for code you have not read.
-    #[arg(long, requires = "exec")]
+    #[arg(long)]
     pub sandbox: bool,
     /// Address space of each process of CMD, in MiB (0: no limit).
     #[arg(long, value_name = "MIB", default_value_t = 4096)]
@@ -82,7 +82,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub process_limit: u64,
     /// With --answers: the largest problem judged (rows of x, widest layer, layers); a bigger
-    /// problem file is refused [default: the largest check draws].
+    /// problem file is refused. The default is the largest check draws.
     #[arg(long, value_name = "ROWS,WIDTH,LAYERS", default_value = "256,64,5")]
     pub max_problem: ProblemLimits,
 }
@@ -105,6 +105,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if args.jobs == Some(0) {
         bail!("--jobs must be at least 1");
+    }
+    if args.sandbox && args.exec.is_none() {
+        bail!("--sandbox applies to --exec only: --write-problems and --answers run no command");
     }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let jobs = args.jobs.unwrap_or(cores);
