@@ -634,6 +634,14 @@ fn without_bubblewrap_the_sandbox_is_refused_in_one_line() {
     );
     assert_eq!(r.err.trim_end().lines().count(), 1, "{}", r.err);
     assert!(!out.join("problem-1.safetensors").exists());
+    // Without a command there is nothing to sandbox: said, not ignored.
+    let r = answers(dir.path(), &["--sandbox"]);
+    assert_eq!(r.code, Some(2), "{}", r.err);
+    assert!(
+        r.err.contains("--sandbox applies to --exec only"),
+        "{}",
+        r.err
+    );
 }
 
 #[test]
