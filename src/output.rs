@@ -178,14 +178,38 @@ impl Staged {
 }
 
 /// An output folder in use by this process: created if missing, proven writable, and locked
-/// (`.mlp2d.lock`, held with `flock`) so a second run into it is refused. Dropping it releases
-/// the lock and removes the folder again if this created it and nothing was written.
+/// (`.mlp2d.lock`, held with `flock`, and the folder itself where the file system allows) so a
+/// second run into it is refused. Dropping it releases the lock and removes the folder again if
+/// this created it and nothing was written.
 #[derive(Debug)]
 pub struct OutputDir {
     dir: PathBuf,
     created: bool,
     lock: Option<File>,
+    /// The folder's own `flock`: holds even if a program the run starts removes the lock file.
+    dir_lock: Option<File>,
 }
+
+/// The error when another run holds a folder's lock.
+#[derive(Debug)]
+pub struct FolderInUse {
+    dir: PathBuf,
+    /// ` (process N)`, when the lock file says.
+    holder: String,
+}
+
+impl std::fmt::Display for FolderInUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "output folder {} is in use by another mlp2d run{}: wait for it to end, or choose another folder",
+            self.dir.display(),
+            self.holder
+        )
+    }
+}
+
+impl std::error::Error for FolderInUse {}
 
 impl OutputDir {
     /// Prepares `dir` before any work is spent on what goes into it.
@@ -201,7 +225,9 @@ impl OutputDir {
             dir: dir.to_path_buf(),
             created,
             lock: None,
+            dir_lock: None,
         };
+        out.dir_lock = lock_folder(dir)?;
         out.lock = Some(lock(dir)?);
         remove_stale_temporaries(dir);
         probe(dir)?;
@@ -248,10 +274,11 @@ fn lock(dir: &Path) -> Result<File> {
                 "" => String::new(),
                 pid => format!(" (process {pid})"),
             };
-            bail!(
-                "output folder {} is in use by another mlp2d run{holder}: wait for it to end, or choose another folder",
-                dir.display()
-            );
+            return Err(FolderInUse {
+                dir: dir.to_path_buf(),
+                holder,
+            }
+            .into());
         }
         // The holder before us may have removed the file after we opened it: then our lock is
         // on a file no one else sees, so start again.
@@ -261,6 +288,38 @@ fn lock(dir: &Path) -> Result<File> {
             return Ok(file);
         }
     }
+}
+
+/// The folder's own `flock`, where the file system has one for folders (not over NFS, say):
+/// None there, an error when another run holds it.
+#[cfg(unix)]
+fn lock_folder(dir: &Path) -> Result<Option<File>> {
+    let Ok(folder) = File::open(dir) else {
+        return Ok(None);
+    };
+    match try_flock(&folder) {
+        Ok(true) => Ok(Some(folder)),
+        Ok(false) => {
+            let mut holder = String::new();
+            let _ = File::open(dir.join(LOCK_FILE))
+                .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut holder));
+            let holder = match holder.trim() {
+                "" => String::new(),
+                pid => format!(" (process {pid})"),
+            };
+            Err(FolderInUse {
+                dir: dir.to_path_buf(),
+                holder,
+            }
+            .into())
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+#[cfg(not(unix))]
+fn lock_folder(_dir: &Path) -> Result<Option<File>> {
+    Ok(None)
 }
 
 #[cfg(unix)]

@@ -1,6 +1,7 @@
-//! An answer file read: names checked against the protocol, dtypes F32 or F64, values widened
-//! to f64 with NaN and infinities kept (the judge names them). Shapes are the judge's business
-//! too: a transposed weight gradient is a mistake to name, not a file to refuse.
+//! An answer file read: a regular file no bigger than its tensors at f64 plus a header, names
+//! checked against the protocol, dtypes F32 or F64, values widened to f64 with NaN and
+//! infinities kept (the judge names them). Shapes are the judge's business too: a transposed
+//! weight gradient is a mistake to name, not a file to refuse.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,6 +9,9 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors};
 
 use super::Problem;
+use super::bounded::{READ_DEADLINE, Refused, read_regular};
+use super::escape::{NAME_CHARS, escape};
+use super::limits::HEADER_BYTES;
 use super::reference::Kind;
 use crate::config::Precision;
 use crate::params::decode_floats;
@@ -55,12 +59,43 @@ pub fn known_kinds(problem: &Problem) -> Vec<Kind> {
     kinds
 }
 
-/// Reads `path`; the error is one line for the report (the problem fails, the run goes on).
+/// The largest answer to `problem`: every tensor the protocol knows for it at f64 (one shaped
+/// like a parameter counted at its layer's weight, any other at rows × the widest layer), plus
+/// a header.
+pub fn max_bytes(problem: &Problem) -> u64 {
+    let sizes = problem.sizes();
+    let widest = sizes.iter().copied().max().unwrap_or(1) as u64;
+    let rows = problem.rows() as u64;
+    let entries: u64 = known_kinds(problem)
+        .into_iter()
+        .map(|k| match (k, k.param_layer()) {
+            (_, Some(i)) => (sizes[i] * sizes[i + 1]) as u64,
+            (Kind::Loss, None) => 1,
+            _ => rows * widest,
+        })
+        .sum();
+    entries * 8 + HEADER_BYTES
+}
+
+/// Reads `path` (a regular file within [`max_bytes`]); the error is one line for the report
+/// (the problem fails, the run goes on).
 pub fn read(path: &Path, problem: &Problem) -> Result<Answer, String> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_regular(path, max_bytes(problem), READ_DEADLINE) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(Refused::Missing) => {
             return Err(format!("no answer: {} was not written", path.display()));
+        }
+        Err(e @ Refused::TooBig { .. }) => {
+            return Err(format!(
+                "answer too big: {e}, what this problem's tensors take at f64 plus {} KiB of header",
+                HEADER_BYTES / 1024
+            ));
+        }
+        Err(e @ Refused::NotRegular(_)) => {
+            return Err(format!(
+                "answer not a file: {} not read: {e}",
+                path.display()
+            ));
         }
         Err(e) => return Err(format!("cannot read the answer {}: {e}", path.display())),
     };
@@ -68,19 +103,22 @@ pub fn read(path: &Path, problem: &Problem) -> Result<Answer, String> {
 }
 
 pub fn parse(bytes: &[u8], problem: &Problem) -> Result<Answer, String> {
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| format!("the answer is not a safetensors file ({e:?})"))?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| {
+        let e = escape(&format!("{e:?}"), NAME_CHARS * 2);
+        format!("the answer is not a safetensors file ({e})")
+    })?;
     let known: Vec<String> = known_kinds(problem).into_iter().map(Kind::name).collect();
     let mut names: Vec<String> = file.names().into_iter().cloned().collect();
     names.sort();
     if names.is_empty() {
         return Err("the answer holds no tensors".to_owned());
     }
-    let unknown: Vec<&str> = names
+    let unknown: Vec<String> = names
         .iter()
-        .map(String::as_str)
-        .filter(|n| !known.iter().any(|k| k == n))
+        .filter(|n| !known.iter().any(|k| k == *n))
+        .map(|n| escape(n, NAME_CHARS))
         .collect();
+    let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
     if !unknown.is_empty() {
         return Err(format!(
             "wrong names: the answer holds {}, which the protocol does not know for a net of {} layer{} with {} (it knows `logits`, `loss`, `grad.logits`, `grad.layers.{{i}}.weight|bias|preactivation`, `next.layers.{{i}}.weight|bias`, `layers.{{i}}.output`, `grad.layers.{{i}}.output` of hidden layers{})",
@@ -102,9 +140,12 @@ pub fn parse(bytes: &[u8], problem: &Problem) -> Result<Answer, String> {
     }
     let mut tensors = HashMap::new();
     for name in names {
-        let view = file
-            .tensor(&name)
-            .map_err(|e| format!("tensor `{name}`: {e:?}"))?;
+        let view = file.tensor(&name).map_err(|e| {
+            format!(
+                "tensor `{name}`: {}",
+                escape(&format!("{e:?}"), NAME_CHARS * 2)
+            )
+        })?;
         let precision = match view.dtype() {
             Dtype::F32 => Precision::F32,
             Dtype::F64 => Precision::F64,

@@ -1,12 +1,15 @@
 //! `mlp2d check`: anyone's forward, backward and optimizer step, run as a command over many
 //! problems and judged tensor by tensor in units of rounding, the first wrong step named.
 //!
-//! problems.rs draws the problems (the sweep's, and the edge cases); files.rs writes and reads
-//! problem files (settings.rs: the activation's and optimizer's metadata); run.rs runs the
-//! command under a timeout; answer.rs reads its answer; reference.rs gives every tensor as the
+//! problems.rs draws the problems (the sweep's, and the edge cases, within a scope: scope.rs);
+//! files.rs writes and reads problem files (settings.rs: the activation's and optimizer's
+//! metadata); run.rs runs the command under a timeout, a supervisor (supervise.rs, reaper.rs),
+//! resource limits (limits.rs) and optionally bubblewrap (sandbox.rs), after cmdline.rs has
+//! checked CMD; answer.rs reads its answer (bounded.rs: regular files only, bounded in size and
+//! time), or twin.rs has one of the project's twins answer; reference.rs gives every tensor as the
 //! mathematics has it (exact/) with its rounding scale (agreement's trace), in the order of the
 //! computation; judge.rs compares; mistakes.rs names what the numbers fit; report.rs writes text,
-//! Gradescope JSON and JUnit XML.
+//! Gradescope JSON and JUnit XML, every untrusted text escaped (escape.rs).
 
 use ndarray::Array2;
 
@@ -15,15 +18,22 @@ use crate::params::{OptimizerState, Params};
 
 pub mod answer;
 pub mod autograder;
+pub mod bounded;
+pub mod cmdline;
+pub mod escape;
 pub mod files;
 pub mod judge;
+pub mod limits;
 pub mod mistakes;
 pub mod problems;
+pub mod reaper;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod sandbox;
 pub mod scope;
 pub mod settings;
+pub mod supervise;
 pub mod twin;
 pub mod twin_burn;
 pub mod twin_manual;

@@ -82,13 +82,16 @@ pub fn draw(count: usize, seed: u64) -> Result<Vec<Problem>> {
 
 /// Problems 1 to `count` of seed `seed` within `scope`.
 pub fn draw_in(count: usize, seed: u64, scope: &Scope) -> Result<Vec<Problem>> {
-    let edges = edge_cases(scope);
-    (0..count)
-        .map(|k| match edges.get(k) {
-            Some(case) => Ok(edge_problem(seed, case)),
-            None => random(seed, k, scope),
-        })
-        .collect()
+    (0..count).map(|k| problem_in(seed, k, scope)).collect()
+}
+
+/// Problem `k` (0-based) of seed `seed` within `scope`: the scope's edge cases first, then
+/// random ones.
+pub fn problem_in(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
+    match edge_cases(scope).get(k) {
+        Some(case) => Ok(edge_problem(seed, case)),
+        None => random(seed, k, scope),
+    }
 }
 
 /// Problem `k` (0-based): an edge case while there are any, then a random one.

@@ -1,9 +1,12 @@
 //! The report: text (a few lines per problem, then a summary), Gradescope's `results.json`
-//! (serde_json) and JUnit XML (written by hand, escaped).
+//! (serde_json) and JUnit XML (written by hand, escaped). Every text a submission or a problem
+//! file controls is escaped and cut (escape.rs) before it goes into any of them, so no name or
+//! line of stderr can add a line, a terminal command or markup of its own.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::escape::{LINE_CHARS, MESSAGE_CHARS, NAME_CHARS, TEXT_CHARS, escape};
 use super::judge::{Outcome, ProblemResult, Verdict};
 use crate::agreement::err_bound_limit;
 use crate::config::Precision;
@@ -23,12 +26,12 @@ fn eb_text(v: &Verdict) -> String {
 fn verdict_line(v: &Verdict) -> String {
     let what = match (&v.mistake, v.agrees) {
         (_, true) => "agrees".to_owned(),
-        (Some(m), false) => m.clone(),
+        (Some(m), false) => escape(m, MESSAGE_CHARS),
         (None, false) => "wrong; no known mistake fits the numbers".to_owned(),
     };
     format!(
         "{:<32} {:>9} {:>10} ({})  {what}",
-        v.name,
+        escape(&v.name, NAME_CHARS),
         crate::params::shape_text(&v.shape),
         eb_text(v),
         v.judged_in.name()
@@ -37,13 +40,18 @@ fn verdict_line(v: &Verdict) -> String {
 
 /// One problem's block (no trailing newline); the whole table when `verbose`.
 pub fn problem_text(r: &ProblemResult, verbose: bool) -> String {
-    let mut s = format!("problem {} ({}): {}", r.k, r.case, r.shape_text);
+    let mut s = format!(
+        "problem {} ({}): {}",
+        r.k,
+        escape(&r.case, TEXT_CHARS),
+        escape(&r.shape_text, TEXT_CHARS)
+    );
     if !r.about.is_empty() {
-        let _ = write!(s, "; {}", r.about);
+        let _ = write!(s, "; {}", escape(&r.about, TEXT_CHARS));
     }
     match &r.outcome {
         Outcome::NoAnswer(why) => {
-            let _ = write!(s, "\n  FAILS: {why}");
+            let _ = write!(s, "\n  FAILS: {}", escape(why, MESSAGE_CHARS));
         }
         Outcome::Judged(j) => {
             let kinks = match j.ambiguous_units {
@@ -58,7 +66,10 @@ pub fn problem_text(r: &ProblemResult, verbose: bool) -> String {
                 None => {
                     let worst = j
                         .worst()
-                        .map(|w| format!(", worst err_bound {} ({})", eb_text(w), w.name))
+                        .map(|w| {
+                            let name = escape(&w.name, NAME_CHARS);
+                            format!(", worst err_bound {} ({name})", eb_text(w))
+                        })
                         .unwrap_or_default();
                     let step = j
                         .convention
@@ -81,7 +92,7 @@ pub fn problem_text(r: &ProblemResult, verbose: bool) -> String {
                     let _ = write!(
                         s,
                         "\n  FAILS at {} ({}; {before}){kinks}",
-                        first.name,
+                        escape(&first.name, NAME_CHARS),
                         first.kind.step(),
                     );
                     let wrong: Vec<&Verdict> = j.verdicts.iter().filter(|v| !v.agrees).collect();
@@ -92,7 +103,7 @@ pub fn problem_text(r: &ProblemResult, verbose: bool) -> String {
                         let _ = write!(s, "\n    … {} more wrong", wrong.len() - WRONG_SHOWN);
                     }
                     if let Some(d) = &j.diagnosis {
-                        let _ = write!(s, "\n  diagnosis: {d}");
+                        let _ = write!(s, "\n  diagnosis: {}", escape(d, MESSAGE_CHARS));
                     }
                 }
             }
@@ -105,15 +116,19 @@ pub fn problem_text(r: &ProblemResult, verbose: bool) -> String {
     }
     if !r.passed() || verbose {
         for line in &r.stderr_tail {
-            let _ = write!(s, "\n  stderr: {line}");
+            let _ = write!(s, "\n  stderr: {}", escape(line, LINE_CHARS));
         }
     }
     s
 }
 
 /// The short name of a problem's first mistake (`sum instead of mean`), or why there was no
-/// answer.
+/// answer (escaped).
 fn first_mistake(r: &ProblemResult) -> Option<String> {
+    first_mistake_raw(r).map(|m| escape(&m, TEXT_CHARS))
+}
+
+fn first_mistake_raw(r: &ProblemResult) -> Option<String> {
     match &r.outcome {
         Outcome::NoAnswer(why) => Some(why.split(':').next().unwrap_or(why).to_owned()),
         Outcome::Judged(j) => j.first_wrong().map(|v| {
@@ -141,7 +156,7 @@ pub fn summary(results: &[ProblemResult]) -> String {
     let failed: Vec<String> = results
         .iter()
         .filter(|r| !r.passed())
-        .map(|r| format!("{} ({})", r.k, r.case))
+        .map(|r| format!("{} ({})", r.k, escape(&r.case, TEXT_CHARS)))
         .collect();
     if !failed.is_empty() {
         let _ = write!(s, "\nfailed: problems {}", failed.join(", "));
@@ -173,7 +188,7 @@ pub fn json(results: &[ProblemResult]) -> String {
         .iter()
         .map(|r| {
             serde_json::json!({
-                "name": format!("problem {}: {}", r.k, r.case),
+                "name": format!("problem {}: {}", r.k, escape(&r.case, TEXT_CHARS)),
                 "score": if r.passed() { 1 } else { 0 },
                 "max_score": 1,
                 "status": if r.passed() { "passed" } else { "failed" },
@@ -223,7 +238,7 @@ pub fn junit(results: &[ProblemResult]) -> String {
     let _ = writeln!(s, "<testsuites name=\"mlp2d check\" {counts}>");
     let _ = writeln!(s, "  <testsuite name=\"mlp2d check\" {counts}>");
     for r in results {
-        let name = xml_escape(&format!("problem {}: {}", r.k, r.case));
+        let name = xml_escape(&format!("problem {}: {}", r.k, escape(&r.case, TEXT_CHARS)));
         let open = format!(
             "    <testcase classname=\"mlp2d.check\" name=\"{name}\" time=\"{:.3}\"",
             r.seconds
@@ -241,10 +256,15 @@ pub fn junit(results: &[ProblemResult]) -> String {
             xml_escape(&problem_text(r, false))
         );
         if !r.stderr_tail.is_empty() {
+            let lines: Vec<String> = r
+                .stderr_tail
+                .iter()
+                .map(|l| escape(l, LINE_CHARS))
+                .collect();
             let _ = writeln!(
                 s,
                 "      <system-err>{}</system-err>",
-                xml_escape(&r.stderr_tail.join("\n"))
+                xml_escape(&lines.join("\n"))
             );
         }
         let _ = writeln!(s, "    </testcase>");

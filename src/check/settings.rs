@@ -137,8 +137,13 @@ pub fn from_metadata(meta: &HashMap<String, String>) -> Result<(Activation, Opti
             .trim()
             .parse::<usize>()
             .ok()
-            .filter(|&s| s < 1_000_000_000)
-            .with_context(|| format!("metadata `step` = {text:?}: expected a whole number >= 0"))?,
+            .filter(|&s| s <= i32::MAX as usize)
+            .with_context(|| {
+                format!(
+                    "metadata `step` = {text:?}: expected a whole number from 0 to {}",
+                    i32::MAX
+                )
+            })?,
     };
     Ok((activation, optimizer, steps))
 }

@@ -1,5 +1,6 @@
 //! `mlp2d check`: anyone's forward, backward and optimizer step over many problems
-//! (src/check/).
+//! (src/check/). The folder is locked for the whole run; CMD is checked, and the sandbox set up,
+//! before any problem runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,9 +11,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::check::judge::{Outcome, ProblemResult, judge_file};
+use crate::check::limits::{CommandLimits, ProblemLimits};
+use crate::check::run::Launch;
+use crate::check::sandbox::Sandbox;
 use crate::check::scope::{self, Scope};
 use crate::check::twin::Twin;
-use crate::check::{Problem, answer_file, problem_file, problems, report};
+use crate::check::{answer_file, files, problem_file, problems, reaper, report};
+use crate::output::{FolderInUse, OutputDir};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -87,6 +92,28 @@ pub struct Args {
     /// run_autograder, the assignment, and mlp2d's source to build.
     #[arg(long, value_name = "DIR", requires = "assignment")]
     pub autograder: Option<PathBuf>,
+    /// Run CMD under bubblewrap (`bwrap`): the file system read-only except DIR, a private
+    /// /tmp, no network, its own PID namespace. Recommended for code you have not read.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Address space of each process of CMD, in MiB (0: no limit).
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    pub memory_limit: u64,
+    /// Largest file CMD may write, in MiB (0: no limit).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub file_size_limit: u64,
+    /// CPU seconds each process of CMD may use (0: no limit) [default: --timeout times the
+    /// cores, rounded up, plus 1].
+    #[arg(long, value_name = "SECONDS")]
+    pub cpu_limit: Option<u64>,
+    /// Processes (threads count) CMD may start beyond those its user already runs (0: no limit;
+    /// Linux exempts root).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub process_limit: u64,
+    /// With --answers: the largest problem judged (rows of x, widest layer, layers); a bigger
+    /// problem file is refused. The default is the largest check draws.
+    #[arg(long, value_name = "ROWS,WIDTH,LAYERS", default_value = "256,64,5")]
+    pub max_problem: ProblemLimits,
 }
 
 /// Far more than a grader needs; keeps a typo from writing a million files.
@@ -123,9 +150,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.jobs == Some(0) {
         bail!("--jobs must be at least 1");
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    if args.sandbox && args.exec.is_none() {
+        bail!(
+            "--sandbox applies to --exec only: --write-problems, --answers and --twin run no command"
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let jobs = args.jobs.unwrap_or(cores);
     if let Some(dir) = &args.autograder {
         let assignment = args
             .assignment
@@ -140,20 +171,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let header = header(scope, count, seed);
+    // Held until the report is printed: a second run into the folder is refused, not mixed in.
+    let _lock;
     let results = if let Some(dir) = &args.write_problems {
-        let problems = problems::draw_in(count, seed, scope)?;
-        write_problems(dir, &problems)?;
+        _lock = Some(OutputDir::prepare(dir)?);
+        write_problems(dir, (count, seed, scope))?;
         println!(
             "wrote {} to {} (problem-1.safetensors … problem-{}.safetensors); then: mlp2d check --answers {}",
-            crate::report::count(problems.len(), "problem"),
+            crate::report::count(count, "problem"),
             dir.display(),
-            problems.len(),
+            count,
             dir.display()
         );
         return Ok(ExitCode::SUCCESS);
     } else if let Some(dir) = &args.answers {
-        judge_dir(dir)?
+        if !dir.is_dir() {
+            bail!("{} is not a folder", dir.display());
+        }
+        // A folder we cannot write (a read-only copy) is judged without the lock.
+        _lock = match OutputDir::prepare(dir) {
+            Ok(lock) => Some(lock),
+            Err(e) if e.is::<FolderInUse>() => return Err(e),
+            Err(_) => None,
+        };
+        judge_dir(dir, &args.max_problem)?
     } else if let Some(twin) = args.twin {
+        _lock = None;
         let problems = problems::draw_in(count, seed, scope)?;
         let answer = match twin {
             Twin::Manual => crate::check::twin_manual::answer,
@@ -171,13 +214,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
         results
     } else {
         let cmd = args.exec.as_deref().expect("clap requires one mode");
-        if cmd.trim().is_empty() {
-            bail!("--exec needs a command");
-        }
-        let problems = problems::draw_in(count, seed, scope)?;
-        write_problems(&args.out, &problems)?;
-        let timeout = Duration::from_secs_f64(args.timeout);
-        exec_all(cmd, &args.out, &problems, timeout, jobs)?
+        crate::check::cmdline::validate(cmd).map_err(anyhow::Error::msg)?;
+        _lock = Some(OutputDir::prepare(&args.out)?);
+        let limits = command_limits(&args, cores);
+        let sandbox = if args.sandbox {
+            Some(Sandbox::prepare(&args.out, limits.file_size)?)
+        } else {
+            None
+        };
+        write_problems(&args.out, (count, seed, scope))?;
+        let launch = Launch {
+            cmd: cmd.to_owned(),
+            timeout: Duration::from_secs_f64(args.timeout),
+            rlimits: limits.rlimits(),
+            cpu_seconds: limits.cpu_seconds,
+            file_size: limits.file_size,
+            sandbox,
+        };
+        exec_all(&launch, &args.out, (count, seed, scope), jobs)
     };
     if crate::interrupt::requested() {
         return Ok(ExitCode::from(130));
@@ -227,14 +281,28 @@ fn with_header(json: String, header: Option<&str>) -> String {
     s
 }
 
-/// Writes problem-k files into `dir` and removes any answer-k left from an earlier run (it
-/// would be judged against a new problem).
-fn write_problems(dir: &Path, problems: &[Problem]) -> Result<()> {
-    // Locked while the problems are written; a folder this call made and left empty goes.
-    let _dir = crate::output::OutputDir::prepare(dir)?;
-    for (i, p) in problems.iter().enumerate() {
-        let k = i + 1;
-        crate::output::write_atomic(&dir.join(problem_file(k)), &problems::to_safetensors(p)?)?;
+/// The resource limits of the flags, 0 meaning none; the CPU limit by default lets every core
+/// run for the whole timeout, so that it only stops what the timeout would.
+fn command_limits(args: &Args, cores: usize) -> CommandLimits {
+    let mib = |v: u64| (v > 0).then(|| v.saturating_mul(1024 * 1024));
+    let cpu = args
+        .cpu_limit
+        .unwrap_or_else(|| (args.timeout * cores as f64).ceil() as u64 + 1);
+    CommandLimits {
+        memory: mib(args.memory_limit),
+        file_size: mib(args.file_size_limit),
+        cpu_seconds: (cpu > 0).then_some(cpu),
+        processes: (args.process_limit > 0).then_some(args.process_limit),
+    }
+}
+
+/// Writes problem-k files into `dir` (locked by the caller) and removes any answer-k left from
+/// an earlier run (it would be judged against a new problem).
+/// One problem at a time, so that memory does not grow with their number.
+fn write_problems(dir: &Path, (count, seed, scope): (usize, u64, &Scope)) -> Result<()> {
+    for i in 0..count {
+        let (k, p) = (i + 1, problems::problem_in(seed, i, scope)?);
+        crate::output::write_atomic(&dir.join(problem_file(k)), &problems::to_safetensors(&p)?)?;
         remove_answer(dir, k)?;
     }
     Ok(())
@@ -250,53 +318,78 @@ fn remove_answer(dir: &Path, k: usize) -> Result<()> {
     }
 }
 
-/// Runs `cmd` on every problem, `jobs` at a time; results in problem order.
+/// Runs the command on problems 1 to `count` of `seed`, `jobs` at a time; results in problem
+/// order. Each problem is drawn again where it is judged (the file in DIR is the command's to
+/// change), so memory holds `jobs` problems, not all. Whatever the commands leave, and however
+/// this ends, no process of theirs is left.
 fn exec_all(
-    cmd: &str,
+    launch: &Launch,
     dir: &Path,
-    problems: &[Problem],
-    timeout: Duration,
+    (count, seed, within): (usize, u64, &Scope),
     jobs: usize,
-) -> Result<Vec<ProblemResult>> {
+) -> Vec<ProblemResult> {
+    reaper::become_subreaper();
+    let _sweep = reaper::SweepOnDrop;
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<ProblemResult>>> = Mutex::new(vec![None; problems.len()]);
+    let results: Mutex<Vec<Option<ProblemResult>>> = Mutex::new(vec![None; count]);
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(problems.len()) {
+        for _ in 0..jobs.min(count) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= problems.len() || crate::interrupt::requested() {
+                    if i >= count || crate::interrupt::requested() {
                         break;
                     }
-                    let k = i + 1;
-                    let (problem_path, answer_path) =
-                        (dir.join(problem_file(k)), dir.join(answer_file(k)));
-                    let ran = crate::check::run::run(cmd, &problem_path, &answer_path, timeout);
-                    let outcome = match &ran.failure {
-                        Some(why) => Outcome::NoAnswer(why.clone()),
-                        None => judge_file(&problems[i], &answer_path),
-                    };
-                    let mut r = ProblemResult::new(k, &problems[i], outcome);
-                    r.stderr_tail = ran.stderr_tail;
-                    r.seconds = ran.seconds;
+                    let r = exec_one(launch, dir, i, (seed, within));
                     results.lock().expect("no worker panics")[i] = Some(r);
                 }
             });
         }
     });
-    Ok(results
+    results
         .into_inner()
         .expect("no worker panics")
         .into_iter()
         .flatten()
-        .collect())
+        .collect()
 }
 
-/// `--answers DIR`: every problem-k file in `dir` with its answer-k.
-fn judge_dir(dir: &Path) -> Result<Vec<ProblemResult>> {
-    if !dir.is_dir() {
-        bail!("{} is not a folder", dir.display());
+/// Problem `i` (0-based) run and judged.
+fn exec_one(launch: &Launch, dir: &Path, i: usize, (seed, scope): (u64, &Scope)) -> ProblemResult {
+    let k = i + 1;
+    let (problem_path, answer_path) = (dir.join(problem_file(k)), dir.join(answer_file(k)));
+    let ran = crate::check::run::run(launch, &problem_path, &answer_path);
+    let problem = match problems::problem_in(seed, i, scope) {
+        Ok(p) => p,
+        // It was drawn once already, to be written.
+        Err(e) => return unjudged(k, format!("cannot draw the problem again: {e:#}")),
+    };
+    let outcome = match &ran.failure {
+        Some(why) => Outcome::NoAnswer(why.clone()),
+        None => judge_file(&problem, &answer_path),
+    };
+    let mut r = ProblemResult::new(k, &problem, outcome);
+    r.stderr_tail = ran.stderr_tail;
+    r.seconds = ran.seconds;
+    r
+}
+
+/// The result of a problem that could not be judged, without a problem to describe.
+fn unjudged(k: usize, why: String) -> ProblemResult {
+    ProblemResult {
+        k,
+        case: "bad problem file".to_owned(),
+        about: String::new(),
+        shape_text: problem_file(k),
+        outcome: Outcome::NoAnswer(why),
+        stderr_tail: Vec::new(),
+        seconds: 0.0,
     }
+}
+
+/// `--answers DIR`: every problem-k file in `dir` with its answer-k; a problem file that
+/// cannot be judged is that problem's verdict, and the others are judged.
+fn judge_dir(dir: &Path, limits: &ProblemLimits) -> Result<Vec<ProblemResult>> {
     let mut ks: Vec<usize> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .flatten()
@@ -317,15 +410,29 @@ fn judge_dir(dir: &Path) -> Result<Vec<ProblemResult>> {
             dir.display()
         );
     }
-    ks.into_iter()
-        .map(|k| {
-            let path = dir.join(problem_file(k));
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let problem = problems::from_safetensors(&bytes)
-                .with_context(|| format!("bad problem file {}", path.display()))?;
-            let outcome = judge_file(&problem, &dir.join(answer_file(k)));
-            Ok(ProblemResult::new(k, &problem, outcome))
-        })
-        .collect()
+    if ks.len() > MAX_PROBLEMS {
+        bail!(
+            "{} holds {} problem files; check judges at most {MAX_PROBLEMS}",
+            dir.display(),
+            ks.len()
+        );
+    }
+    let mut results = Vec::with_capacity(ks.len());
+    for k in ks {
+        if crate::interrupt::requested() {
+            break;
+        }
+        let path = dir.join(problem_file(k));
+        let start = std::time::Instant::now();
+        let mut r = match files::read_problem(&path, limits) {
+            Ok(problem) => {
+                let outcome = judge_file(&problem, &dir.join(answer_file(k)));
+                ProblemResult::new(k, &problem, outcome)
+            }
+            Err(e) => unjudged(k, format!("bad problem file: {e:#}")),
+        };
+        r.seconds = start.elapsed().as_secs_f64();
+        results.push(r);
+    }
+    Ok(results)
 }
