@@ -395,17 +395,21 @@ fn no_process_of_the_command_outlives_it() {
     let junk = side.path().join("junk");
     std::fs::write(&junk, b"not an answer").unwrap();
     let p = pidfile.display();
-    let daemon =
-        format!("( setsid sh -c 'echo $$ >> \"$1\"; exec sleep 300' x '{p}' & ) ; sleep 0.2");
+    // The daemon writes its pid to a file of its own; its parent copies it once it is there.
+    let daemon = |k: usize| {
+        format!(
+            "( setsid sh -c 'echo $$ > \"$1\"; exec sleep 300' x '{p}.{k}' & ) ; until [ -s '{p}.{k}' ]; do sleep 0.05; done; cat '{p}.{k}' >> '{p}'"
+        )
+    };
     let cmd = per_problem(
         side.path(),
         &[
             // Exits 0 with a background job still running.
             &format!("sleep 300 & echo $! >> '{p}'"),
             // A daemon in its own session, its parent gone.
-            &daemon,
+            &daemon(2),
             // The same, then a hang until the timeout.
-            &format!("{daemon}; sleep 300"),
+            &format!("{}; sleep 300", daemon(3)),
             // Kills the supervisor above it (the parent of its session's leader), leaving a
             // child behind.
             &format!(
@@ -421,7 +425,7 @@ fn no_process_of_the_command_outlives_it() {
     let r = check(
         dir.path(),
         &cmd,
-        &["--problems", "5", "--jobs", "2", "--timeout", "3"],
+        &["--problems", "5", "--jobs", "2", "--timeout", "5"],
     );
     assert_eq!(r.code, Some(1), "{}{}", r.out, r.err);
     assert!(block(&r.out, 3).contains("timed out"), "{}", r.out);
