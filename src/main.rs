@@ -65,7 +65,7 @@ enum Command {
     /// docs/check-assignments.md.
     ///
     /// Exit status: 0 when every problem agrees, 1 when any does not, 2 for bad usage.
-    Check(check::Args),
+    Check(Box<check::Args>),
     /// Write the config's data set as CSV (raw, or normalised as the twins see it), readable by
     /// kind = "csv".
     #[command(allow_negative_numbers = true)]
@@ -118,7 +118,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
         Command::Grads(args) => grads::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Sweep(args) => sweep::run(args),

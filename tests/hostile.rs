@@ -728,7 +728,7 @@ fn names_and_stderr_cannot_forge_or_blow_up_the_report() {
         );
         assert!(r.out.len() < 20_000, "{format}: {} bytes", r.out.len());
         if format == "text" {
-            assert!(r.out.contains("0 of 1 problems agree"), "{}", r.out);
+            assert!(r.out.contains("0 of 1 problem agrees"), "{}", r.out);
         }
     }
     let r = check(dir.path(), &cmd_names, &["--problems", "1"]);

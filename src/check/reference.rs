@@ -280,12 +280,12 @@ fn step_tensors(
     let both = step::map_entries(2 * outputs, (inputs.0, inputs.1, &before), |loc, e| {
         let values = step::entry(optimizer, &k, e, None).into_iter().map(|o| o.0);
         let delta = limit * u * loc.of(grad_scales);
-        let mut scale: Vec<f64> = step::carried(optimizer, &k, e, delta, None)
+        let mut scale: Vec<f64> = step::bounds::carried(optimizer, &k, e, delta, None)
             .into_iter()
             .map(|c| c / (limit * u))
             .collect();
         if convention == Convention::Exact {
-            let spread = step::constants_spread(optimizer, &k, e, None);
+            let spread = step::bounds::constants_spread(optimizer, &k, e, None);
             scale.iter_mut().zip(spread).for_each(|(s, c)| *s += c);
         }
         values.chain(scale).collect()
@@ -329,7 +329,7 @@ fn step_tensors(
 pub enum Variant {
     /// In the backward pass (exact/activation.rs, shared with `grads --check`).
     Backward(Mistake),
-    /// In the optimizer's step (exact/step.rs).
+    /// In the optimizer's step (exact/step/mistake.rs).
     Step(step::Mistake),
 }
 

@@ -129,32 +129,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         assignment: args.assignment.as_deref(),
     })?;
     let (count, seed, scope) = (resolved.problems, resolved.seed, &resolved.scope);
-    let scoped = args.activation.is_some()
-        || args.optimizer.is_some()
-        || args.precision.is_some()
-        || args.assignment.is_some();
-    if args.answers.is_some() && scoped {
-        bail!(
-            "--answers judges the problem files already in DIR: --activation, --optimizer, --precision and --assignment only choose problems to draw"
-        );
-    }
-    if !(1..=MAX_PROBLEMS).contains(&count) {
-        bail!("--problems must be between 1 and {MAX_PROBLEMS}, got {count}");
-    }
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 86_400.0) {
-        bail!(
-            "--timeout must be a number of seconds above 0 (at most a day), got {}",
-            args.timeout
-        );
-    }
-    if args.jobs == Some(0) {
-        bail!("--jobs must be at least 1");
-    }
-    if args.sandbox && args.exec.is_none() {
-        bail!(
-            "--sandbox applies to --exec only: --write-problems, --answers and --twin run no command"
-        );
-    }
+    check_flags(&args, count)?;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let jobs = args.jobs.unwrap_or(cores);
     if let Some(dir) = &args.autograder {
@@ -197,41 +172,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         judge_dir(dir, &args.max_problem)?
     } else if let Some(twin) = args.twin {
         _lock = None;
-        let problems = problems::draw_in(count, seed, scope)?;
-        let answer = match twin {
-            Twin::Manual => crate::check::twin_manual::answer,
-            Twin::Burn => crate::check::twin_burn::answer,
-        };
-        let start = std::time::Instant::now();
-        let results = crate::check::twin::judge_all(&problems, answer, jobs);
-        let seconds = start.elapsed().as_secs_f64();
-        eprintln!(
-            "the {} twin answered and was judged on {} problems in {seconds:.2} s ({:.0} problems/s, {jobs} at a time)",
-            twin.name(),
-            results.len(),
-            results.len() as f64 / seconds.max(1e-9)
-        );
-        results
+        answer_with_twin(twin, (count, seed, scope), jobs)?
     } else {
-        let cmd = args.exec.as_deref().expect("clap requires one mode");
-        crate::check::cmdline::validate(cmd).map_err(anyhow::Error::msg)?;
-        _lock = Some(OutputDir::prepare(&args.out)?);
-        let limits = command_limits(&args, cores);
-        let sandbox = if args.sandbox {
-            Some(Sandbox::prepare(&args.out, limits.file_size)?)
-        } else {
-            None
-        };
-        write_problems(&args.out, (count, seed, scope))?;
-        let launch = Launch {
-            cmd: cmd.to_owned(),
-            timeout: Duration::from_secs_f64(args.timeout),
-            rlimits: limits.rlimits(),
-            cpu_seconds: limits.cpu_seconds,
-            file_size: limits.file_size,
-            sandbox,
-        };
-        exec_all(&launch, &args.out, (count, seed, scope), jobs)
+        let (lock, results) = exec_mode(&args, (count, seed, scope), (cores, jobs))?;
+        _lock = Some(lock);
+        results
     };
     if crate::interrupt::requested() {
         return Ok(ExitCode::from(130));
@@ -252,6 +197,88 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The flags' own rules, before anything runs.
+fn check_flags(args: &Args, count: usize) -> Result<()> {
+    let scoped = args.activation.is_some()
+        || args.optimizer.is_some()
+        || args.precision.is_some()
+        || args.assignment.is_some();
+    if args.answers.is_some() && scoped {
+        bail!(
+            "--answers judges the problem files already in DIR: --activation, --optimizer, --precision and --assignment only choose problems to draw"
+        );
+    }
+    if !(1..=MAX_PROBLEMS).contains(&count) {
+        bail!("--problems must be between 1 and {MAX_PROBLEMS}, got {count}");
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 86_400.0) {
+        bail!(
+            "--timeout must be a number of seconds above 0 (at most a day), got {}",
+            args.timeout
+        );
+    }
+    if args.jobs == Some(0) {
+        bail!("--jobs must be at least 1");
+    }
+    if args.sandbox && args.exec.is_none() {
+        bail!(
+            "--sandbox applies to --exec only: --write-problems, --answers and --twin run no command"
+        );
+    }
+    Ok(())
+}
+
+/// `--twin`: every problem answered in process by one of the project's twins, and judged.
+fn answer_with_twin(
+    twin: Twin,
+    (count, seed, scope): (usize, u64, &Scope),
+    jobs: usize,
+) -> Result<Vec<ProblemResult>> {
+    let problems = problems::draw_in(count, seed, scope)?;
+    let answer = match twin {
+        Twin::Manual => crate::check::twin_manual::answer,
+        Twin::Burn => crate::check::twin_burn::answer,
+    };
+    let start = std::time::Instant::now();
+    let results = crate::check::twin::judge_all(&problems, answer, jobs);
+    let seconds = start.elapsed().as_secs_f64();
+    eprintln!(
+        "the {} twin answered and was judged on {} problems in {seconds:.2} s ({:.0} problems/s, {jobs} at a time)",
+        twin.name(),
+        results.len(),
+        results.len() as f64 / seconds.max(1e-9)
+    );
+    Ok(results)
+}
+
+/// `--exec CMD`: CMD checked, the folder locked (the lock is returned, to be held until the
+/// report is out), the sandbox set up, the problems written, then run and judged.
+fn exec_mode(
+    args: &Args,
+    problems: (usize, u64, &Scope),
+    (cores, jobs): (usize, usize),
+) -> Result<(OutputDir, Vec<ProblemResult>)> {
+    let cmd = args.exec.as_deref().expect("clap requires one mode");
+    crate::check::cmdline::validate(cmd).map_err(anyhow::Error::msg)?;
+    let lock = OutputDir::prepare(&args.out)?;
+    let limits = command_limits(args, cores);
+    let sandbox = if args.sandbox {
+        Some(Sandbox::prepare(&args.out, limits.file_size)?)
+    } else {
+        None
+    };
+    write_problems(&args.out, problems)?;
+    let launch = Launch {
+        cmd: cmd.to_owned(),
+        timeout: Duration::from_secs_f64(args.timeout),
+        rlimits: limits.rlimits(),
+        cpu_seconds: limits.cpu_seconds,
+        file_size: limits.file_size,
+        sandbox,
+    };
+    Ok((lock, exec_all(&launch, &args.out, problems, jobs)))
 }
 
 /// The report's first line: seed, count and scope.
