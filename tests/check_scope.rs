@@ -9,12 +9,12 @@ use std::path::Path;
 
 use common::bin;
 use mlp2d::check::problems::{self, EDGE_CASES, edge_scope};
-use mlp2d::check::scope::{OptimizerChoice, Scope, activation_kind, activations, optimizers};
+use mlp2d::check::scope::{OptimizerChoice, Scope, activations, optimizers};
 use mlp2d::config::{ActivationKind, Precision};
 
 fn kinds(p: &mlp2d::check::Problem) -> (ActivationKind, OptimizerChoice, Precision) {
     (
-        activation_kind(p.activation),
+        p.activation.kind(),
         OptimizerChoice::of(p.optimizer),
         p.precision,
     )

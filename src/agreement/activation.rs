@@ -1,14 +1,13 @@
 //! The bound through the hidden layers' activation: each kind's forward and backward scale in its
-//! own file (relu.rs, leaky_relu.rs, tanh.rs and sigmoid.rs over smooth.rs), as in manual/. The
-//! values themselves (`h = a(z)`, `G_z = G_h ⊙ a′`) are exact/'s.
+//! own file for the kinked ones (relu.rs, leaky_relu.rs), one for every smooth one (smooth.rs,
+//! which rounds exact/'s formulas). The values themselves (`h = a(z)`, `G_z = G_h ⊙ a′`) are
+//! exact/'s.
 
 use ndarray::{Array2, ArrayView2};
 
 use super::leaky_relu::{self, Kinked};
 use super::relu::{self, Mask};
-use super::sigmoid::Sigmoid;
 use super::smooth::{self, Smooth};
-use super::tanh::Tanh;
 use crate::config::Activation;
 
 /// What a layer's activation left for the backward pass.
@@ -43,8 +42,7 @@ pub fn forward(
             leaky_relu::forward((z, h), s_z, negative_slope, kink),
             negative_slope,
         ),
-        Activation::Tanh => Through::Smooth(smooth::forward((a, &Tanh), (z, h), s_z)),
-        Activation::Sigmoid => Through::Smooth(smooth::forward((a, &Sigmoid), (z, h), s_z)),
+        _ => Through::Smooth(smooth::forward(a, (z, h), s_z)),
     }
 }
 

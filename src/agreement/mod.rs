@@ -55,11 +55,10 @@ pub mod leaky_relu;
 pub mod linear;
 pub mod loss;
 pub mod relu;
+pub mod rounded;
 pub mod sgd;
-pub mod sigmoid;
 pub mod smooth;
 pub mod step;
-pub mod tanh;
 pub mod update;
 
 pub use judge::{

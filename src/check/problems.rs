@@ -160,14 +160,9 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
     // Each list in the scope's order: the whole scope draws as every scope did before there
     // were scopes.
     let activations = &scope.activations;
-    let activation = match activations[rng.gen_range(0..activations.len())] {
-        ActivationKind::Relu => Activation::Relu,
-        ActivationKind::LeakyRelu => Activation::LeakyRelu {
-            negative_slope: [0.01, 0.2][rng.gen_range(0..2)],
-        },
-        ActivationKind::Tanh => Activation::Tanh,
-        ActivationKind::Sigmoid => Activation::Sigmoid,
-    };
+    let kind = activations[rng.gen_range(0..activations.len())];
+    let slope = (kind == ActivationKind::LeakyRelu).then(|| [0.01, 0.2][rng.gen_range(0..2)]);
+    let activation = kind.with_slope(slope);
     let has = |o| scope.optimizers.contains(&o);
     let (momentum, nesterov) = (
         has(OptimizerChoice::Momentum),

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use toml_edit::{ImDocument, Item, Value};
 
-use crate::config::{Activation, ActivationKind, Optimizer, Precision};
+use crate::config::{ActivationKind, Optimizer, Precision};
 
 /// An optimizer as a scope names it: `sgd` is plain SGD (no momentum, no weight decay).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,30 +58,7 @@ impl OptimizerChoice {
 }
 
 /// The activations in a scope's order.
-pub const ACTIVATIONS: [ActivationKind; 4] = [
-    ActivationKind::Relu,
-    ActivationKind::LeakyRelu,
-    ActivationKind::Tanh,
-    ActivationKind::Sigmoid,
-];
-
-pub fn activation_name(a: ActivationKind) -> &'static str {
-    match a {
-        ActivationKind::Relu => "relu",
-        ActivationKind::LeakyRelu => "leaky_relu",
-        ActivationKind::Tanh => "tanh",
-        ActivationKind::Sigmoid => "sigmoid",
-    }
-}
-
-pub fn activation_kind(a: Activation) -> ActivationKind {
-    match a {
-        Activation::Relu => ActivationKind::Relu,
-        Activation::LeakyRelu { .. } => ActivationKind::LeakyRelu,
-        Activation::Tanh => ActivationKind::Tanh,
-        Activation::Sigmoid => ActivationKind::Sigmoid,
-    }
-}
+pub const ACTIVATIONS: [ActivationKind; ActivationKind::ALL.len()] = ActivationKind::ALL;
 
 const PRECISIONS: [Precision; 2] = [Precision::F32, Precision::F64];
 
@@ -120,12 +97,7 @@ impl Scope {
         let names = |v: Vec<&str>| v.join(", ");
         format!(
             "activation {}; optimizer {}; precision {}",
-            names(
-                self.activations
-                    .iter()
-                    .map(|&a| activation_name(a))
-                    .collect()
-            ),
+            names(self.activations.iter().map(|&a| a.name()).collect()),
             names(self.optimizers.iter().map(|o| o.name()).collect()),
             names(self.precisions.iter().map(|p| p.name()).collect()),
         )
@@ -167,7 +139,7 @@ fn split(text: &str) -> Vec<String> {
 
 /// `--activation relu,tanh`.
 pub fn activations(text: &str) -> Result<Vec<ActivationKind>> {
-    choose(&split(text), &ACTIVATIONS, activation_name)
+    choose(&split(text), &ACTIVATIONS, |a| a.name())
         .map_err(|e| anyhow::anyhow!("--activation: {e}"))
 }
 
@@ -239,7 +211,7 @@ pub fn parse_assignment(text: &str) -> Result<Assignment, String> {
         let bad = |e: String| format!("{at}`{key}`: {e}");
         match key {
             "activation" => {
-                a.activations = Some(choose(&list()?, &ACTIVATIONS, activation_name).map_err(bad)?)
+                a.activations = Some(choose(&list()?, &ACTIVATIONS, |a| a.name()).map_err(bad)?)
             }
             "optimizer" => {
                 a.optimizers = Some(

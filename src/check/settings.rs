@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, bail};
 
 use crate::config::{
-    Activation, AdamSettings, DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_BETA_1, DEFAULT_BETA_2,
-    DEFAULT_EPSILON, Optimizer, SgdSettings,
+    Activation, ActivationKind, AdamSettings, DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_BETA_1,
+    DEFAULT_BETA_2, DEFAULT_EPSILON, Optimizer, SgdSettings,
 };
 
 /// The keys this module reads and writes.
@@ -74,15 +74,13 @@ pub fn from_metadata(meta: &HashMap<String, String>) -> Result<(Activation, Opti
             _ => bail!("metadata `{k}` = {text:?}: expected {what}"),
         }
     };
-    let activation = match get("activation").context("metadata key `activation` is missing")? {
-        "relu" => Activation::Relu,
-        "leaky_relu" => Activation::LeakyRelu {
-            negative_slope: num("negative_slope", |v| v >= 0.0, "a number >= 0")?
-                .unwrap_or(crate::config::DEFAULT_NEGATIVE_SLOPE),
-        },
-        "tanh" => Activation::Tanh,
-        "sigmoid" => Activation::Sigmoid,
-        other => bail!("activation `{other}`: expected relu, leaky_relu, tanh or sigmoid"),
+    let name = get("activation").context("metadata key `activation` is missing")?;
+    let activation = match ActivationKind::from_name(name) {
+        Some(kind) => kind.with_slope(num("negative_slope", |v| v >= 0.0, "a number >= 0")?),
+        None => bail!(
+            "activation `{name}`: expected one of {}",
+            ActivationKind::NAMES.join(", ")
+        ),
     };
     if get("negative_slope").is_some() && !matches!(activation, Activation::LeakyRelu { .. }) {
         bail!("metadata `negative_slope` applies to activation leaky_relu only");

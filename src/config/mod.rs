@@ -97,14 +97,7 @@ impl Default for ModelConfig {
 impl ModelConfig {
     /// The activation with its parameter.
     pub fn activation(&self) -> Activation {
-        match self.activation {
-            ActivationKind::Relu => Activation::Relu,
-            ActivationKind::LeakyRelu => Activation::LeakyRelu {
-                negative_slope: self.negative_slope.unwrap_or(DEFAULT_NEGATIVE_SLOPE),
-            },
-            ActivationKind::Tanh => Activation::Tanh,
-            ActivationKind::Sigmoid => Activation::Sigmoid,
-        }
+        self.activation.with_slope(self.negative_slope)
     }
 }
 

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
+use super::ActivationKind;
+
 /// What a key holds.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -76,10 +78,7 @@ const DATA: &[Field] = &[
 const MODEL: &[Field] = &[
     opt("hidden", Kind::Counts),
     opt("init", Kind::OneOf(&["normal", "he"])),
-    opt(
-        "activation",
-        Kind::OneOf(&["relu", "leaky_relu", "tanh", "sigmoid"]),
-    ),
+    opt("activation", Kind::OneOf(&ActivationKind::NAMES)),
     opt("negative_slope", Kind::Number),
 ];
 

@@ -17,6 +17,38 @@ pub enum ActivationKind {
     Sigmoid,
 }
 
+impl ActivationKind {
+    /// Every activation, in the order menus, scopes and reports list them (the declaration's).
+    pub const ALL: [ActivationKind; 4] = [
+        ActivationKind::Relu,
+        ActivationKind::LeakyRelu,
+        ActivationKind::Tanh,
+        ActivationKind::Sigmoid,
+    ];
+    /// Their names in configs and problem files, in the same order.
+    pub const NAMES: [&'static str; 4] = ["relu", "leaky_relu", "tanh", "sigmoid"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The activation with its parameter (burn's default slope where none is given).
+    pub fn with_slope(self, negative_slope: Option<f64>) -> Activation {
+        match self {
+            ActivationKind::Relu => Activation::Relu,
+            ActivationKind::LeakyRelu => Activation::LeakyRelu {
+                negative_slope: negative_slope.unwrap_or(DEFAULT_NEGATIVE_SLOPE),
+            },
+            ActivationKind::Tanh => Activation::Tanh,
+            ActivationKind::Sigmoid => Activation::Sigmoid,
+        }
+    }
+}
+
 /// burn's default slope of `LeakyReluConfig`.
 pub const DEFAULT_NEGATIVE_SLOPE: f64 = 0.01;
 
@@ -33,13 +65,22 @@ pub enum Activation {
 }
 
 impl Activation {
-    pub fn name(self) -> &'static str {
+    pub fn kind(self) -> ActivationKind {
         match self {
-            Activation::Relu => "relu",
-            Activation::LeakyRelu { .. } => "leaky_relu",
-            Activation::Tanh => "tanh",
-            Activation::Sigmoid => "sigmoid",
+            Activation::Relu => ActivationKind::Relu,
+            Activation::LeakyRelu { .. } => ActivationKind::LeakyRelu,
+            Activation::Tanh => ActivationKind::Tanh,
+            Activation::Sigmoid => ActivationKind::Sigmoid,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Whether its derivative jumps somewhere (at 0): a unit there may take either branch.
+    pub fn has_kink(self) -> bool {
+        matches!(self, Activation::Relu | Activation::LeakyRelu { .. })
     }
 
     /// The name with its parameter, for summaries: `leaky_relu(0.01)`.

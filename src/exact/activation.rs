@@ -1,39 +1,52 @@
 //! The hidden layers' activations: each one's value `h = a(z)` and its derivative `a′` as the
-//! backward pass takes it (from `z` at a kink, from the output `h` for the smooth ones), and the
-//! classic mistaken derivatives, to see whether wrong numbers are one of them.
+//! backward pass takes it (from `z` at a kink, from the output `h` for tanh and the sigmoid), and
+//! the classic mistaken derivatives, to see whether wrong numbers are one of them.
+//!
+//! Written over [`Number`]: in `f64` they are the values; the rounding bound evaluates the same
+//! formulas over its own type to learn what an evaluation in a lower precision may round
+//! (agreement/rounded.rs), so a formula here is the one an implementation is judged by.
 
+use super::number::Number;
 use crate::config::Activation;
 
 /// `a(z)`.
-pub fn value(a: Activation, z: f64) -> f64 {
+pub fn value<N: Number>(a: Activation, z: N) -> N {
+    let zero = N::constant(0.0);
     match a {
-        Activation::Relu => z.max(0.0),
+        Activation::Relu => {
+            if z.value() > 0.0 {
+                z
+            } else {
+                zero
+            }
+        }
         Activation::LeakyRelu { negative_slope } => {
-            if z < 0.0 {
-                negative_slope * z
+            if z.value() < 0.0 {
+                N::constant(negative_slope) * z
             } else {
                 z
             }
         }
         Activation::Tanh => z.tanh(),
-        Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+        Activation::Sigmoid => z.sigmoid(),
     }
 }
 
 /// `a′` at `z` whose output is `h = a(z)`: ReLU′(0) = 0 and the leaky ReLU's slope at 0, as
 /// burn and the hand-written twin take them; tanh′ = 1 − h², σ′ = h·(1 − h).
-pub fn derivative(a: Activation, z: f64, h: f64) -> f64 {
+pub fn derivative<N: Number>(a: Activation, z: N, h: N) -> N {
+    let one = N::constant(1.0);
     match a {
-        Activation::Relu => f64::from(u8::from(z > 0.0)),
+        Activation::Relu => N::constant(f64::from(u8::from(z.value() > 0.0))),
         Activation::LeakyRelu { negative_slope } => {
-            if z > 0.0 {
-                1.0
+            if z.value() > 0.0 {
+                one
             } else {
-                negative_slope
+                N::constant(negative_slope)
             }
         }
-        Activation::Tanh => 1.0 - h * h,
-        Activation::Sigmoid => h * (1.0 - h),
+        Activation::Tanh => one - h * h,
+        Activation::Sigmoid => h * (one - h),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod activation;
 pub mod backward;
 pub mod forward;
 pub mod loss;
+pub mod number;
 pub mod step;
 
 pub use activation::Mistake;

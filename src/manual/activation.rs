@@ -1,40 +1,44 @@
 //! The hidden layers' activation: each kind's forward and backward live in its own file
-//! (relu.rs, leaky_relu.rs, tanh.rs, sigmoid.rs); this picks one. Every forward overwrites the
-//! pre-activation with the activation, and every backward reads what it needs from that output.
+//! (activation/relu.rs, leaky_relu.rs, tanh.rs, sigmoid.rs); this picks one. Every forward reads
+//! the pre-activation `z` and writes the activation `h` into a buffer of its own; every backward
+//! reads what its derivative needs of the two.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::Scalar;
-use super::leaky_relu::{leaky_relu_backward_in_place, leaky_relu_in_place};
-use super::relu::{relu_backward_in_place, relu_in_place};
-use super::sigmoid::{sigmoid_backward_in_place, sigmoid_in_place};
-use super::tanh::{tanh_backward_in_place, tanh_in_place};
 use crate::config::Activation;
 
-/// `h ← a(h)`.
-pub fn activate_in_place<T: Scalar>(activation: Activation, h: ArrayViewMut2<T>) {
-    match activation {
-        Activation::Relu => relu_in_place(h),
+mod leaky_relu;
+mod relu;
+mod sigmoid;
+mod tanh;
+
+pub use relu::{relu_backward, relu_forward};
+
+/// `h ← a(z)`.
+pub fn activation_forward<T: Scalar>(a: Activation, z: ArrayView2<T>, h: ArrayViewMut2<T>) {
+    match a {
+        Activation::Relu => relu_forward(z, h),
         Activation::LeakyRelu { negative_slope } => {
-            leaky_relu_in_place(h, T::of_f64(negative_slope))
+            leaky_relu::leaky_relu_forward(z, h, T::of_f64(negative_slope))
         }
-        Activation::Tanh => tanh_in_place(h),
-        Activation::Sigmoid => sigmoid_in_place(h),
+        Activation::Tanh => tanh::tanh_forward(z, h),
+        Activation::Sigmoid => sigmoid::sigmoid_forward(z, h),
     }
 }
 
-/// `g ← g·a′`, with `out` the forward pass's output `a(z)`.
-pub fn activation_backward_in_place<T: Scalar>(
-    activation: Activation,
+/// `g ← g·a′(z)`, with `z` and `h = a(z)` from the forward pass.
+pub fn activation_backward<T: Scalar>(
+    a: Activation,
     g: ArrayViewMut2<T>,
-    out: ArrayView2<T>,
+    (z, h): (ArrayView2<T>, ArrayView2<T>),
 ) {
-    match activation {
-        Activation::Relu => relu_backward_in_place(g, out),
+    match a {
+        Activation::Relu => relu_backward(g, z),
         Activation::LeakyRelu { negative_slope } => {
-            leaky_relu_backward_in_place(g, out, T::of_f64(negative_slope))
+            leaky_relu::leaky_relu_backward(g, z, T::of_f64(negative_slope))
         }
-        Activation::Tanh => tanh_backward_in_place(g, out),
-        Activation::Sigmoid => sigmoid_backward_in_place(g, out),
+        Activation::Tanh => tanh::tanh_backward(g, h),
+        Activation::Sigmoid => sigmoid::sigmoid_backward(g, h),
     }
 }

@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use super::activation::{activate_in_place, activation_backward_in_place};
+use super::activation::{activation_backward, activation_forward};
 use super::workspace::{Workspace, rows, rows_mut};
 use super::{Linear, Scalar, softmax_cross_entropy_into};
 use crate::config::Activation;
@@ -85,22 +85,26 @@ impl<T: Scalar> Mlp<T> {
     /// Forward pass of a batch into the workspace; the logits are the last layer's output.
     /// Each layer's output stays in the workspace for [`Mlp::backward_pass`].
     pub(crate) fn forward_pass(&mut self, x: ArrayView2<T>) {
-        // x: [n, c_0]; outputs[i]: [n, c_{i+1}], after the activation but for the last.
+        // x: [n, c_0]; pre[i], outputs[i]: [n, c_{i+1}], z and a(z) (the logits for the last).
         let n = x.nrows();
         let last = self.layers.len() - 1;
         self.work
             .reserve(n, self.layers.iter().map(|l| l.weight.ncols()));
+        let Workspace { outputs, pre, .. } = &mut self.work;
         for (i, layer) in self.layers.iter().enumerate() {
-            let (before, from_here) = self.work.outputs.split_at_mut(i);
+            let (before, from_here) = outputs.split_at_mut(i);
             let input = if i == 0 {
                 x.view()
             } else {
                 rows(&before[i - 1], n)
             };
-            let mut out = rows_mut(&mut from_here[0], n);
-            layer.forward_into(input, out.view_mut());
+            let out = rows_mut(&mut from_here[0], n);
             if i < last {
-                activate_in_place(self.activation, out);
+                let mut z = rows_mut(&mut pre[i], n);
+                layer.forward_into(input, z.view_mut());
+                activation_forward(self.activation, z.view(), out);
+            } else {
+                layer.forward_into(input, out);
             }
         }
     }
@@ -112,7 +116,12 @@ impl<T: Scalar> Mlp<T> {
     fn backward_pass(&mut self, x: ArrayView2<T>) {
         // x: [n, c_0]; grads[i]: [n, c_{i+1}], ∂L/∂outputs[i], the last one filled by the loss.
         let n = x.nrows();
-        let Workspace { outputs, grads, .. } = &mut self.work;
+        let Workspace {
+            outputs,
+            pre,
+            grads,
+            ..
+        } = &mut self.work;
         for i in (0..self.layers.len()).rev() {
             let (before, from_here) = grads.split_at_mut(i);
             let g = rows(&from_here[0], n);
@@ -122,7 +131,8 @@ impl<T: Scalar> Mlp<T> {
                 let input = rows(&outputs[i - 1], n);
                 let mut grad_in = rows_mut(&mut before[i - 1], n);
                 self.layers[i].backward_into(input, g, Some(grad_in.view_mut()));
-                activation_backward_in_place(self.activation, grad_in, input);
+                let z = rows(&pre[i - 1], n);
+                activation_backward(self.activation, grad_in, (z, input));
             }
         }
     }

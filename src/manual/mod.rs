@@ -5,30 +5,25 @@
 //! Written for speed as well as for reading: our code allocates nothing in a training step
 //! (every activation and gradient lives in buffers the network owns, `workspace.rs`; `gemm` may
 //! allocate a packing buffer inside a product, `src/matmul.rs`), matrix products write straight into
-//! those buffers, and the bias add and the activation are in-place passes.
+//! those buffers, and the bias add is an in-place pass.
 
 mod activation;
 mod adam;
 mod adamw;
-mod leaky_relu;
 mod linear;
 mod loss;
 mod mlp;
 mod optimizer;
-mod relu;
 mod sgd;
-mod sigmoid;
-mod tanh;
 mod workspace;
 
-pub use activation::{activate_in_place, activation_backward_in_place};
+pub use activation::{activation_backward, activation_forward, relu_backward, relu_forward};
 pub use adam::{AdamStep, moments};
 pub use adamw::AdamWStep;
 pub use linear::Linear;
 pub use loss::softmax_cross_entropy_into;
 pub use mlp::Mlp;
 pub use optimizer::Optimizer;
-pub use relu::{relu_backward_in_place, relu_in_place};
 pub use sgd::{Sgd, SgdWithState};
 
 pub use crate::scalar::Scalar;

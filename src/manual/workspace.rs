@@ -2,8 +2,9 @@
 //! that a step allocates nothing of its own (`gemm` may, inside a product: `src/matmul.rs`).
 //!
 //! For layer `i` (from 0): `outputs[i]` is its output `[rows, c_out]` (after the activation for
-//! hidden layers, the logits for the last), and `grads[i]` is ∂L/∂(that output). The batch itself is
-//! the first layer's input and is read where the caller keeps it.
+//! hidden layers, the logits for the last), `pre[i]` a hidden layer's pre-activation `z` (what
+//! the activation reads), and `grads[i]` is ∂L/∂z of that layer (∂L/∂logits for the last). The
+//! batch itself is the first layer's input and is read where the caller keeps it.
 //!
 //! Buffers hold `capacity` rows; a batch of `n ≤ capacity` rows uses the first `n` (a contiguous
 //! block, the arrays being row-major). A larger batch grows them once: the only allocation,
@@ -17,6 +18,7 @@ use super::Scalar;
 pub struct Workspace<T: Scalar> {
     capacity: usize,
     pub outputs: Vec<Array2<T>>,
+    pub pre: Vec<Array2<T>>,
     pub grads: Vec<Array2<T>>,
 }
 
@@ -29,6 +31,12 @@ impl<T: Scalar> Workspace<T> {
         self.capacity = rows.max(self.capacity);
         self.outputs = widths
             .clone()
+            .map(|c| Array2::zeros((self.capacity, c)))
+            .collect();
+        let hidden = self.outputs.len().saturating_sub(1);
+        self.pre = widths
+            .clone()
+            .take(hidden)
             .map(|c| Array2::zeros((self.capacity, c)))
             .collect();
         self.grads = widths.map(|c| Array2::zeros((self.capacity, c))).collect();

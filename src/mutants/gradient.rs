@@ -6,9 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Zip, s};
 
 use super::Mutant;
 use crate::config::Activation;
-use crate::manual::{
-    Linear, Mlp, Scalar, activation_backward_in_place, softmax_cross_entropy_into,
-};
+use crate::manual::{Linear, Mlp, Scalar, activation_backward, softmax_cross_entropy_into};
 use crate::matmul;
 
 /// Forward, loss and backward on one batch with the gradient's mistake switched on: the loss,
@@ -19,8 +17,9 @@ pub fn loss_and_backward<T: Scalar>(
     targets: &[usize],
 ) -> Option<T> {
     let m = super::active().filter(|m| !m.in_optimizer())?;
-    // What the workspace holds before this forward pass: the previous one's outputs.
-    let previous = (m == Mutant::StaleCache).then(|| net.work.outputs.clone());
+    // What the workspace holds before this forward pass: the previous one's z and outputs.
+    let previous =
+        (m == Mutant::StaleCache).then(|| (net.work.pre.clone(), net.work.outputs.clone()));
     net.forward_pass(x.view());
     let n = x.nrows();
     let logits = first_rows(net.work.outputs.last().expect("a layer"), n);
@@ -69,13 +68,19 @@ fn backward_pass<T: Scalar>(
     m: Mutant,
     net: &mut Mlp<T>,
     x: ArrayView2<T>,
-    previous: Option<Vec<Array2<T>>>,
+    previous: Option<Cache<T>>,
 ) {
     let n = x.nrows();
     let activation = net.activation;
-    let outputs = &net.work.outputs;
-    let stale = previous.filter(|p| p.len() == outputs.len() && p.iter().all(|p| p.nrows() >= n));
-    let cache: &[Array2<T>] = stale.as_deref().unwrap_or(outputs);
+    let (pre, outputs) = (&net.work.pre, &net.work.outputs);
+    let fits = |c: &Vec<Array2<T>>, now: &Vec<Array2<T>>| {
+        c.len() == now.len() && c.iter().all(|c| c.nrows() >= n)
+    };
+    let stale = previous.filter(|(p, o)| fits(p, pre) && fits(o, outputs));
+    let (pre, cache): (&[Array2<T>], &[Array2<T>]) = match &stale {
+        Some((p, o)) => (p, o),
+        None => (pre, outputs),
+    };
     let grads = &mut net.work.grads;
     for i in (0..net.layers.len()).rev() {
         let (before, from_here) = grads.split_at_mut(i);
@@ -88,11 +93,11 @@ fn backward_pass<T: Scalar>(
         let input = first_rows(&cache[i - 1], n);
         let mut grad_in = first_rows_mut(&mut before[i - 1], n);
         linear_backward(m, layer, input, g, Some(grad_in.view_mut()));
-        let mask = match m {
-            Mutant::WrongReluMask => other_of_same_width(cache, i - 1, n),
-            _ => input,
+        let seen = match m {
+            Mutant::WrongReluMask => other_of_same_width((pre, cache), i - 1, n),
+            _ => (first_rows(&pre[i - 1], n), input),
         };
-        activation_backward(m, activation, grad_in, mask);
+        mistaken_activation_backward(m, activation, grad_in, seen);
     }
 }
 
@@ -124,43 +129,52 @@ fn linear_backward<T: Scalar>(
 }
 
 /// `g ← g·a′` with the activation's derivative mistaken (when the mistake is about this
-/// activation), `out` the forward pass's output.
-fn activation_backward<T: Scalar>(
+/// activation), `(z, h)` the forward pass's pre-activation and output.
+fn mistaken_activation_backward<T: Scalar>(
     m: Mutant,
     activation: Activation,
     g: ArrayViewMut2<T>,
-    out: ArrayView2<T>,
+    (z, h): (ArrayView2<T>, ArrayView2<T>),
 ) {
-    let derivative: fn(T, T) -> T = match (m, activation) {
+    // a′ from (slope, z, h).
+    let derivative: fn(T, T, T) -> T = match (m, activation) {
         // 1 − h instead of 1 − h².
-        (Mutant::TanhWithoutSquare, Activation::Tanh) => |_, h| T::one() - h,
+        (Mutant::TanhWithoutSquare, Activation::Tanh) => |_, _, h| T::one() - h,
         // h instead of h(1 − h).
-        (Mutant::SigmoidDerivativeAsSigma, Activation::Sigmoid) => |_, h| h,
-        // The slope where the output is > 0, 1 elsewhere.
+        (Mutant::SigmoidDerivativeAsSigma, Activation::Sigmoid) => |_, _, h| h,
+        // The slope where z > 0, 1 elsewhere.
         (Mutant::LeakySlopeWrongSide, Activation::LeakyRelu { .. }) => {
-            |slope, h| if h > T::zero() { slope } else { T::one() }
+            |slope, z, _| if z > T::zero() { slope } else { T::one() }
         }
-        _ => return activation_backward_in_place(activation, g, out),
+        _ => return activation_backward(activation, g, (z, h)),
     };
     let slope = match activation {
         Activation::LeakyRelu { negative_slope } => T::of_f64(negative_slope),
         _ => T::zero(),
     };
     Zip::from(g)
-        .and(out)
-        .for_each(|g, &h| *g *= derivative(slope, h));
+        .and(z)
+        .and(h)
+        .for_each(|g, &z, &h| *g *= derivative(slope, z, h));
 }
 
-/// For the wrong-mask mutant: the output of the next hidden layer of the same width as hidden
+/// A forward pass's pre-activations and outputs, kept from before this one.
+type Cache<T> = (Vec<Array2<T>>, Vec<Array2<T>>);
+
+/// For the wrong-mask mutant: `z` and `h` of the next hidden layer of the same width as hidden
 /// layer `i` (itself if there is none). The logits are never a hidden layer.
-fn other_of_same_width<T: Scalar>(cache: &[Array2<T>], i: usize, n: usize) -> ArrayView2<'_, T> {
-    let hidden = cache.len() - 1;
-    let width = cache[i].ncols();
+fn other_of_same_width<'a, T: Scalar>(
+    (pre, outputs): (&'a [Array2<T>], &'a [Array2<T>]),
+    i: usize,
+    n: usize,
+) -> (ArrayView2<'a, T>, ArrayView2<'a, T>) {
+    let hidden = outputs.len() - 1;
+    let width = outputs[i].ncols();
     let other = (1..hidden)
         .map(|d| (i + d) % hidden)
-        .find(|&j| cache[j].ncols() == width)
+        .find(|&j| outputs[j].ncols() == width)
         .unwrap_or(i);
-    first_rows(&cache[other], n)
+    (first_rows(&pre[other], n), first_rows(&outputs[other], n))
 }
 
 /// The first `n` rows of a workspace buffer.

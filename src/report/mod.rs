@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{ActivationKind, Config};
 use crate::data::Prepared;
 use crate::metrics::{Disagreement, EpochMetrics, RunResult, Verdict};
 
@@ -252,8 +252,10 @@ impl Summary {
 
     /// `   ambiguous ReLU units N` for a kinked activation; nothing for a smooth one.
     fn kinks_text(&self) -> String {
-        match self.activation_label() {
-            "tanh" | "sigmoid" => String::new(),
+        let label = self.activation_label();
+        let kind = ActivationKind::from_name(label.split('(').next().unwrap_or(label));
+        match label {
+            _ if kind.is_some_and(|k| !k.with_slope(None).has_kink()) => String::new(),
             a if a.starts_with("leaky_relu") => {
                 format!("   ambiguous leaky-ReLU units {}", self.ambiguous_units)
             }

@@ -225,7 +225,7 @@ pub fn write_sweep_report(rows: &[SweepRow], out: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Activation, AdamSettings, Optimizer, SgdSettings};
+    use crate::config::{ActivationKind, AdamSettings, Optimizer, SgdSettings};
 
     #[test]
     fn families_from_labels() {
@@ -262,14 +262,7 @@ mod tests {
         ] {
             assert_eq!(optimizer_family(&o.label()), family, "{}", o.label());
         }
-        for a in [
-            Activation::Relu,
-            Activation::LeakyRelu {
-                negative_slope: 0.01,
-            },
-            Activation::Tanh,
-            Activation::Sigmoid,
-        ] {
+        for a in ActivationKind::ALL.map(|k| k.with_slope(Some(0.01))) {
             assert_eq!(activation_kind(&a.label()), a.name());
         }
     }

@@ -42,24 +42,19 @@ pub(super) fn optimizer_values(optimizer: Optimizer, all: bool) -> Map<String, V
 /// Each activation's and each optimizer's keys and defaults, for `hello`: the page shows the
 /// inputs of the chosen ones and sends only their keys.
 pub(super) fn choices() -> (Value, Value) {
-    let activations: Map<String, Value> = [
-        ActivationKind::Relu,
-        ActivationKind::LeakyRelu,
-        ActivationKind::Tanh,
-        ActivationKind::Sigmoid,
-    ]
-    .into_iter()
-    .map(|kind| {
-        let model = ModelConfig {
-            activation: kind,
-            ..ModelConfig::default()
-        };
-        let defaults = activation_values(&model);
-        let keys: Vec<&String> = defaults.keys().collect();
-        let entry = json!({ "keys": keys, "defaults": defaults });
-        (model.activation().name().to_owned(), entry)
-    })
-    .collect();
+    let activations: Map<String, Value> = ActivationKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let model = ModelConfig {
+                activation: kind,
+                ..ModelConfig::default()
+            };
+            let defaults = activation_values(&model);
+            let keys: Vec<&String> = defaults.keys().collect();
+            let entry = json!({ "keys": keys, "defaults": defaults });
+            (model.activation().name().to_owned(), entry)
+        })
+        .collect();
     let optimizers: Map<String, Value> = [
         OptimizerKind::Sgd,
         OptimizerKind::Adam,

@@ -48,7 +48,7 @@ impl Rasters {
         Rasters {
             boundary: BoundaryGrid::with_cells(prepared, cells),
             units: shown.then(|| BoundaryGrid::with_cells(prepared, UNIT_CELLS)),
-            signed: matches!(activation, Activation::LeakyRelu { .. } | Activation::Tanh),
+            signed: !matches!(activation, Activation::Relu | Activation::Sigmoid),
         }
     }
 

@@ -56,17 +56,16 @@ pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
     config
 }
 
-/// The hidden layers' activation: each of the four equally often; leaky ReLU's slope
-/// log-uniform in [1e-3, 0.3].
+/// The hidden layers' activation: each equally often; leaky ReLU's slope log-uniform in
+/// [1e-3, 0.3].
 fn draw_activation(rng: &mut ChaCha8Rng) -> (ActivationKind, Option<f64>) {
-    match rng.gen_range(0..4) {
-        0 => (ActivationKind::Relu, None),
-        1 => (
+    let all = ActivationKind::ALL;
+    match all[rng.gen_range(0..all.len())] {
+        ActivationKind::LeakyRelu => (
             ActivationKind::LeakyRelu,
             Some(significant(log_uniform(rng, 1e-3, 0.3), 3)),
         ),
-        2 => (ActivationKind::Tanh, None),
-        _ => (ActivationKind::Sigmoid, None),
+        kind => (kind, None),
     }
 }
 

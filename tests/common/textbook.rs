@@ -46,13 +46,13 @@ impl<T: Scalar> Relu<T> {
     pub fn forward(&mut self, x: &Array2<T>) -> Array2<T> {
         self.input = x.clone();
         let mut out = x.clone();
-        manual::relu_in_place(out.view_mut());
+        manual::relu_forward(x.view(), out.view_mut());
         out
     }
 
     pub fn backward(&self, grad_out: &Array2<T>) -> Array2<T> {
         let mut grad = grad_out.clone();
-        manual::relu_backward_in_place(grad.view_mut(), self.input.view());
+        manual::relu_backward(grad.view_mut(), self.input.view());
         grad
     }
 }

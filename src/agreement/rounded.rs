@@ -1,0 +1,207 @@
+//! What evaluating a smooth activation's formula (exact/activation.rs, written over
+//! [`Number`]) in precision `u` may round, derived operation by operation: the formula run over
+//! [`Rounded`] instead of `f64`.
+//!
+//! A [`Rounded`] is a value with, to first order, its derivatives with respect to the formula's
+//! inputs `z` and `h` (which arrive with errors of their own, `S_z` and `S_h`) and `r`: the
+//! roundings of the operations so far, in units of `u`, each carried to this value by the
+//! magnitude of its partial derivative. The result's scale is then
+//! `|∂/∂z|·S_z + |∂/∂h|·S_h + r`. Each operation adds its own rounding:
+//!
+//! - `+`, `−`, `·`, `/`, `√`: correctly rounded, `|result|` (a product by a power of two is exact);
+//! - a constant: `|c|` unless f32 holds it exactly (then f64 does too);
+//! - `exp`, `tanh`: faithfully rounded library functions, below one ulp: `2·|result|`;
+//! - the sigmoid `1 / (1 + exp(−z))`: `exp` (`2u` relative, at most that on the quotient), the
+//!   sum and the quotient (`u` each): `4·|result|`;
+//! - `1 + erf(x)`: `erf` faithfully rounded (`2·|erf x|`) and the sum (`|result|`), or `erfc(−x)`
+//!   faithfully rounded (`2·|result|`): the bound takes both, `2·|erf x| + 2·|result|`.
+
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::exact::number::Number;
+
+/// A value and what its evaluation may have rounded (module docs).
+#[derive(Debug, Clone, Copy)]
+pub struct Rounded {
+    pub v: f64,
+    /// `∂v/∂z` and `∂v/∂h`.
+    pub dz: f64,
+    pub dh: f64,
+    /// The operations' roundings carried to `v`, in units of `u`.
+    pub r: f64,
+}
+
+impl Rounded {
+    /// The formula's input `z`.
+    pub fn z(z: f64) -> Self {
+        Rounded {
+            v: z,
+            dz: 1.0,
+            dh: 0.0,
+            r: 0.0,
+        }
+    }
+
+    /// The formula's input `h` (the output of the forward pass, which tanh′ and σ′ read).
+    pub fn h(h: f64) -> Self {
+        Rounded {
+            v: h,
+            dz: 0.0,
+            dh: 1.0,
+            r: 0.0,
+        }
+    }
+
+    /// The scale of the value for inputs with scales `s_z` and `s_h`.
+    pub fn scale(self, s_z: f64, s_h: f64) -> f64 {
+        self.dz.abs() * s_z + self.dh.abs() * s_h + self.r
+    }
+
+    /// A function `f` of this value: `f(v)`, `f′(v)`, and its own rounding `own` (units of `u`).
+    fn through(self, (v, slope): (f64, f64), own: f64) -> Self {
+        Rounded {
+            v,
+            dz: slope * self.dz,
+            dh: slope * self.dh,
+            r: slope.abs() * self.r + own,
+        }
+    }
+
+    /// An exact power of two with no error: multiplying by it rounds nothing.
+    fn is_exact_power_of_two(self) -> bool {
+        self.dz == 0.0
+            && self.dh == 0.0
+            && self.r == 0.0
+            && self.v != 0.0
+            && self.v.abs().log2().fract() == 0.0
+    }
+}
+
+impl Add for Rounded {
+    type Output = Rounded;
+    fn add(self, b: Rounded) -> Rounded {
+        let v = self.v + b.v;
+        Rounded {
+            v,
+            dz: self.dz + b.dz,
+            dh: self.dh + b.dh,
+            r: self.r + b.r + v.abs(),
+        }
+    }
+}
+
+impl Sub for Rounded {
+    type Output = Rounded;
+    fn sub(self, b: Rounded) -> Rounded {
+        self + (-b)
+    }
+}
+
+impl Neg for Rounded {
+    type Output = Rounded;
+    fn neg(self) -> Rounded {
+        Rounded {
+            v: -self.v,
+            dz: -self.dz,
+            dh: -self.dh,
+            r: self.r,
+        }
+    }
+}
+
+impl Mul for Rounded {
+    type Output = Rounded;
+    fn mul(self, b: Rounded) -> Rounded {
+        let v = self.v * b.v;
+        let exact = self.is_exact_power_of_two() || b.is_exact_power_of_two();
+        Rounded {
+            v,
+            dz: self.dz * b.v + self.v * b.dz,
+            dh: self.dh * b.v + self.v * b.dh,
+            r: b.v.abs() * self.r + self.v.abs() * b.r + if exact { 0.0 } else { v.abs() },
+        }
+    }
+}
+
+impl Div for Rounded {
+    type Output = Rounded;
+    fn div(self, b: Rounded) -> Rounded {
+        let v = self.v / b.v;
+        let b2 = b.v * b.v;
+        Rounded {
+            v,
+            dz: (self.dz * b.v - self.v * b.dz) / b2,
+            dh: (self.dh * b.v - self.v * b.dh) / b2,
+            r: self.r / b.v.abs() + self.v.abs() * b.r / b2 + v.abs(),
+        }
+    }
+}
+
+impl Number for Rounded {
+    fn constant(c: f64) -> Self {
+        let exact = c == f64::from(c as f32);
+        Rounded {
+            v: c,
+            dz: 0.0,
+            dh: 0.0,
+            r: if exact { 0.0 } else { c.abs() },
+        }
+    }
+    fn exp(self) -> Self {
+        let e = self.v.exp();
+        self.through((e, e), 2.0 * e)
+    }
+    fn tanh(self) -> Self {
+        let t = self.v.tanh();
+        self.through((t, 1.0 - t * t), 2.0 * t.abs())
+    }
+    fn sigmoid(self) -> Self {
+        let s = self.v.sigmoid();
+        self.through((s, s * (1.0 - s)), 4.0 * s)
+    }
+    fn one_plus_erf(self) -> Self {
+        let sum = self.v.one_plus_erf();
+        let slope = std::f64::consts::FRAC_2_SQRT_PI * (-self.v * self.v).exp();
+        self.through((sum, slope), 2.0 * (sum - 1.0).abs() + 2.0 * sum)
+    }
+    fn sqrt(self) -> Self {
+        let q = self.v.sqrt();
+        self.through((q, 0.5 / q), q)
+    }
+    fn value(self) -> f64 {
+        self.v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tanh′ from the output, `1 − h·h`: the square's and the difference's roundings, and the
+    /// error in `h` through `|∂/∂h| = 2|h|`.
+    #[test]
+    fn tanh_derivative_from_the_output() {
+        let h = 0.6;
+        let d = Rounded::constant(1.0) - Rounded::h(h) * Rounded::h(h);
+        assert_eq!(d.v, 1.0 - h * h);
+        assert_eq!(d.scale(0.0, 1.0), 2.0 * h + h * h + (1.0 - h * h));
+    }
+
+    /// A product by one half rounds nothing; by a tenth it does.
+    #[test]
+    fn powers_of_two_are_exact() {
+        let z = Rounded::z(3.0);
+        assert_eq!((Rounded::constant(0.5) * z).r, 0.0);
+        assert!((Rounded::constant(0.1) * z).r > 0.3);
+    }
+
+    /// `1 + erf(x)` far below 0: the value keeps its digits (`erfc`), the bound allows the
+    /// sum's cancellation (an absolute `2u` from `erf`'s rounding near −1).
+    #[test]
+    fn one_plus_erf_allows_the_cancellation() {
+        let x = Rounded::z(-4.0);
+        let s = x.one_plus_erf();
+        assert!(s.v > 1e-8 && s.v < 2e-8);
+        assert!(s.r > 1.99 && s.r < 2.01);
+    }
+}
