@@ -42,6 +42,7 @@ fn activate(h: Tensor<2>, a: Activation) -> Tensor<2> {
         Activation::LeakyRelu { negative_slope } => activation::leaky_relu(h, negative_slope),
         Activation::Tanh => activation::tanh(h),
         Activation::Sigmoid => activation::sigmoid(h),
+        Activation::Gelu => activation::gelu(h),
     }
 }
 

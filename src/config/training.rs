@@ -15,18 +15,20 @@ pub enum ActivationKind {
     LeakyRelu,
     Tanh,
     Sigmoid,
+    Gelu,
 }
 
 impl ActivationKind {
     /// Every activation, in the order menus, scopes and reports list them (the declaration's).
-    pub const ALL: [ActivationKind; 4] = [
+    pub const ALL: [ActivationKind; 5] = [
         ActivationKind::Relu,
         ActivationKind::LeakyRelu,
         ActivationKind::Tanh,
         ActivationKind::Sigmoid,
+        ActivationKind::Gelu,
     ];
     /// Their names in configs and problem files, in the same order.
-    pub const NAMES: [&'static str; 4] = ["relu", "leaky_relu", "tanh", "sigmoid"];
+    pub const NAMES: [&'static str; 5] = ["relu", "leaky_relu", "tanh", "sigmoid", "gelu"];
 
     pub fn name(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -45,6 +47,7 @@ impl ActivationKind {
             },
             ActivationKind::Tanh => Activation::Tanh,
             ActivationKind::Sigmoid => Activation::Sigmoid,
+            ActivationKind::Gelu => Activation::Gelu,
         }
     }
 }
@@ -62,6 +65,9 @@ pub enum Activation {
     },
     Tanh,
     Sigmoid,
+    /// `z·Φ(z)`, Φ the standard normal's distribution function (burn's `gelu`, not the tanh
+    /// approximation).
+    Gelu,
 }
 
 impl Activation {
@@ -71,6 +77,7 @@ impl Activation {
             Activation::LeakyRelu { .. } => ActivationKind::LeakyRelu,
             Activation::Tanh => ActivationKind::Tanh,
             Activation::Sigmoid => ActivationKind::Sigmoid,
+            Activation::Gelu => ActivationKind::Gelu,
         }
     }
 

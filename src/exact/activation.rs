@@ -1,10 +1,12 @@
 //! The hidden layers' activations: each one's value `h = a(z)` and its derivative `a′` as the
-//! backward pass takes it (from `z` at a kink, from the output `h` for tanh and the sigmoid), and
-//! the classic mistaken derivatives, to see whether wrong numbers are one of them.
+//! backward pass takes it (from `z` at a kink and for GELU, from the output `h` for tanh and the
+//! sigmoid), and the classic mistaken derivatives, to see whether wrong numbers are one of them.
 //!
 //! Written over [`Number`]: in `f64` they are the values; the rounding bound evaluates the same
 //! formulas over its own type to learn what an evaluation in a lower precision may round
 //! (agreement/rounded.rs), so a formula here is the one an implementation is judged by.
+
+use std::f64::consts::{PI, SQRT_2};
 
 use super::number::Number;
 use crate::config::Activation;
@@ -29,11 +31,13 @@ pub fn value<N: Number>(a: Activation, z: N) -> N {
         }
         Activation::Tanh => z.tanh(),
         Activation::Sigmoid => z.sigmoid(),
+        Activation::Gelu => z * gelu_cdf(z),
     }
 }
 
 /// `a′` at `z` whose output is `h = a(z)`: ReLU′(0) = 0 and the leaky ReLU's slope at 0, as
-/// burn and the hand-written twin take them; tanh′ = 1 − h², σ′ = h·(1 − h).
+/// burn and the hand-written twin take them; tanh′ = 1 − h², σ′ = h·(1 − h);
+/// GELU′ = Φ(z) + z·φ(z).
 pub fn derivative<N: Number>(a: Activation, z: N, h: N) -> N {
     let one = N::constant(1.0);
     match a {
@@ -47,7 +51,19 @@ pub fn derivative<N: Number>(a: Activation, z: N, h: N) -> N {
         }
         Activation::Tanh => one - h * h,
         Activation::Sigmoid => h * (one - h),
+        Activation::Gelu => gelu_cdf(z) + z * gelu_density(z),
     }
+}
+
+/// `Φ(z) = (1 + erf(z/√2))/2`, the standard normal's distribution function.
+fn gelu_cdf<N: Number>(z: N) -> N {
+    N::constant(0.5) * (z / N::constant(SQRT_2)).one_plus_erf()
+}
+
+/// `φ(z) = exp(−z²/2)/√(2π)`, its density, with `1/√(2π)` as an implementation computes it.
+fn gelu_density<N: Number>(z: N) -> N {
+    let inverse_root = N::constant(1.0) / (N::constant(2.0) * N::constant(PI)).sqrt();
+    inverse_root * (-(N::constant(0.5) * z * z)).exp()
 }
 
 /// A classic mistake in the backward pass.
@@ -64,6 +80,8 @@ pub enum Mistake {
     SigmoidPrimeAsSigma,
     /// The leaky ReLU's slope on the wrong side of 0: a′ = slope above 0, 1 below.
     LeakySlopeWrongSide,
+    /// `GELU′ = Φ` (the product rule's `z·φ(z)` forgotten).
+    GeluPrimeAsCdf,
 }
 
 impl Mistake {
@@ -74,6 +92,7 @@ impl Mistake {
             Activation::LeakyRelu { .. } => Some(Mistake::LeakySlopeWrongSide),
             Activation::Tanh => Some(Mistake::TanhNoSquare),
             Activation::Sigmoid => Some(Mistake::SigmoidPrimeAsSigma),
+            Activation::Gelu => Some(Mistake::GeluPrimeAsCdf),
         };
         own.into_iter()
             .chain([Mistake::NoDerivative, Mistake::PreactivationInput])
@@ -99,6 +118,9 @@ impl Mistake {
             (Mistake::SigmoidPrimeAsSigma, _) => {
                 "σ′ computed as σ (not σ(1 − σ)): σ′(z) = σ(z)·(1 − σ(z))".to_owned()
             }
+            (Mistake::GeluPrimeAsCdf, _) => {
+                "GELU′ computed as Φ (the product rule's z·φ(z) forgotten): GELU′(z) = Φ(z) + z·φ(z)".to_owned()
+            }
             (Mistake::LeakySlopeWrongSide, _) => {
                 "the leaky ReLU's slope on the wrong side of 0: a′ is 1 above 0 and the slope below".to_owned()
             }
@@ -118,6 +140,7 @@ impl Mistake {
             }
             (Mistake::TanhNoSquare, Activation::Tanh) => 1.0 - h,
             (Mistake::SigmoidPrimeAsSigma, Activation::Sigmoid) => h,
+            (Mistake::GeluPrimeAsCdf, Activation::Gelu) => gelu_cdf(z),
             _ => derivative(a, z, h),
         }
     }

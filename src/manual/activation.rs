@@ -1,5 +1,5 @@
 //! The hidden layers' activation: each kind's forward and backward live in its own file
-//! (activation/relu.rs, leaky_relu.rs, tanh.rs, sigmoid.rs); this picks one. Every forward reads
+//! (activation/relu.rs, leaky_relu.rs, tanh.rs, sigmoid.rs, gelu.rs); this picks one. Every forward reads
 //! the pre-activation `z` and writes the activation `h` into a buffer of its own; every backward
 //! reads what its derivative needs of the two.
 
@@ -8,6 +8,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use super::Scalar;
 use crate::config::Activation;
 
+mod gelu;
 mod leaky_relu;
 mod relu;
 mod sigmoid;
@@ -24,6 +25,7 @@ pub fn activation_forward<T: Scalar>(a: Activation, z: ArrayView2<T>, h: ArrayVi
         }
         Activation::Tanh => tanh::tanh_forward(z, h),
         Activation::Sigmoid => sigmoid::sigmoid_forward(z, h),
+        Activation::Gelu => gelu::gelu_forward(z, h),
     }
 }
 
@@ -40,5 +42,6 @@ pub fn activation_backward<T: Scalar>(
         }
         Activation::Tanh => tanh::tanh_backward(g, h),
         Activation::Sigmoid => sigmoid::sigmoid_backward(g, h),
+        Activation::Gelu => gelu::gelu_backward(g, z),
     }
 }
