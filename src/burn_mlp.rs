@@ -43,6 +43,7 @@ fn activate(h: Tensor<2>, a: Activation) -> Tensor<2> {
         Activation::Tanh => activation::tanh(h),
         Activation::Sigmoid => activation::sigmoid(h),
         Activation::Gelu => activation::gelu(h),
+        Activation::Silu => activation::silu(h),
     }
 }
 

@@ -16,19 +16,21 @@ pub enum ActivationKind {
     Tanh,
     Sigmoid,
     Gelu,
+    Silu,
 }
 
 impl ActivationKind {
     /// Every activation, in the order menus, scopes and reports list them (the declaration's).
-    pub const ALL: [ActivationKind; 5] = [
+    pub const ALL: [ActivationKind; 6] = [
         ActivationKind::Relu,
         ActivationKind::LeakyRelu,
         ActivationKind::Tanh,
         ActivationKind::Sigmoid,
         ActivationKind::Gelu,
+        ActivationKind::Silu,
     ];
     /// Their names in configs and problem files, in the same order.
-    pub const NAMES: [&'static str; 5] = ["relu", "leaky_relu", "tanh", "sigmoid", "gelu"];
+    pub const NAMES: [&'static str; 6] = ["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "silu"];
 
     pub fn name(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -48,6 +50,7 @@ impl ActivationKind {
             ActivationKind::Tanh => Activation::Tanh,
             ActivationKind::Sigmoid => Activation::Sigmoid,
             ActivationKind::Gelu => Activation::Gelu,
+            ActivationKind::Silu => Activation::Silu,
         }
     }
 }
@@ -68,6 +71,8 @@ pub enum Activation {
     /// `z·Φ(z)`, Φ the standard normal's distribution function (burn's `gelu`, not the tanh
     /// approximation).
     Gelu,
+    /// `z·σ(z)` (burn's `silu`).
+    Silu,
 }
 
 impl Activation {
@@ -78,6 +83,7 @@ impl Activation {
             Activation::Tanh => ActivationKind::Tanh,
             Activation::Sigmoid => ActivationKind::Sigmoid,
             Activation::Gelu => ActivationKind::Gelu,
+            Activation::Silu => ActivationKind::Silu,
         }
     }
 

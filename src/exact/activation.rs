@@ -1,6 +1,6 @@
 //! The hidden layers' activations: each one's value `h = a(z)` and its derivative `a′` as the
-//! backward pass takes it (from `z` at a kink and for GELU, from the output `h` for tanh and the
-//! sigmoid), and the classic mistaken derivatives, to see whether wrong numbers are one of them.
+//! backward pass takes it (from `z` at a kink and for GELU and SiLU, from the output `h` for tanh
+//! and the sigmoid), and the classic mistaken derivatives, to see whether wrong numbers are one of them.
 //!
 //! Written over [`Number`]: in `f64` they are the values; the rounding bound evaluates the same
 //! formulas over its own type to learn what an evaluation in a lower precision may round
@@ -32,12 +32,13 @@ pub fn value<N: Number>(a: Activation, z: N) -> N {
         Activation::Tanh => z.tanh(),
         Activation::Sigmoid => z.sigmoid(),
         Activation::Gelu => z * gelu_cdf(z),
+        Activation::Silu => z * z.sigmoid(),
     }
 }
 
 /// `a′` at `z` whose output is `h = a(z)`: ReLU′(0) = 0 and the leaky ReLU's slope at 0, as
 /// burn and the hand-written twin take them; tanh′ = 1 − h², σ′ = h·(1 − h);
-/// GELU′ = Φ(z) + z·φ(z).
+/// GELU′ = Φ(z) + z·φ(z), SiLU′ = σ + z·σ·(1 − σ) (the product rule).
 pub fn derivative<N: Number>(a: Activation, z: N, h: N) -> N {
     let one = N::constant(1.0);
     match a {
@@ -52,6 +53,10 @@ pub fn derivative<N: Number>(a: Activation, z: N, h: N) -> N {
         Activation::Tanh => one - h * h,
         Activation::Sigmoid => h * (one - h),
         Activation::Gelu => gelu_cdf(z) + z * gelu_density(z),
+        Activation::Silu => {
+            let s = z.sigmoid();
+            s + z * s * (one - s)
+        }
     }
 }
 
@@ -82,6 +87,8 @@ pub enum Mistake {
     LeakySlopeWrongSide,
     /// `GELU′ = Φ` (the product rule's `z·φ(z)` forgotten).
     GeluPrimeAsCdf,
+    /// `SiLU′ = σ` (the product rule's `z·σ′` forgotten).
+    SiluPrimeAsSigma,
 }
 
 impl Mistake {
@@ -93,6 +100,7 @@ impl Mistake {
             Activation::Tanh => Some(Mistake::TanhNoSquare),
             Activation::Sigmoid => Some(Mistake::SigmoidPrimeAsSigma),
             Activation::Gelu => Some(Mistake::GeluPrimeAsCdf),
+            Activation::Silu => Some(Mistake::SiluPrimeAsSigma),
         };
         own.into_iter()
             .chain([Mistake::NoDerivative, Mistake::PreactivationInput])
@@ -121,6 +129,9 @@ impl Mistake {
             (Mistake::GeluPrimeAsCdf, _) => {
                 "GELU′ computed as Φ (the product rule's z·φ(z) forgotten): GELU′(z) = Φ(z) + z·φ(z)".to_owned()
             }
+            (Mistake::SiluPrimeAsSigma, _) => {
+                "SiLU′ computed as σ (the product rule's z·σ′ forgotten): SiLU′(z) = σ(z) + z·σ(z)·(1 − σ(z))".to_owned()
+            }
             (Mistake::LeakySlopeWrongSide, _) => {
                 "the leaky ReLU's slope on the wrong side of 0: a′ is 1 above 0 and the slope below".to_owned()
             }
@@ -141,6 +152,7 @@ impl Mistake {
             (Mistake::TanhNoSquare, Activation::Tanh) => 1.0 - h,
             (Mistake::SigmoidPrimeAsSigma, Activation::Sigmoid) => h,
             (Mistake::GeluPrimeAsCdf, Activation::Gelu) => gelu_cdf(z),
+            (Mistake::SiluPrimeAsSigma, Activation::Silu) => z.sigmoid(),
             _ => derivative(a, z, h),
         }
     }

@@ -1,5 +1,6 @@
 //! The hidden layers' activation: each kind's forward and backward live in its own file
-//! (activation/relu.rs, leaky_relu.rs, tanh.rs, sigmoid.rs, gelu.rs); this picks one. Every forward reads
+//! (activation/relu.rs, leaky_relu.rs, tanh.rs, sigmoid.rs, gelu.rs,
+//! silu.rs); this picks one. Every forward reads
 //! the pre-activation `z` and writes the activation `h` into a buffer of its own; every backward
 //! reads what its derivative needs of the two.
 
@@ -12,6 +13,7 @@ mod gelu;
 mod leaky_relu;
 mod relu;
 mod sigmoid;
+mod silu;
 mod tanh;
 
 pub use relu::{relu_backward, relu_forward};
@@ -26,6 +28,7 @@ pub fn activation_forward<T: Scalar>(a: Activation, z: ArrayView2<T>, h: ArrayVi
         Activation::Tanh => tanh::tanh_forward(z, h),
         Activation::Sigmoid => sigmoid::sigmoid_forward(z, h),
         Activation::Gelu => gelu::gelu_forward(z, h),
+        Activation::Silu => silu::silu_forward(z, h),
     }
 }
 
@@ -43,5 +46,6 @@ pub fn activation_backward<T: Scalar>(
         Activation::Tanh => tanh::tanh_backward(g, h),
         Activation::Sigmoid => sigmoid::sigmoid_backward(g, h),
         Activation::Gelu => gelu::gelu_backward(g, z),
+        Activation::Silu => silu::silu_backward(g, z),
     }
 }

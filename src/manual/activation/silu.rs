@@ -1,0 +1,28 @@
+//! `a(z) = z·σ(z)` (SiLU, also called swish), `σ(z) = 1 / (1 + exp(−z))`;
+//! `a′ = σ(z) + z·σ(z)·(1 − σ(z))` by the product rule, read from the pre-activation `z`
+//! (`h` does not give `z` back: SiLU is not one-to-one below 0).
+
+use ndarray::{ArrayView2, ArrayViewMut2, Zip};
+
+use crate::scalar::Scalar;
+
+/// `σ(z)`. For large negative inputs `exp(−z)` overflows to infinity and the quotient to 0, the
+/// right limit.
+fn sigmoid<T: Scalar>(z: T) -> T {
+    T::one() / (T::one() + (-z).exp())
+}
+
+/// `h ← z·σ(z)`.
+pub fn silu_forward<T: Scalar>(z: ArrayView2<T>, h: ArrayViewMut2<T>) {
+    // z: [n, c], the pre-activation; h: [n, c], the activation.
+    Zip::from(h).and(z).for_each(|h, &z| *h = z * sigmoid(z));
+}
+
+/// `g ← g·(σ + z·σ·(1 − σ))`.
+pub fn silu_backward<T: Scalar>(g: ArrayViewMut2<T>, z: ArrayView2<T>) {
+    // g: [n, c], ∂L/∂h in, ∂L/∂z out; z: [n, c], the forward pass's pre-activation.
+    Zip::from(g).and(z).for_each(|g, &z| {
+        let s = sigmoid(z);
+        *g *= s + z * s * (T::one() - s);
+    });
+}
