@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mlp2d::config::{Backend, Config, Precision};
+use mlp2d::config::{ActivationKind, Backend, Config, Precision};
 use mlp2d::run_setup::RunSetup;
 
 fn configs() -> Vec<PathBuf> {
@@ -113,12 +113,7 @@ fn every_config_agrees_on_ndarray_in_f32() {
 /// except where a documented burn finding applies, and there it fails naming the finding.
 #[test]
 fn every_activation_and_optimizer_agrees_on_moons_in_every_setting() {
-    let activations = [
-        "activation = \"relu\"",
-        "activation = \"leaky_relu\"",
-        "activation = \"tanh\"",
-        "activation = \"sigmoid\"",
-    ];
+    let activations = ActivationKind::NAMES.map(|a| format!("activation = \"{a}\""));
     let optimizers = [
         "learning_rate = 0.05",
         "learning_rate = 0.05\nmomentum = 0.9\ndampening = 0.1\nweight_decay = 0.001",
@@ -127,7 +122,7 @@ fn every_activation_and_optimizer_agrees_on_moons_in_every_setting() {
         "learning_rate = 0.01\noptimizer = \"adamw\"",
     ];
     let mut findings = 0;
-    for a in activations {
+    for a in &activations {
         for o in optimizers {
             let text = format!(
                 "name = \"grid\"\nseed = 3\n[data]\nkind = \"moons\"\nsamples = 1000\nnoise = 0.1\n[model]\nhidden = [16, 16]\n{a}\n[train]\nepochs = 2\nbatch_size = 32\n{o}\n"
@@ -160,6 +155,6 @@ fn every_activation_and_optimizer_agrees_on_moons_in_every_setting() {
             }
         }
     }
-    // The sigmoid on f64 ndarray, with each optimizer.
-    assert_eq!(findings, optimizers.len());
+    // With each optimizer: the sigmoid and SiLU on f64 ndarray, GELU on ndarray in both.
+    assert_eq!(findings, 4 * optimizers.len());
 }

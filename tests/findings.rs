@@ -78,3 +78,87 @@ fn the_gate_fails_the_sigmoid_on_ndarray_in_f64_and_names_it() {
         );
     }
 }
+
+/// The largest gap between burn's GELU′ on `device` in f64 and Φ(z) + z·φ(z), over
+/// z = −6, −5.99, …, 6.
+fn gelu_derivative_gap(device: Device) -> f64 {
+    let zs: Vec<f64> = (-600..=600).map(|k| f64::from(k) / 100.0).collect();
+    let z = Tensor::<1>::from_data(
+        TensorData::new(zs.clone(), [zs.len()]),
+        (&device.autodiff(), DType::F64),
+    )
+    .require_grad();
+    let grads = burn::tensor::activation::gelu(z.clone()).sum().backward();
+    let got: Vec<f64> = z
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .unwrap();
+    zs.iter()
+        .zip(&got)
+        .map(|(&z, &g)| {
+            let cdf = 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
+            let density = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+            (g - (cdf + z * density)).abs()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The minimal reproduction: burn-ndarray's GELU′ is the tanh approximation's derivative, up to
+/// 8.7e-4 off (the gap src/findings.rs states); burn-flex's is GELU′ to f64's rounding.
+#[test]
+fn burn_ndarray_differentiates_gelu_with_the_tanh_approximation() {
+    #[allow(deprecated)]
+    let ndarray = gelu_derivative_gap(Device::ndarray());
+    let flex = gelu_derivative_gap(Device::flex());
+    let stated = mlp2d::findings::GELU_TANH_DERIVATIVE_GAP;
+    assert!(
+        ndarray > 0.99 * stated && ndarray <= stated,
+        "burn-ndarray's GELU′: largest gap {ndarray:e}, stated {stated:e} (a fix upstream shows \
+         here: update src/findings.rs and docs/findings.md)"
+    );
+    assert!(flex < 1e-14, "burn-flex's GELU′: largest gap {flex:e}");
+}
+
+/// The gate fails GELU on ndarray in both precisions, in the backward pass, naming the finding;
+/// flex passes.
+#[test]
+fn the_gate_fails_gelu_on_ndarray_and_names_it() {
+    let mut config = Config::load(&common::repo("configs/spiral_gelu.toml")).unwrap();
+    config.train.epochs = 1;
+    for precision in [Precision::F32, Precision::F64] {
+        config.compare.precision = precision;
+        for (backend, fails) in [(Backend::Ndarray, true), (Backend::Flex, false)] {
+            config.compare.backend = backend;
+            let run = RunSetup::new(&config, None).unwrap().train(|_| {}).unwrap();
+            if !fails {
+                assert!(run.passed(), "{:?}", run.first_disagreement);
+                continue;
+            }
+            let d = run.first_disagreement.expect("the finding fails the gate");
+            assert_eq!(d.finding, Some("ndarray-gelu-backward-tanh"), "{d}");
+            assert_eq!((d.epoch, d.step), (1, 0), "{d}");
+            let cause = d.cause.as_deref().unwrap_or_default();
+            assert!(cause.contains("starts in the backward pass"), "{cause}");
+        }
+    }
+}
+
+/// SiLU is z·σ(z) in burn: on f64 ndarray its sigmoid is f32's, and the gate says so.
+#[test]
+fn the_gate_fails_silu_on_ndarray_in_f64_with_the_sigmoid_finding() {
+    let mut config = Config::load(&common::repo("configs/moons_silu_momentum.toml")).unwrap();
+    config.train.epochs = 1;
+    config.compare.precision = Precision::F64;
+    config.compare.backend = Backend::Ndarray;
+    let run = RunSetup::new(&config, None).unwrap().train(|_| {}).unwrap();
+    let d = run.first_disagreement.expect("the finding fails the gate");
+    assert_eq!(d.finding, Some("ndarray-sigmoid-f32"), "{d}");
+    let cause = d.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains("(after silu)") && cause.contains("single-precision size"),
+        "{cause}"
+    );
+}

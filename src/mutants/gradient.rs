@@ -142,6 +142,14 @@ fn mistaken_activation_backward<T: Scalar>(
         (Mutant::TanhWithoutSquare, Activation::Tanh) => |_, _, h| T::one() - h,
         // h instead of h(1 − h).
         (Mutant::SigmoidDerivativeAsSigma, Activation::Sigmoid) => |_, _, h| h,
+        // Φ(z) instead of Φ(z) + z·φ(z).
+        (Mutant::GeluDerivativeAsCdf, Activation::Gelu) => |_, z, _| gelu_cdf(z),
+        // The tanh approximation's derivative, as burn-backend's default `gelu_backward`.
+        (Mutant::GeluTanhApproximation, Activation::Gelu) => |_, z, _| gelu_tanh_derivative(z),
+        // σ(z) instead of σ(z) + z·σ(z)·(1 − σ(z)).
+        (Mutant::SiluDerivativeAsSigma, Activation::Silu) => {
+            |_, z, _| T::one() / (T::one() + (-z).exp())
+        }
         // The slope where z > 0, 1 elsewhere.
         (Mutant::LeakySlopeWrongSide, Activation::LeakyRelu { .. }) => {
             |slope, z, _| if z > T::zero() { slope } else { T::one() }
@@ -156,6 +164,21 @@ fn mistaken_activation_backward<T: Scalar>(
         .and(z)
         .and(h)
         .for_each(|g, &z, &h| *g *= derivative(slope, z, h));
+}
+
+/// `Φ(z) = erfc(−z/√2)/2`.
+fn gelu_cdf<T: Scalar>(z: T) -> T {
+    T::of_f64(0.5 * libm::erfc(-z.into_f64() * std::f64::consts::FRAC_1_SQRT_2))
+}
+
+/// The derivative of `0.5·z·(1 + tanh(√(2/π)·(z + 0.044715·z³)))`, with burn-backend's
+/// constants.
+fn gelu_tanh_derivative<T: Scalar>(z: T) -> T {
+    let c = |v: f64| T::of_f64(v);
+    let z3 = z * z * z;
+    let t = (c(0.0356774) * z3 + c(0.797885) * z).tanh();
+    let inner = c(0.0535161) * z3 + c(0.398942) * z;
+    c(0.5) * t + inner * (T::one() - t * t) + c(0.5)
 }
 
 /// A forward pass's pre-activations and outputs, kept from before this one.

@@ -39,6 +39,13 @@ pub enum Mutant {
     SigmoidDerivativeAsSigma,
     /// The leaky ReLU's slope applied above 0 instead of below.
     LeakySlopeWrongSide,
+    /// GELU′ as `Φ(z)`, the product rule's `z·φ(z)` forgotten.
+    GeluDerivativeAsCdf,
+    /// GELU′ as the derivative of the tanh approximation (what burn-ndarray computes:
+    /// docs/findings.md), for the exact GELU's forward.
+    GeluTanhApproximation,
+    /// SiLU′ as `σ(z)`, the product rule's `z·σ′(z)` forgotten.
+    SiluDerivativeAsSigma,
     /// The momentum buffer set on the first step and never updated after.
     MomentumNeverUpdated,
     /// Nesterov's look-ahead `v·μ + g` left out (the plain momentum direction `v`).
