@@ -27,7 +27,7 @@ pub fn worst(loss_a: f64, grads_a: &Params, loss_b: f64, grads_b: &Params) -> (f
     for ((name, a), (_, b)) in grads_a.named().iter().zip(grads_b.named()) {
         let e = rel_err(a, &b);
         if e > worst.0 || e.is_nan() {
-            worst = (e, format!("grad {name}"));
+            worst = (e, format!("grad.{name}"));
         }
     }
     worst
@@ -165,7 +165,7 @@ pub struct Disagreement {
     /// Global step index, from 0.
     pub step: usize,
     pub measure: Measure,
-    /// `loss` or `grad layers.{i}.weight|bias`.
+    /// `loss` or `grad.layers.{i}.weight|bias`.
     pub tensor: String,
     pub value: f64,
     pub tolerance: f64,
@@ -203,7 +203,7 @@ pub struct RunResult {
     pub max_grad_rel_err: f64,
     pub max_drift: f64,
     /// The worst `err_bound` of any step ([`crate::agreement`]), and where: `loss`,
-    /// `grad layers.{i}.…` or `update layers.{i}.…`, with the step.
+    /// `grad.layers.{i}.…` or `next.layers.{i}.…` (`check`'s names), with the step.
     pub max_err_bound: f64,
     pub max_err_bound_at: String,
     /// Ambiguous ReLU units, summed over every step.

@@ -138,7 +138,12 @@ fn the_three_way_check_catches_a_broken_backward() {
     let mut flipped = good.manual.clone();
     flipped.grads.layers[1].weight.mapv_inplace(|v| -v);
     let report = three_way(&flipped, &good.burn, &num, &kinks, judge, 1e-6);
-    assert!(report.failure().unwrap().starts_with("layers.1.weight"));
+    assert!(
+        report
+            .failure()
+            .unwrap()
+            .starts_with("grad.layers.1.weight")
+    );
 }
 
 #[test]

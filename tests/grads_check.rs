@@ -225,7 +225,7 @@ fn grads_honours_the_backend() {
         assert!(out.contains(&format!("burn on {backend}")), "{out}");
         // The err_bound column of every tensor row.
         out.lines()
-            .filter(|l| l.starts_with("layers.") || l.starts_with("loss"))
+            .filter(|l| l.starts_with("grad.layers.") || l.starts_with("loss"))
             .map(|l| l.split_whitespace().nth(3).unwrap().to_owned())
             .collect()
     };
@@ -347,10 +347,10 @@ fn numpy_backward_through_each_activation_and_its_mistake_named() {
             assert_eq!(code, Some(1), "{activation} {bug}:\n{out}");
             // Layers 0 and 1 carry the activation's backward; the last layer has none.
             for t in [
-                "layers.0.weight",
-                "layers.0.bias",
-                "layers.1.weight",
-                "layers.1.bias",
+                "grad.layers.0.weight",
+                "grad.layers.0.bias",
+                "grad.layers.1.weight",
+                "grad.layers.1.bias",
             ] {
                 let line = out.lines().find(|l| l.starts_with(t)).unwrap();
                 assert!(
@@ -360,7 +360,7 @@ fn numpy_backward_through_each_activation_and_its_mistake_named() {
             }
             let last = out
                 .lines()
-                .find(|l| l.starts_with("layers.2.weight"))
+                .find(|l| l.starts_with("grad.layers.2.weight"))
                 .unwrap();
             assert!(last.ends_with("agrees"), "{out}");
             assert!(

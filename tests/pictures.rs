@@ -85,7 +85,7 @@ fn a_run_failing_on_drift_draws_the_drift_against_drift_tol() {
         epoch: 5,
         step: 44,
         measure: Measure::Drift,
-        tensor: "grad layers.1.bias".to_owned(),
+        tensor: "grad.layers.1.bias".to_owned(),
         value: 1e-6,
         tolerance: 1e-7,
         cause: None,

@@ -141,7 +141,7 @@ fn impossible_limit_fails_with_status_1() {
     assert!(err.contains("error: the twins disagree at epoch "), "{err}");
     assert!(err.contains(", step "), "{err}");
     assert!(
-        err.contains(" of loss is ") || err.contains(" of grad layers."),
+        err.contains(" of loss is ") || err.contains(" of grad.layers."),
         "{err}"
     );
     // The run is finished and reported, just not passed.

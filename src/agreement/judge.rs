@@ -93,7 +93,7 @@ pub fn err_bound<'a>(
 }
 
 /// The worst `err_bound` over every tensor of `a` against `b`, and where it was
-/// (`{what} layers.{i}.weight|bias`).
+/// (`{what}.layers.{i}.weight|bias`: the names of `check`'s files).
 pub fn judge(
     what: &str,
     a: &Params,
@@ -108,7 +108,7 @@ pub fn judge(
         let bias = err_bound(a.bias.iter(), b.bias.iter(), s.bias.iter(), precision);
         for (is_bias, e) in [(false, weight), (true, bias)] {
             if e > worst.0 || e.is_nan() || worst.1.is_empty() {
-                worst = (e, format!("{what} {}", tensor_name(i, is_bias)));
+                worst = (e, format!("{what}.{}", tensor_name(i, is_bias)));
             }
         }
     }
@@ -116,7 +116,7 @@ pub fn judge(
 }
 
 /// The worst `err_bound` over the loss and every gradient tensor, and where it was (`loss` or
-/// `grad layers.{i}.weight|bias`).
+/// `grad.layers.{i}.weight|bias`).
 pub fn judge_grads(
     (loss_a, grads_a): (f64, &Params),
     (loss_b, grads_b): (f64, &Params),
@@ -137,20 +137,22 @@ pub fn judge_grads(
     }
 }
 
-/// The worst `err_bound` over an optimizer step's results: the parameters (`update
-/// layers.{i}.weight|bias`) and each state buffer (`{buffer} layers.{i}.weight|bias`). A buffer
-/// one side has and the other has not is an infinite disagreement.
+/// The worst `err_bound` over an optimizer step's results: the parameters
+/// (`next.layers.{i}.weight|bias`) and each state buffer
+/// (`next.state.{buffer}.layers.{i}.weight|bias`). A buffer one side has and the other has not
+/// is an infinite disagreement.
 pub fn judge_update(
     (params_a, state_a): (&Params, &OptimizerState),
     (params_b, state_b): (&Params, &OptimizerState),
     (params_scales, buffer_scales): (&Params, &[(String, Params)]),
     precision: Precision,
 ) -> (f64, String) {
-    let mut worst = judge("update", params_a, params_b, params_scales, precision);
+    let mut worst = judge("next", params_a, params_b, params_scales, precision);
     for (name, s) in buffer_scales {
+        let what = format!("next.state.{name}");
         let e = match (state_a.buffer(name), state_b.buffer(name)) {
-            (Some(a), Some(b)) => judge(name, a, b, s, precision),
-            _ => (f64::INFINITY, format!("{name} (kept by one twin only)")),
+            (Some(a), Some(b)) => judge(&what, a, b, s, precision),
+            _ => (f64::INFINITY, format!("{what} (kept by one twin only)")),
         };
         if e.0 > worst.0 || e.0.is_nan() {
             worst = e;

@@ -47,7 +47,7 @@ impl Checked {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<18} {:>9} {:>13} {:>13}  verdict",
+            "{:<22} {:>9} {:>13} {:>13}  verdict",
             "tensor", "shape", "err_bound/burn", "/hand-written"
         );
         for r in &self.rows {
@@ -60,7 +60,7 @@ impl Checked {
             };
             let _ = writeln!(
                 s,
-                "{:<18} {:>9} {:>13} {:>13}  {verdict}",
+                "{:<22} {:>9} {:>13} {:>13}  {verdict}",
                 r.name,
                 shape,
                 crate::report::bound_text(r.err_bound_burn),
@@ -199,7 +199,7 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
                 }
             }
             rows.push(TensorVerdict {
-                name: tensor_name(i, is_bias),
+                name: format!("grad.{}", tensor_name(i, is_bias)),
                 shape: if is_bias {
                     vec![b.bias.len()]
                 } else {
@@ -270,7 +270,7 @@ fn diagnose(rows: &[TensorVerdict], layers: usize) -> Option<String> {
     let layer_of = |r: &TensorVerdict| {
         r.name
             .split('.')
-            .nth(1)
+            .nth(2)
             .and_then(|i| i.parse::<usize>().ok())
     };
     let wrong_layers: std::collections::BTreeSet<usize> =

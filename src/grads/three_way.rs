@@ -85,7 +85,7 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<18} {:>9} {:>11} {:>12} {:>14} {:>13} {:>10}",
+            "{:<22} {:>9} {:>11} {:>12} {:>14} {:>13} {:>10}",
             "tensor",
             "shape",
             "norm",
@@ -98,7 +98,7 @@ impl Report {
             let shape = crate::params::shape_text(&r.shape);
             let _ = writeln!(
                 s,
-                "{:<18} {:>9} {:>11.4e} {:>12.2e} {:>14.2e} {:>13.2e} {:>10}",
+                "{:<22} {:>9} {:>11.4e} {:>12.2e} {:>14.2e} {:>13.2e} {:>10}",
                 r.name, shape, r.norm, r.manual_burn, r.manual_numeric, r.burn_numeric, r.near_kink
             );
         }
@@ -170,7 +170,7 @@ pub fn three_way(
             };
             let layer = &burn.grads.layers[i];
             rows.push(ThreeWayRow {
-                name: tensor_name(i, bias),
+                name: format!("grad.{}", tensor_name(i, bias)),
                 shape: if bias {
                     layer.bias.shape().to_vec()
                 } else {
