@@ -20,6 +20,7 @@ pub mod lockstep;
 pub mod manual;
 pub mod matmul;
 pub mod metrics;
+pub mod mistakes;
 #[cfg(test)]
 mod mutants;
 #[cfg(test)]

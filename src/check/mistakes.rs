@@ -229,20 +229,21 @@ fn update_mistake(
         .collect();
     let scale: Vec<f64> = e.scale.iter().map(|s| s / lr).collect();
     let n = ctx.problem.rows() as f64;
-    let f = |factor: f64, label: &'static str, what: String| Factor {
+    let f = |factor: f64, (slug, label): (&'static str, &'static str), what: String| Factor {
         factor,
+        slug,
         label,
         what: format!("{label}: {what}"),
     };
     let factors = [
         f(
             -1.0,
-            "sign of the update",
+            ("update-sign", "sign of the update"),
             "θ + λ·g, up the gradient instead of down".to_owned(),
         ),
         f(
             1.0 / lr,
-            "learning-rate factor",
+            ("no-lr", "learning-rate factor"),
             format!(
                 "the update is θ − g, without the learning rate {}",
                 number_text(lr)
@@ -250,12 +251,12 @@ fn update_mistake(
         ),
         f(
             lr,
-            "learning-rate factor",
+            ("no-lr", "learning-rate factor"),
             format!("λ = {} applied twice: θ − λ²·g", number_text(lr)),
         ),
         f(
             n,
-            "sum instead of mean",
+            ("sum", "sum instead of mean"),
             format!(
                 "the step is {n} times too long: a sum over the rows where the loss takes their mean"
             ),

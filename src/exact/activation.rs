@@ -92,6 +92,19 @@ pub enum Mistake {
 }
 
 impl Mistake {
+    /// Its slug in the catalogue (src/mistakes.rs).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Mistake::NoDerivative => "relu-mask",
+            Mistake::PreactivationInput => "one-layer",
+            Mistake::TanhNoSquare => "tanh-no-square",
+            Mistake::SigmoidPrimeAsSigma => "sigmoid-prime-as-sigma",
+            Mistake::LeakySlopeWrongSide => "leaky-slope-side",
+            Mistake::GeluPrimeAsCdf => "gelu-prime-as-cdf",
+            Mistake::SiluPrimeAsSigma => "silu-prime-as-sigma",
+        }
+    }
+
     /// The mistakes worth trying for a network with activation `a`, most specific first.
     pub fn for_activation(a: Activation) -> Vec<Mistake> {
         let own = match a {

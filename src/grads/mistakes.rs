@@ -10,6 +10,8 @@ use crate::config::Precision;
 /// A factor a classic mistake multiplies the right gradient by, and its name.
 pub struct Factor {
     pub factor: f64,
+    /// Its slug in the catalogue (src/mistakes.rs).
+    pub slug: &'static str,
     /// The mistake's short name (`sum instead of mean`, `sign`, `learning-rate factor`).
     pub label: &'static str,
     pub what: String,
@@ -18,18 +20,22 @@ pub struct Factor {
 /// The factors of the classic mistakes for a gradient that is a mean over `rows` rows, in a
 /// run with learning rate `learning_rate`; the first that fits names the mistake.
 pub fn gradient_factors(rows: usize, learning_rate: f64) -> Vec<Factor> {
-    let f = |factor: f64, what: String| Factor {
-        factor,
-        label: if factor == rows as f64 {
-            "sum instead of mean"
+    let f = |factor: f64, what: String| {
+        let (slug, label) = if factor == rows as f64 {
+            ("sum", "sum instead of mean")
         } else if factor == 1.0 / rows as f64 {
-            "mean over the wrong count"
+            ("mean-count", "mean over the wrong count")
         } else if factor == -1.0 {
-            "sign"
+            ("sign", "sign")
         } else {
-            "learning-rate factor"
-        },
-        what,
+            ("lr-factor", "learning-rate factor")
+        };
+        Factor {
+            factor,
+            slug,
+            label,
+            what,
+        }
     };
     vec![
         f(

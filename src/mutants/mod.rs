@@ -61,6 +61,56 @@ pub enum Mutant {
 }
 
 impl Mutant {
+    /// Every mutant (one `Scaled` standing for all).
+    pub const ALL: [Mutant; 20] = [
+        Mutant::MissingMean,
+        Mutant::NotTransposed,
+        Mutant::BiasWrongAxis,
+        Mutant::WrongReluMask,
+        Mutant::NoOnehot,
+        Mutant::StaleCache,
+        Mutant::StaleGradientStep,
+        Mutant::Scaled { layer: 0, eps: 0.0 },
+        Mutant::TanhWithoutSquare,
+        Mutant::SigmoidDerivativeAsSigma,
+        Mutant::LeakySlopeWrongSide,
+        Mutant::GeluDerivativeAsCdf,
+        Mutant::GeluTanhApproximation,
+        Mutant::SiluDerivativeAsSigma,
+        Mutant::MomentumNeverUpdated,
+        Mutant::NesterovMissing,
+        Mutant::AdamWithoutBiasCorrection,
+        Mutant::EpsilonInsideSqrt,
+        Mutant::AdamWDecayCoupled,
+        Mutant::WeightDecayWrongSign,
+    ];
+
+    /// The mistake it plants, by its slug in the catalogue (src/mistakes.rs).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Mutant::MissingMean => "sum",
+            Mutant::NotTransposed => "not-transposed",
+            Mutant::BiasWrongAxis => "bias-wrong-axis",
+            Mutant::WrongReluMask => "wrong-relu-mask",
+            Mutant::NoOnehot => "no-onehot",
+            Mutant::StaleCache => "stale-cache",
+            Mutant::StaleGradientStep => "stale-gradient-step",
+            Mutant::Scaled { .. } => "scaled",
+            Mutant::TanhWithoutSquare => "tanh-no-square",
+            Mutant::SigmoidDerivativeAsSigma => "sigmoid-prime-as-sigma",
+            Mutant::LeakySlopeWrongSide => "leaky-slope-side",
+            Mutant::GeluDerivativeAsCdf => "gelu-prime-as-cdf",
+            Mutant::GeluTanhApproximation => "gelu-tanh-derivative",
+            Mutant::SiluDerivativeAsSigma => "silu-prime-as-sigma",
+            Mutant::MomentumNeverUpdated => "momentum-never-updated",
+            Mutant::NesterovMissing => "nesterov-missing",
+            Mutant::AdamWithoutBiasCorrection => "adam-no-bias-correction",
+            Mutant::EpsilonInsideSqrt => "eps-inside-sqrt",
+            Mutant::AdamWDecayCoupled => "coupled-decay",
+            Mutant::WeightDecayWrongSign => "weight-decay-sign",
+        }
+    }
+
     /// A mistake of the optimizer's step; the others are the gradient's.
     fn in_optimizer(self) -> bool {
         matches!(

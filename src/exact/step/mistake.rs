@@ -22,6 +22,29 @@ pub enum Mistake {
 }
 
 impl Mistake {
+    pub const ALL: [Mistake; 7] = [
+        Mistake::NoBiasCorrection,
+        Mistake::EpsInsideSqrt,
+        Mistake::NesterovMissing,
+        Mistake::PlainSgd,
+        Mistake::NoMomentum,
+        Mistake::CoupledDecay,
+        Mistake::NoWeightDecay,
+    ];
+
+    /// Its slug in the catalogue (src/mistakes.rs).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Mistake::NoBiasCorrection => "adam-no-bias-correction",
+            Mistake::EpsInsideSqrt => "eps-inside-sqrt",
+            Mistake::NesterovMissing => "nesterov-missing",
+            Mistake::PlainSgd => "plain-sgd",
+            Mistake::NoMomentum => "no-momentum",
+            Mistake::CoupledDecay => "coupled-decay",
+            Mistake::NoWeightDecay => "no-weight-decay",
+        }
+    }
+
     /// The mistakes worth trying for `optimizer`.
     pub fn for_optimizer(optimizer: Optimizer) -> Vec<Mistake> {
         let mut all = match optimizer {
