@@ -6,10 +6,15 @@ use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 
 use crate::scalar::Scalar;
 
-/// `σ(z)`. For large negative inputs `exp(−z)` overflows to infinity and the quotient to 0, the
-/// right limit.
+/// `σ(z)`, as `e/(1 + e)` with `e = exp(z)` below 0: `1/(1 + exp(−z))` would overflow to 0
+/// there while `z·σ(z)` is still a normal number (z = −92 in f32: −1.2e-38).
 fn sigmoid<T: Scalar>(z: T) -> T {
-    T::one() / (T::one() + (-z).exp())
+    if z < T::zero() {
+        let e = z.exp();
+        e / (T::one() + e)
+    } else {
+        T::one() / (T::one() + (-z).exp())
+    }
 }
 
 /// `h ← z·σ(z)`.
