@@ -4,8 +4,8 @@
 pub use super::files::{from_safetensors, to_safetensors};
 
 use anyhow::Result;
-use ndarray::{Array1, Array2, Axis, array, s};
-use rand::{Rng, SeedableRng};
+use ndarray::{Array2, array, s};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -14,7 +14,8 @@ use super::scope::{OptimizerChoice, Scope};
 use crate::agreement::round_to;
 use crate::config::Precision::{F32, F64};
 use crate::config::{Activation, ActivationKind, AdamSettings, Optimizer, Precision, SgdSettings};
-use crate::params::{LayerParams, OptimizerState, Params};
+use crate::params::{OptimizerState, Params};
+use crate::rng::{Family, item_rng};
 
 /// Random problems keep the sweep's draw with widths, depth and batch capped, so that a hundred
 /// problem files stay small and a slow CMD is still quick.
@@ -352,11 +353,7 @@ fn edge_problem(seed: u64, case: &str) -> Problem {
         .iter()
         .position(|c| *c == case)
         .expect("an edge case");
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&(k as u64).to_le_bytes());
-    key[16..24].copy_from_slice(b"mlp2d-ck");
-    edge(case, &mut ChaCha8Rng::from_seed(key))
+    edge(case, &mut item_rng(seed, Family::CheckEdge, k as u64))
 }
 
 /// A problem as the sweep's run `k` draws it before its activation and optimizer
@@ -396,11 +393,7 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
         config.compare.precision,
     );
     // The sweep draws ReLU and plain SGD; the activation, optimizer and step are drawn here.
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&(k as u64).to_le_bytes());
-    key[16..24].copy_from_slice(b"mlp2d-op");
-    let mut rng = ChaCha8Rng::from_seed(key);
+    let mut rng = item_rng(seed, Family::CheckOptimizer, k as u64);
     // Each list in the scope's order: the whole scope draws as every scope did before there
     // were scopes.
     let activations = &scope.activations;
@@ -550,29 +543,19 @@ fn normal(rng: &mut ChaCha8Rng, rows: usize, cols: usize, std: f64) -> Array2<f6
     })
 }
 
-/// Columns to mean 0 and standard deviation 1, as the harness normalises x.
-fn zscored(mut x: Array2<f64>) -> Array2<f64> {
+/// Columns to mean 0 and standard deviation 1, as the harness normalises x (a single row stays
+/// as drawn: normalised, it would be 0).
+fn zscored(x: Array2<f64>) -> Array2<f64> {
     if x.nrows() > 1 {
-        let mean = x.mean_axis(Axis(0)).expect("rows");
-        let std = x
-            .std_axis(Axis(0), 0.0)
-            .mapv(|s| if s > 0.0 { s } else { 1.0 });
-        x = (x - &mean) / &std;
+        crate::data::Normaliser::fit(&x).apply(&x)
+    } else {
+        x
     }
-    x
 }
 
-/// He-initialised weights, biases 0.1.
+/// He-initialised weights, biases 0.1, as a run's `init = "he"` draws them.
 fn he(rng: &mut ChaCha8Rng, sizes: &[usize]) -> Params {
-    Params {
-        layers: sizes
-            .windows(2)
-            .map(|w| LayerParams {
-                weight: normal(rng, w[0], w[1], (2.0 / w[0] as f64).sqrt()),
-                bias: Array1::from_elem(w[1], 0.1),
-            })
-            .collect(),
-    }
+    Params::init_from(sizes, crate::config::Init::He, rng)
 }
 
 /// A batch of `rows` normalised points in 2D with random labels among `classes`, and a

@@ -48,7 +48,11 @@ impl Params {
     /// Draws the initial parameters for layer sizes `[c_0, c_1, …, c_n]` from the run's seed:
     /// `W ~ N(0, 1)` (or `N(0, 2/c_in)` for `He`) in row-major order layer by layer, `b = 0.1`.
     pub fn init(sizes: &[usize], init: Init, seed: u64) -> Params {
-        let mut rng = rng(seed, Stream::Init);
+        Params::init_from(sizes, init, &mut rng(seed, Stream::Init))
+    }
+
+    /// [`Params::init`] drawn from `rng` (check's problems draw their nets from their own).
+    pub fn init_from(sizes: &[usize], init: Init, rng: &mut impl rand::Rng) -> Params {
         let layers = sizes
             .windows(2)
             .map(|w| {
@@ -59,7 +63,7 @@ impl Params {
                 };
                 let normal = Normal::new(0.0, std).expect("std is positive and finite");
                 LayerParams {
-                    weight: Array2::from_shape_simple_fn((c_in, c_out), || normal.sample(&mut rng)),
+                    weight: Array2::from_shape_simple_fn((c_in, c_out), || normal.sample(rng)),
                     bias: Array1::from_elem(c_out, 0.1),
                 }
             })

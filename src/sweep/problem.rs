@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{
@@ -22,11 +22,7 @@ const WORK_BUDGET: f64 = 3e9;
 
 /// The generator of run `run`: seeded by the sweep seed and the run index only.
 fn run_rng(seed: u64, run: usize) -> ChaCha8Rng {
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&(run as u64).to_le_bytes());
-    key[16..24].copy_from_slice(b"mlp2d-sw");
-    ChaCha8Rng::from_seed(key)
+    crate::rng::item_rng(seed, crate::rng::Family::SweepRun, run as u64)
 }
 
 /// `lo..=hi`, uniform in log scale.
