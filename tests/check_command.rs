@@ -614,7 +614,7 @@ fn a_problem_this_version_cannot_judge_is_refused() {
     let bad: [(&[(&str, &str)], &str); 6] = [
         (&[("loss_function", "mse")], "loss_function"),
         (&[("optimizer", "rmsprop")], "rmsprop"),
-        (&[("activation", "gelu")], "gelu"),
+        (&[("activation", "softplus")], "softplus"),
         (&[("beta_1", "0.9")], "beta_1"),
         (&[("optimizer", "adam"), ("beta_2", "1.5")], "beta_2"),
         // Adam after 3 steps keeps its moments: a file without them cannot be judged.

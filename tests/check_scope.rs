@@ -271,7 +271,7 @@ fn the_report_header_says_the_scope() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let output = doc["output"].as_str().unwrap();
-    assert!(output.starts_with("mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation relu, leaky_relu, tanh, sigmoid; optimizer sgd, momentum, nesterov, adam, adamw; precision f32\n"), "{output}");
+    assert!(output.starts_with("mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation relu, leaky_relu, tanh, sigmoid, gelu, silu; optimizer sgd, momentum, nesterov, adam, adamw; precision f32\n"), "{output}");
 }
 
 #[test]
@@ -286,8 +286,8 @@ fn a_bad_scope_or_assignment_is_one_line_naming_it_and_exit_2() {
     let missing = dir.path().join("none.toml");
     let cases: [(Vec<&std::ffi::OsStr>, &str); 6] = [
         (
-            vec!["--activation".as_ref(), "relu,gelu".as_ref()],
-            "--activation: unknown `gelu`",
+            vec!["--activation".as_ref(), "relu,softplus".as_ref()],
+            "--activation: unknown `softplus`",
         ),
         (
             vec!["--optimizer".as_ref(), "".as_ref()],

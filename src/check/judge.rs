@@ -214,3 +214,34 @@ fn closest_convention(problem: &Problem, answer: &Answer, all: &References) -> C
         .expect("two conventions")
         .1
 }
+
+/// `work(i)` for every `i < count`, `jobs` at a time on worker threads that each take the next
+/// index as they finish (until Ctrl-C); the results in index order, those not reached left out.
+pub fn in_parallel(
+    count: usize,
+    jobs: usize,
+    work: impl Fn(usize) -> ProblemResult + Sync,
+) -> Vec<ProblemResult> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![None; count]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, count.max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= count || crate::interrupt::requested() {
+                        break;
+                    }
+                    let r = work(i);
+                    results.lock().expect("no worker panics")[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no worker panics")
+        .into_iter()
+        .flatten()
+        .collect()
+}

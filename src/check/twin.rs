@@ -3,8 +3,6 @@
 //! autodiff and optimizers), and judged as any answer is. Both are correct implementations, so
 //! each FAIL here is a false FAIL of the judge, or a finding in a twin.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -12,7 +10,7 @@ use ndarray::{Array1, Array2};
 
 use super::Problem;
 use super::answer::{Answer, Given};
-use super::judge::{Outcome, ProblemResult, judge};
+use super::judge::{Outcome, ProblemResult, in_parallel, judge};
 use crate::config::Precision;
 use crate::params::{OptimizerState, Params, tensor_name};
 
@@ -124,32 +122,14 @@ pub fn judge_all(
     answer: fn(&Problem) -> Result<Answer>,
     jobs: usize,
 ) -> Vec<ProblemResult> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<ProblemResult>>> = Mutex::new(vec![None; problems.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, problems.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= problems.len() || crate::interrupt::requested() {
-                        break;
-                    }
-                    let start = Instant::now();
-                    let outcome = match answer(&problems[i]) {
-                        Ok(a) => Outcome::Judged(judge(&problems[i], &a)),
-                        Err(e) => Outcome::NoAnswer(format!("the twin failed: {e:#}")),
-                    };
-                    let mut r = ProblemResult::new(i + 1, &problems[i], outcome);
-                    r.seconds = start.elapsed().as_secs_f64();
-                    results.lock().expect("no worker panics")[i] = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .expect("no worker panics")
-        .into_iter()
-        .flatten()
-        .collect()
+    in_parallel(problems.len(), jobs, |i| {
+        let start = Instant::now();
+        let outcome = match answer(&problems[i]) {
+            Ok(a) => Outcome::Judged(judge(&problems[i], &a)),
+            Err(e) => Outcome::NoAnswer(format!("the twin failed: {e:#}")),
+        };
+        let mut r = ProblemResult::new(i + 1, &problems[i], outcome);
+        r.seconds = start.elapsed().as_secs_f64();
+        r
+    })
 }

@@ -4,13 +4,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::check::judge::{Outcome, ProblemResult, judge_file};
+use crate::check::judge::{Outcome, ProblemResult, in_parallel, judge_file};
 use crate::check::limits::{CommandLimits, ProblemLimits};
 use crate::check::run::Launch;
 use crate::check::sandbox::Sandbox;
@@ -357,28 +355,7 @@ fn exec_all(
 ) -> Vec<ProblemResult> {
     reaper::become_subreaper();
     let _sweep = reaper::SweepOnDrop;
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<ProblemResult>>> = Mutex::new(vec![None; count]);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(count) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count || crate::interrupt::requested() {
-                        break;
-                    }
-                    let r = exec_one(launch, dir, i, (seed, within));
-                    results.lock().expect("no worker panics")[i] = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .expect("no worker panics")
-        .into_iter()
-        .flatten()
-        .collect()
+    in_parallel(count, jobs, |i| exec_one(launch, dir, i, (seed, within)))
 }
 
 /// Problem `i` (0-based) run and judged.
