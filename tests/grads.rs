@@ -103,6 +103,7 @@ fn the_three_way_check_catches_a_broken_backward() {
         scales: &good.scales,
         precision: Precision::F64,
         limit: twins.limit,
+        activation: Activation::Relu,
     };
     assert!(good.report.passed(), "{}", good.report.table());
 
