@@ -4,15 +4,18 @@
     python3 scripts/numpy_backward.py train.csv results/moons/initial.safetensors grads.safetensors [--bug NAME]
     mlp2d grads --config configs/moons.toml --params results/moons/initial.safetensors --check grads.safetensors
 
---activation relu|leaky_relu|tanh|sigmoid (default relu; --negative-slope for leaky_relu, default
-0.01) must be the config's [model] activation.
+--activation relu|leaky_relu|tanh|sigmoid|gelu|silu (default relu; --negative-slope for
+leaky_relu, default 0.01) must be the config's [model] activation.
 
 --bug plants a classic mistake: sum (no 1/n), sign, mask (the activation's backward between
 layers 0 and 1 forgotten: for ReLU its mask), transpose (dW as g.T @ x), tanh-no-square
 (tanh' = 1 - tanh), sigmoid-prime-as-sigma (sigma' = sigma), leaky-slope-side (the leaky ReLU's
-slope above 0, 1 below). Needs numpy and safetensors (pip install numpy safetensors).
+slope above 0, 1 below), gelu-prime-as-cdf (GELU' = Phi, the product rule's z*phi(z) forgotten),
+silu-prime-as-sigma (SiLU' = sigma, the product rule's z*sigma' forgotten). Needs numpy and
+safetensors (pip install numpy safetensors).
 """
 import argparse
+import math
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
@@ -22,15 +25,29 @@ ap.add_argument("rows")
 ap.add_argument("params")
 ap.add_argument("out")
 ap.add_argument("--bug", choices=["sum", "sign", "mask", "transpose", "tanh-no-square",
-                                  "sigmoid-prime-as-sigma", "leaky-slope-side"])
-ap.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"], default="relu")
+                                  "sigmoid-prime-as-sigma", "leaky-slope-side",
+                                  "gelu-prime-as-cdf", "silu-prime-as-sigma"])
+ap.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "silu"],
+                default="relu")
 ap.add_argument("--negative-slope", type=float, default=0.01)
 args = ap.parse_args()
 needs = {"tanh-no-square": "tanh", "sigmoid-prime-as-sigma": "sigmoid",
-         "leaky-slope-side": "leaky_relu"}.get(args.bug)
+         "leaky-slope-side": "leaky_relu", "gelu-prime-as-cdf": "gelu",
+         "silu-prime-as-sigma": "silu"}.get(args.bug)
 if needs and args.activation != needs:
     ap.error(f"--bug {args.bug} needs --activation {needs}")
 slope = args.negative_slope
+erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def sigmoid(z):
+    e = np.exp(-np.abs(z))  # no overflow: exp(z)/(1 + exp(z)) below 0
+    return np.where(z < 0, e, 1.0) / (1.0 + e)
+
+
+def cdf(z):
+    """Phi(z) = erfc(-z/sqrt 2)/2 (numpy has no erf)."""
+    return 0.5 * erfc(-z / math.sqrt(2.0))
 
 
 def act(z):
@@ -40,7 +57,11 @@ def act(z):
         return np.where(z < 0, slope * z, z)
     if args.activation == "tanh":
         return np.tanh(z)
-    return 1.0 / (1.0 + np.exp(-z))
+    if args.activation == "gelu":
+        return z * cdf(z)
+    if args.activation == "silu":
+        return z * sigmoid(z)
+    return sigmoid(z)
 
 
 def act_prime(z, h):
@@ -53,6 +74,13 @@ def act_prime(z, h):
         return np.where(z > 0, 1.0, slope)
     if args.activation == "tanh":
         return 1.0 - h if args.bug == "tanh-no-square" else 1.0 - h * h
+    if args.activation == "gelu":
+        if args.bug == "gelu-prime-as-cdf":
+            return cdf(z)
+        return cdf(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    if args.activation == "silu":
+        s = sigmoid(z)
+        return s if args.bug == "silu-prime-as-sigma" else s + z * s * (1.0 - s)
     return h if args.bug == "sigmoid-prime-as-sigma" else h * (1.0 - h)
 
 

@@ -51,7 +51,7 @@ enum Command {
     /// the step (`state.velocity.layers.{i}.weight|bias` for SGD with momentum,
     /// `state.moment_1…` and `state.moment_2…` for Adam and AdamW, after their first step), and
     /// metadata `learning_rate`, `precision`, `activation` (relu, leaky_relu with
-    /// `negative_slope`, tanh, sigmoid), `optimizer` (sgd with `momentum`, `dampening`,
+    /// `negative_slope`, tanh, sigmoid, gelu, silu), `optimizer` (sgd with `momentum`, `dampening`,
     /// `nesterov`, `weight_decay`; adam or adamw with `beta_1`, `beta_2`, `epsilon`,
     /// `weight_decay`) and `step` (the steps already taken). The answer holds any of `logits`,
     /// `loss`, `grad.logits`, `grad.layers.{i}.weight|bias|preactivation`,

@@ -227,6 +227,106 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
     });
 }
 
+/// GELU and SiLU (no edge case of their own: random problems, every optimizer, both precisions):
+/// a correct numpy step passes, with either step convention; each one's mistaken derivative
+/// fails exactly the problems with a hidden layer, and is named in each.
+#[test]
+fn gelu_and_silu_problems_pass_and_their_mistakes_are_named() {
+    if !have_numpy("gelu_and_silu_problems_pass") {
+        return;
+    }
+    let cases = [
+        (
+            "gelu",
+            "gelu-prime-as-cdf",
+            "GELU′ computed as Φ (the product rule's z·φ(z) forgotten)",
+        ),
+        (
+            "silu",
+            "silu-prime-as-sigma",
+            "SiLU′ computed as σ (the product rule's z·σ′ forgotten)",
+        ),
+    ];
+    std::thread::scope(|s| {
+        for (activation, mistake, name) in cases {
+            for extra in ["", " --step textbook"] {
+                s.spawn(move || {
+                    let dir = tempfile::tempdir().unwrap();
+                    let cmd = format!("{}{extra}", example("numpy_mlp.py"));
+                    let (code, out, err) = check(
+                        dir.path(),
+                        &[
+                            "--exec",
+                            &cmd,
+                            "--activation",
+                            activation,
+                            "--problems",
+                            "30",
+                            "--jobs",
+                            "1",
+                        ],
+                    );
+                    assert_eq!(code, Some(0), "{activation}{extra}: {out}{err}");
+                    assert!(out.contains("30 of 30 problems agree"), "{out}");
+                    for precision in ["f32", "f64"] {
+                        assert!(
+                            out.contains(&format!(", {precision}, ")),
+                            "{activation}: no {precision} problem in {out}"
+                        );
+                    }
+                });
+            }
+            s.spawn(move || {
+                let dir = tempfile::tempdir().unwrap();
+                let cmd = format!("{} --mistake {mistake}", example("numpy_mlp.py"));
+                let (code, out, err) = check(
+                    dir.path(),
+                    &[
+                        "--exec",
+                        &cmd,
+                        "--activation",
+                        activation,
+                        "--problems",
+                        "20",
+                        "--jobs",
+                        "1",
+                    ],
+                );
+                assert_eq!(code, Some(1), "{mistake}: {out}{err}");
+                // The problems whose net has a hidden layer ("net [2, 5]" has none).
+                let headers: Vec<&str> =
+                    out.lines().filter(|l| l.starts_with("problem ")).collect();
+                assert_eq!(headers.len(), 20, "{out}");
+                let hidden: Vec<&str> = headers
+                    .iter()
+                    .filter(|l| {
+                        assert!(l.contains(&format!(", {activation}")), "{l}");
+                        let net = l.split("net [").nth(1).unwrap().split(']').next().unwrap();
+                        net.matches(',').count() >= 2
+                    })
+                    .map(|l| l.split(" (").next().unwrap().trim_start_matches("problem "))
+                    .collect();
+                let line = out.lines().find(|l| l.starts_with("failed: ")).unwrap();
+                let failed: Vec<&str> = line
+                    .trim_start_matches("failed: problems ")
+                    .split(", ")
+                    .map(|p| p.trim_end_matches(" (random)"))
+                    .collect();
+                assert!(hidden.len() > 10, "{out}");
+                assert_eq!(failed, hidden, "{mistake}: {line}\n{out}");
+                assert!(
+                    out.contains(&format!("first mistakes: {name} ({})", hidden.len())),
+                    "{mistake}: expected {name:?} for each in\n{out}"
+                );
+                assert!(
+                    !out.contains("no known mistake fits"),
+                    "{mistake}: a wrong tensor unnamed in\n{out}"
+                );
+            });
+        }
+    });
+}
+
 /// A problem with an optimizer's state round-trips through its file: metadata, state tensors
 /// and step; and the answer's `next.state.*` are judged.
 #[test]
@@ -614,7 +714,7 @@ fn a_problem_this_version_cannot_judge_is_refused() {
     let bad: [(&[(&str, &str)], &str); 6] = [
         (&[("loss_function", "mse")], "loss_function"),
         (&[("optimizer", "rmsprop")], "rmsprop"),
-        (&[("activation", "softplus")], "softplus"),
+        (&[("activation", "mish")], "mish"),
         (&[("beta_1", "0.9")], "beta_1"),
         (&[("optimizer", "adam"), ("beta_2", "1.5")], "beta_2"),
         // Adam after 3 steps keeps its moments: a file without them cannot be judged.

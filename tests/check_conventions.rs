@@ -19,9 +19,10 @@ fn example(name: &str) -> String {
     format!("python3 '{}'", path.display())
 }
 
-/// `check --exec CMD --seed SEED --problems COUNT`: every problem must agree. `timeout`: the
-/// seconds each run may take (importing torch takes seconds on a busy machine).
-fn passes_every_problem(cmd: &str, seed: u64, count: usize, timeout: u32) {
+/// `check --exec CMD --seed SEED --problems COUNT`: every problem must agree, and `activations`
+/// be among them. `timeout`: the seconds each run may take (importing torch takes seconds on a
+/// busy machine).
+fn passes_every_problem(cmd: &str, seed: u64, count: usize, timeout: u32, activations: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = bin()
         .args(["check", "--exec", cmd, "--out"])
@@ -42,15 +43,16 @@ fn passes_every_problem(cmd: &str, seed: u64, count: usize, timeout: u32) {
         text.contains(&format!("{count} of {count} problems agree")),
         "seed {seed}: {text}"
     );
-    // Every optimizer and both precisions were among them.
-    for what in [
+    // Every optimizer, both precisions and `activations` were among them.
+    let kinds = [
         "adam (",
         "adamw (",
         "sgd (momentum",
         "nesterov",
         "f32",
         "f64",
-    ] {
+    ];
+    for what in kinds.iter().chain(activations) {
         assert!(
             text.contains(&format!(", {what}")),
             "seed {seed}: no {what} problem: {text}"
@@ -64,7 +66,14 @@ fn a_numpy_step_by_pytorchs_formulas_with_f64_constants_passes_every_problem() {
         return;
     }
     for seed in [1, 4242, 77] {
-        passes_every_problem(&example("numpy_pytorch.py"), seed, 40, 60);
+        // GELU through 1 + erf and SiLU as x/(1 + exp(−x)), as PyTorch's kernels compute them.
+        passes_every_problem(
+            &example("numpy_pytorch.py"),
+            seed,
+            40,
+            60,
+            &["gelu,", "silu,"],
+        );
     }
 }
 
@@ -78,6 +87,6 @@ fn pytorch_itself_passes_every_problem_where_torch_imports() {
     }
     // The 16 edge cases and a few random problems each: a process per problem imports torch.
     for seed in [1, 4242] {
-        passes_every_problem(&example("torch_mlp.py"), seed, 24, 300);
+        passes_every_problem(&example("torch_mlp.py"), seed, 24, 300, &[]);
     }
 }

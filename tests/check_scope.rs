@@ -123,6 +123,29 @@ fn a_scope_draws_only_within_it_and_the_same_problems_in_any_order() {
     assert!(seen.len() == 2, "{seen:?}");
 }
 
+/// GELU and SiLU have no edge case: a scope of them draws random problems only, both
+/// activations and both precisions among them.
+#[test]
+fn a_gelu_and_silu_scope_draws_random_problems_of_both() {
+    let smooth = Scope {
+        activations: activations("gelu,silu").unwrap(),
+        ..Scope::default()
+    };
+    let drawn = problems::draw_in(30, 1, &smooth).unwrap();
+    let (mut seen, mut precisions) = (Vec::new(), Vec::new());
+    for p in &drawn {
+        assert_eq!(p.case, "random");
+        let (a, _, precision) = kinds(p);
+        assert!(smooth.activations.contains(&a), "{a:?}");
+        seen.push(a);
+        precisions.push(precision);
+    }
+    for a in [ActivationKind::Gelu, ActivationKind::Silu] {
+        assert!(seen.contains(&a), "no {a:?} in {seen:?}");
+    }
+    assert!(precisions.contains(&Precision::F32) && precisions.contains(&Precision::F64));
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -271,7 +294,11 @@ fn the_report_header_says_the_scope() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let output = doc["output"].as_str().unwrap();
-    assert!(output.starts_with("mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation relu, leaky_relu, tanh, sigmoid, gelu, silu; optimizer sgd, momentum, nesterov, adam, adamw; precision f32\n"), "{output}");
+    let header = format!(
+        "mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation {}; optimizer sgd, momentum, nesterov, adam, adamw; precision f32\n",
+        ActivationKind::NAMES.join(", ")
+    );
+    assert!(output.starts_with(&header), "{output}");
 }
 
 #[test]
@@ -286,8 +313,8 @@ fn a_bad_scope_or_assignment_is_one_line_naming_it_and_exit_2() {
     let missing = dir.path().join("none.toml");
     let cases: [(Vec<&std::ffi::OsStr>, &str); 6] = [
         (
-            vec!["--activation".as_ref(), "relu,softplus".as_ref()],
-            "--activation: unknown `softplus`",
+            vec!["--activation".as_ref(), "relu,mish".as_ref()],
+            "--activation: unknown `mish`",
         ),
         (
             vec!["--optimizer".as_ref(), "".as_ref()],
@@ -340,6 +367,8 @@ fn check_help_lists_the_optimizers_state_scope_twins_and_autograder() {
         "state.moment_1",
         "next.state.",
         "leaky_relu",
+        "gelu",
+        "silu",
         "adamw",
         "--activation",
         "--optimizer",

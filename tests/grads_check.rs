@@ -264,7 +264,7 @@ fn numpy_backward_through_each_activation_and_its_mistake_named() {
             None,
             "",
             "mask",
-            "only the first layer is wrong",
+            "only the first layer is wrong (layers.0.weight, layers.0.bias): its own ∂L/∂W or ∂L/∂b, or the gradient handed to it (the ReLU mask between layers 0 and 1?)",
         ),
         (
             "tanh",
@@ -281,6 +281,22 @@ fn numpy_backward_through_each_activation_and_its_mistake_named() {
             "σ′ computed as σ (not σ(1 − σ))",
             "mask",
             "only the first layer is wrong",
+        ),
+        (
+            "gelu",
+            "",
+            Some("gelu-prime-as-cdf"),
+            "GELU′ computed as Φ (the product rule's z·φ(z) forgotten)",
+            "mask",
+            "or the gradient handed to it (the GELU derivative between layers 0 and 1?)",
+        ),
+        (
+            "silu",
+            "",
+            Some("silu-prime-as-sigma"),
+            "SiLU′ computed as σ (the product rule's z·σ′ forgotten)",
+            "sum",
+            "off by the batch size",
         ),
         (
             "leaky_relu",
@@ -342,6 +358,13 @@ fn numpy_backward_through_each_activation_and_its_mistake_named() {
         let (code, out) = grads(None);
         assert_eq!(code, Some(0), "{activation}:\n{out}");
         assert!(out.contains("PASS"), "{out}");
+        // Kinks are named only where the activation has them.
+        let measure = match activation {
+            "relu" => "f64 rounding and ReLU kinks can explain",
+            "leaky_relu" => "f64 rounding and leaky ReLU kinks can explain",
+            _ => "f64 rounding can explain",
+        };
+        assert!(out.contains(measure), "{activation}:\n{out}");
         if let Some(bug) = bug {
             let (code, out) = grads(Some(bug));
             assert_eq!(code, Some(1), "{activation} {bug}:\n{out}");

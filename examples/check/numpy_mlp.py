@@ -5,7 +5,7 @@
 
 It reads the problem (argv[-2]) and writes the answer (argv[-1]): the forward pass, the loss,
 every gradient and intermediate, and the parameters and the optimizer's state after one step, in
-the problem's precision. Every activation (relu, leaky_relu, tanh, sigmoid) and optimizer (sgd
+the problem's precision. Every activation (relu, leaky_relu, tanh, sigmoid, gelu, silu) and optimizer (sgd
 with momentum, dampening, Nesterov and coupled weight decay; adam; adamw) of the problem's
 metadata. The step follows burn's formulas by default: beta_1, beta_2, epsilon, the momentum
 and the decay penalty are float32, and Adam's factors are computed in float32 (beta**t by
@@ -27,6 +27,8 @@ v̂ = v/(1 − β₂ᵗ), θ − λ·m̂/(√v̂ + ε)); both are right, and `ch
   noncontiguous   ∂L/∂W saved as a transposed view without np.ascontiguousarray
   tanh-no-square  tanh′ = 1 − tanh
   sigmoid-prime-as-sigma  σ′ = σ
+  gelu-prime-as-cdf       GELU′ = Φ (the product rule's z·φ(z) forgotten)
+  silu-prime-as-sigma     SiLU′ = σ (the product rule's z·σ′ forgotten)
   adam-no-bias-correction  Adam's (AdamW's) moments used without 1/(1 − βᵗ)
   eps-inside-sqrt          √(v + ε) where the step divides by √v + ε
   nesterov-missing         SGD's step along v where Nesterov's is v·μ + g
@@ -37,6 +39,7 @@ v̂ = v/(1 − β₂ᵗ), θ − λ·m̂/(√v̂ + ε)); both are right, and `ch
 the slope); both are right.
 """
 import argparse
+import math
 import os
 
 import numpy as np
@@ -45,8 +48,9 @@ from safetensors.numpy import save_file
 
 MISTAKES = ["sum", "mean-count", "update-sign", "no-lr", "transpose", "no-bias-grad",
             "relu-mask", "unstable", "single", "one-layer", "noncontiguous", "tanh-no-square",
-            "sigmoid-prime-as-sigma", "adam-no-bias-correction", "eps-inside-sqrt",
-            "nesterov-missing", "plain-sgd", "no-momentum", "coupled-decay"]
+            "sigmoid-prime-as-sigma", "gelu-prime-as-cdf", "silu-prime-as-sigma",
+            "adam-no-bias-correction", "eps-inside-sqrt", "nesterov-missing", "plain-sgd",
+            "no-momentum", "coupled-decay"]
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--mistake", choices=MISTAKES, default=os.environ.get("MLP2D_MISTAKE") or None)
@@ -74,6 +78,21 @@ n = x.shape[0]
 out = {}
 
 
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def sigmoid(z):
+    """σ(z) as exp(min(z, 0))/(1 + exp(−|z|)): no exp overflows, and far below 0 σ keeps its
+    tiny value (1/(1 + exp(−z)) gives 0 there, which z·σ(z) multiplies into SiLU's output)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z < 0, e, dtype(1)) / (1 + e)
+
+
+def cdf(z):
+    """Φ(z) = erfc(−z/√2)/2 (numpy has no erf; erfc keeps Φ's digits far below 0)."""
+    return (0.5 * _erfc(-z / dtype(math.sqrt(2)))).astype(dtype)
+
+
 def act(z):
     if activation == "relu":
         return np.maximum(z, 0)
@@ -81,7 +100,11 @@ def act(z):
         return np.where(z < 0, dtype(slope) * z, z)
     if activation == "tanh":
         return np.tanh(z)
-    return 1 / (1 + np.exp(-z))
+    if activation == "gelu":
+        return z * cdf(z)
+    if activation == "silu":
+        return z * sigmoid(z)
+    return sigmoid(z)
 
 
 def act_prime(z, h):
@@ -93,6 +116,14 @@ def act_prime(z, h):
         return np.where(on, dtype(1), off)
     if activation == "tanh":
         return 1 - h if bug == "tanh-no-square" else 1 - h * h
+    if activation == "gelu":
+        if bug == "gelu-prime-as-cdf":
+            return cdf(z)
+        density = np.exp(-(z * z) / 2) / dtype(math.sqrt(2 * math.pi))
+        return cdf(z) + z * density
+    if activation == "silu":
+        s = sigmoid(z)
+        return s if bug == "silu-prime-as-sigma" else s + z * s * (1 - s)
     return h if bug == "sigmoid-prime-as-sigma" else h * (1 - h)
 
 

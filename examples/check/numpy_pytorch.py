@@ -2,8 +2,10 @@
 
     mlp2d check --exec "python3 examples/check/numpy_pytorch.py"
 
-The same forward and backward passes as numpy_mlp.py; the step as torch.optim writes it, with
-its constants as Python floats (f64) that each operation rounds to the problem's precision:
+The same forward and backward passes as numpy_mlp.py, GELU and SiLU by PyTorch's own kernels'
+formulas (GELU: x·(1 + erf(x/√2))/2, its derivative Φ + x·φ with Φ through 1 + erf, not erfc;
+SiLU: x/(1 + exp(−x)), its derivative σ·(1 + x·(1 − σ))); the step as torch.optim writes it,
+with its constants as Python floats (f64) that each operation rounds to the problem's precision:
 
   SGD    g ← g + wd·θ;  buf ← μ·buf + (1 − dampening)·g (buf = g on the first step);
          Nesterov: g ← g + μ·buf, else g ← buf;  θ ← θ − λ·g
@@ -14,6 +16,7 @@ its constants as Python floats (f64) that each operation rounds to the problem's
 in float32 or float64 as the problem asks. Needs numpy and safetensors; CI runs it
 (tests/check_conventions.rs).
 """
+import math
 import sys
 
 import numpy as np
@@ -36,6 +39,14 @@ n = x.shape[0]
 out = {}
 
 
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def erf(v):
+    """erf in the problem's precision (numpy has none: math.erf, rounded)."""
+    return _erf(v).astype(dtype)
+
+
 def act(z):
     if activation == "relu":
         return np.maximum(z, 0)
@@ -43,7 +54,12 @@ def act(z):
         return np.where(z < 0, slope * z, z)
     if activation == "tanh":
         return np.tanh(z)
-    return 1 / (1 + np.exp(-z))
+    if activation == "gelu":
+        return z * 0.5 * (1 + erf(z * math.sqrt(0.5)))
+    with np.errstate(over="ignore"):  # exp(−z) = inf far below 0: σ = 0, as PyTorch's kernel
+        if activation == "silu":
+            return z / (1 + np.exp(-z))
+        return 1 / (1 + np.exp(-z))
 
 
 def act_prime(z, h):
@@ -54,6 +70,14 @@ def act_prime(z, h):
         return np.where(z > 0, dtype(1), dtype(slope))
     if activation == "tanh":
         return 1 - h * h
+    if activation == "gelu":
+        cdf = 0.5 * (1 + erf(z * math.sqrt(0.5)))
+        pdf = np.exp(-0.5 * z * z) * (2 / math.sqrt(math.pi) * math.sqrt(0.5) * 0.5)
+        return cdf + z * pdf
+    if activation == "silu":
+        with np.errstate(over="ignore"):
+            s = 1 / (1 + np.exp(-z))
+        return s * (1 + z * (1 - s))
     return h * (1 - h)
 
 

@@ -3,7 +3,8 @@
     mlp2d check --exec "python3 examples/check/torch_mlp.py"
 
 Reads the problem (argv[-2]) and writes the answer (argv[-1]) in the problem's precision. The
-forward and backward passes run through torch.autograd (the hidden layers' outputs and their
+forward and backward passes (relu, leaky_relu, tanh, sigmoid, gelu with approximate="none",
+silu) run through torch.autograd (the hidden layers' outputs and their
 gradients kept with retain_grad), and the step through torch.optim itself: SGD (momentum,
 dampening, Nesterov, weight decay), Adam or AdamW as the problem's metadata asks, with the
 optimizer's state loaded from the problem (momentum_buffer, exp_avg, exp_avg_sq, step) and
@@ -43,6 +44,10 @@ for i in range(L):
             h = torch.relu(z)  # autograd takes ReLU'(0) = 0
         elif activation == "leaky_relu":
             h = torch.nn.functional.leaky_relu(z, slope)
+        elif activation == "gelu":
+            h = torch.nn.functional.gelu(z, approximate="none")  # z·Φ(z), not the tanh form
+        elif activation == "silu":
+            h = torch.nn.functional.silu(z)
         else:
             h = torch.tanh(z) if activation == "tanh" else torch.sigmoid(z)
         h.retain_grad()

@@ -67,8 +67,8 @@ pub struct Args {
 
     // The scope, the assignment file, the twins and the autograder (src/check/scope.rs,
     // twin.rs, autograder.rs).
-    /// Only problems with these hidden activations: relu, leaky_relu, tanh, sigmoid (a comma
-    /// list) [default: all].
+    /// Only problems with these hidden activations: relu, leaky_relu, tanh, sigmoid, gelu, silu
+    /// (a comma list) [default: all].
     #[arg(long, value_name = "LIST")]
     pub activation: Option<String>,
     /// Only problems with these optimizers: sgd (plain: no momentum, no weight decay), momentum,

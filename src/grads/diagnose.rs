@@ -22,7 +22,7 @@ pub struct TensorVerdict {
     pub err_bound_burn: f64,
     pub err_bound_manual: f64,
     pub agrees: bool,
-    /// Agrees only thanks to the allowance for ReLU units at their kink.
+    /// Agrees only thanks to the allowance for (leaky) ReLU units at their kink.
     pub only_kinks: bool,
     /// The mistake these numbers fit, if any.
     pub mistake: Option<String>,
@@ -34,6 +34,8 @@ pub struct Checked {
     pub rows: Vec<TensorVerdict>,
     pub limit: f64,
     pub precision: Precision,
+    /// The hidden activation: whether kinks are part of the measure.
+    pub activation: Activation,
     /// One sentence on what is wrong overall, when a pattern fits.
     pub diagnosis: Option<String>,
 }
@@ -53,7 +55,10 @@ impl Checked {
         for r in &self.rows {
             let shape = crate::params::shape_text(&r.shape);
             let verdict = match (&r.mistake, r.agrees, r.only_kinks) {
-                (_, true, true) => "agrees (differs only at ReLU units on their kink)".to_owned(),
+                (_, true, true) => format!(
+                    "agrees (differs only at {} units on their kink)",
+                    unit_name(self.activation)
+                ),
                 (_, true, false) => "agrees".to_owned(),
                 (Some(m), false, _) => format!("DIFFERS: {m}"),
                 (None, false, _) => "DIFFERS".to_owned(),
@@ -67,9 +72,14 @@ impl Checked {
                 crate::report::bound_text(r.err_bound_manual),
             );
         }
+        let kinks = if self.activation.has_kink() {
+            format!(" and {} kinks", unit_name(self.activation))
+        } else {
+            String::new()
+        };
         let _ = write!(
             s,
-            "err_bound: the difference in units of what {} rounding and ReLU kinks can explain; limit {}",
+            "err_bound: the difference in units of what {} rounding{kinks} can explain; limit {}",
             self.precision.name(),
             self.limit
         );
@@ -213,12 +223,33 @@ pub fn check(given: &Given, r: &Reference) -> Checked {
             });
         }
     }
-    let diagnosis = diagnose(&rows, given.grads.layers.len());
+    let diagnosis = diagnose(&rows, given.grads.layers.len(), r.activation);
     Checked {
         rows,
         limit: r.limit,
         precision: p,
+        activation: r.activation,
         diagnosis,
+    }
+}
+
+/// How the text names a unit of activation `a`.
+fn unit_name(a: Activation) -> &'static str {
+    match a {
+        Activation::Relu => "ReLU",
+        Activation::LeakyRelu { .. } => "leaky ReLU",
+        Activation::Tanh => "tanh",
+        Activation::Sigmoid => "sigmoid",
+        Activation::Gelu => "GELU",
+        Activation::Silu => "SiLU",
+    }
+}
+
+/// What the backward does between layers 0 and 1: the ReLU's mask, another activation's `a′(z)`.
+fn activation_backward(a: Activation) -> String {
+    match a {
+        Activation::Relu => "the ReLU mask".to_owned(),
+        _ => format!("the {} derivative", unit_name(a)),
     }
 }
 
@@ -227,15 +258,15 @@ fn flat2(a: &Array2<f64>) -> Vec<f64> {
 }
 
 /// The overall pattern: every tensor off by the same mistake, or one layer alone wrong.
-fn diagnose(rows: &[TensorVerdict], layers: usize) -> Option<String> {
+fn diagnose(rows: &[TensorVerdict], layers: usize, a: Activation) -> Option<String> {
     let tensors: Vec<&TensorVerdict> = rows.iter().filter(|r| r.name != "loss").collect();
     let failing: Vec<&TensorVerdict> = tensors.iter().copied().filter(|r| !r.agrees).collect();
     if failing.is_empty() {
         if tensors.iter().any(|r| r.only_kinks) {
-            return Some(
-                "every tensor agrees; some differ only through ReLU units whose input is within rounding of 0, which either side may count as on or off"
-                    .to_owned(),
-            );
+            return Some(format!(
+                "every tensor agrees; some differ only through {} units whose input is within rounding of 0, which either side may count as on or off",
+                unit_name(a)
+            ));
         }
         return None;
     }
@@ -290,7 +321,8 @@ fn diagnose(rows: &[TensorVerdict], layers: usize) -> Option<String> {
             )
         } else {
             format!(
-                "only the first layer is wrong ({names}): its own ∂L/∂W or ∂L/∂b, or the gradient handed to it (the ReLU mask between layers 0 and 1?)"
+                "only the first layer is wrong ({names}): its own ∂L/∂W or ∂L/∂b, or the gradient handed to it ({} between layers 0 and 1?)",
+                activation_backward(a)
             )
         });
     }

@@ -74,7 +74,7 @@ fn entry(p: &mut Params, i: usize, e: usize) -> &mut f64 {
 /// Per layer, the weight and bias entries whose finite difference may straddle a ReLU kink:
 /// for some row, the pre-activation `z` of the unit the entry feeds is within the step's reach
 /// (`|z| ≤ h·|input|` for a weight, `|z| ≤ h` for a bias). The output layer has no activation;
-/// tanh and the sigmoid have no kink.
+/// the smooth activations (tanh, the sigmoid, GELU, SiLU) have no kink.
 /// Kinks further downstream are not tracked: they move by O(h) too, but rarely sit that close.
 pub fn kink_mask(
     params: &Params,
@@ -83,9 +83,11 @@ pub fn kink_mask(
     h: f64,
 ) -> Vec<(Array2<bool>, Array1<bool>)> {
     let inputs = forward(params, a, x).inputs;
-    // Smooth activations have no kink.
-    let kinked = matches!(a, Activation::Relu | Activation::LeakyRelu { .. });
-    let last = if kinked { params.layers.len() - 1 } else { 0 };
+    let last = if a.has_kink() {
+        params.layers.len() - 1
+    } else {
+        0
+    };
     params
         .layers
         .iter()

@@ -1,6 +1,6 @@
 //! The three-way gradient check behind `mlp2d grads`: the hand-written twin, the burn twin, and
-//! finite differences ([`super::numeric`]), for every parameter entry. Entries near a ReLU kink
-//! are left out of the numeric comparisons.
+//! finite differences ([`super::numeric`]), for every parameter entry. Entries near a (leaky)
+//! ReLU kink are left out of the numeric comparisons; smooth activations have none.
 
 use std::fmt::Write as _;
 
@@ -23,6 +23,8 @@ pub struct TwinJudge<'a> {
     pub scales: &'a Scales,
     pub precision: Precision,
     pub limit: f64,
+    /// The hidden activation (whether it has kinks to leave out).
+    pub activation: Activation,
 }
 
 /// One row of the table: a tensor (or the loss), the twins' `err_bound` and the relative errors
@@ -48,6 +50,7 @@ pub struct Report {
     /// `err_bound_limit`.
     pub twin_tol: f64,
     pub numeric_tol: f64,
+    pub activation: Activation,
 }
 
 impl Report {
@@ -102,9 +105,14 @@ impl Report {
                 r.name, shape, r.norm, r.manual_burn, r.manual_numeric, r.burn_numeric, r.near_kink
             );
         }
+        let kinks = match self.activation {
+            Activation::Relu => "entries near a ReLU kink left out".to_owned(),
+            Activation::LeakyRelu { .. } => "entries near a leaky ReLU kink left out".to_owned(),
+            a => format!("every entry: {} has no kink", a.name()),
+        };
         let _ = write!(
             s,
-            "limits: manual–burn err_bound {} (units of the rounding bound), against numeric {:.0e} relative (entries near a ReLU kink left out)",
+            "limits: manual–burn err_bound {} (units of the rounding bound), against numeric {:.0e} relative ({kinks})",
             self.twin_tol, self.numeric_tol
         );
         s
@@ -188,6 +196,7 @@ pub fn three_way(
         rows,
         twin_tol: twins.limit,
         numeric_tol,
+        activation: twins.activation,
     }
 }
 
@@ -233,6 +242,7 @@ pub fn run(
         scales: &scales,
         precision,
         limit,
+        activation,
     };
     let report = three_way(&manual, &burn, &numeric, &kinks, judge, numeric_tol);
     Ok(GradsRun {
