@@ -29,12 +29,12 @@ impl Through {
 }
 
 /// Forward, in place: `S_z` becomes `S_h`, for the unit values `z` and `h = a(z)`. `kink` is
-/// `κ·u`.
+/// `κ·u`, `u` the unit roundoff.
 pub fn forward(
     a: Activation,
     (z, h): (&Array2<f64>, &Array2<f64>),
     s_z: &mut Array2<f64>,
-    kink: f64,
+    (kink, u): (f64, f64),
 ) -> Through {
     match a {
         Activation::Relu => Through::Relu(relu::forward(z, s_z, kink)),
@@ -42,7 +42,7 @@ pub fn forward(
             leaky_relu::forward((z, h), s_z, negative_slope, kink),
             negative_slope,
         ),
-        _ => Through::Smooth(smooth::forward(a, (z, h), s_z)),
+        _ => Through::Smooth(smooth::forward(a, (z, h), s_z, u)),
     }
 }
 

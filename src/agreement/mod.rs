@@ -152,7 +152,8 @@ fn scales_with_kinks(
     let mut ambiguous_units = 0;
     for (i, l) in params.layers.iter().enumerate().take(last) {
         let mut s = linear::forward(&fwd.inputs[i], &s_h[i], l, &w_abs[i]);
-        let mask = activation::forward(a, (&fwd.pre[i], &fwd.inputs[i + 1]), &mut s, kappa * u);
+        let mask =
+            activation::forward(a, (&fwd.pre[i], &fwd.inputs[i + 1]), &mut s, (kappa * u, u));
         ambiguous_units += mask.ambiguous_units();
         s_h.push(s);
         masks.push(mask);

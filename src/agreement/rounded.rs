@@ -12,7 +12,10 @@
 //! - a constant: `|c|` unless f32 holds it exactly (then f64 does too);
 //! - `exp`, `tanh`: faithfully rounded library functions, below one ulp: `2·|result|`;
 //! - the sigmoid `1 / (1 + exp(−z))`: `exp` (`2u` relative, at most that on the quotient), the
-//!   sum and the quotient (`u` each): `4·|result|`;
+//!   sum and the quotient (`u` each): `4·|result|`; and where `exp(−z)` overflows the precision
+//!   (`z < −88.72` in f32, `−709.78` in f64) an implementation may return 0, so the whole value
+//!   (`|result|/u`): PyTorch's SiLU kernel `z/(1 + exp(−z))` does, while `z·σ(z)` is still a
+//!   normal f32 number down to `z ≈ −91`;
 //! - `1 + erf(x)`: `erf` faithfully rounded (`2·|erf x|`) and the sum (`|result|`), or `erfc(−x)`
 //!   faithfully rounded (`2·|result|`): the bound takes both, `2·|erf x| + 2·|result|`.
 
@@ -29,26 +32,40 @@ pub struct Rounded {
     pub dh: f64,
     /// The operations' roundings carried to `v`, in units of `u`.
     pub r: f64,
+    /// The unit roundoff of the precision evaluated in (0 for a constant): what tells an
+    /// operation the precision's range.
+    pub u: f64,
 }
 
 impl Rounded {
-    /// The formula's input `z`.
-    pub fn z(z: f64) -> Self {
+    /// The formula's input `z`, evaluated in the precision of unit roundoff `u`.
+    pub fn z(z: f64, u: f64) -> Self {
         Rounded {
             v: z,
             dz: 1.0,
             dh: 0.0,
             r: 0.0,
+            u,
         }
     }
 
     /// The formula's input `h` (the output of the forward pass, which tanh′ and σ′ read).
-    pub fn h(h: f64) -> Self {
+    pub fn h(h: f64, u: f64) -> Self {
         Rounded {
             v: h,
             dz: 0.0,
             dh: 1.0,
             r: 0.0,
+            u,
+        }
+    }
+
+    /// The largest `x` whose `exp(x)` the precision holds.
+    fn max_exp_argument(self) -> f64 {
+        if self.u >= f64::from(f32::EPSILON) / 2.0 {
+            f64::from(f32::MAX.ln())
+        } else {
+            f64::MAX.ln()
         }
     }
 
@@ -64,6 +81,7 @@ impl Rounded {
             dz: slope * self.dz,
             dh: slope * self.dh,
             r: slope.abs() * self.r + own,
+            u: self.u,
         }
     }
 
@@ -86,6 +104,7 @@ impl Add for Rounded {
             dz: self.dz + b.dz,
             dh: self.dh + b.dh,
             r: self.r + b.r + v.abs(),
+            u: self.u.max(b.u),
         }
     }
 }
@@ -105,6 +124,7 @@ impl Neg for Rounded {
             dz: -self.dz,
             dh: -self.dh,
             r: self.r,
+            u: self.u,
         }
     }
 }
@@ -119,6 +139,7 @@ impl Mul for Rounded {
             dz: self.dz * b.v + self.v * b.dz,
             dh: self.dh * b.v + self.v * b.dh,
             r: b.v.abs() * self.r + self.v.abs() * b.r + if exact { 0.0 } else { v.abs() },
+            u: self.u.max(b.u),
         }
     }
 }
@@ -133,6 +154,7 @@ impl Div for Rounded {
             dz: (self.dz * b.v - self.v * b.dz) / b2,
             dh: (self.dh * b.v - self.v * b.dh) / b2,
             r: self.r / b.v.abs() + self.v.abs() * b.r / b2 + v.abs(),
+            u: self.u.max(b.u),
         }
     }
 }
@@ -145,6 +167,7 @@ impl Number for Rounded {
             dz: 0.0,
             dh: 0.0,
             r: if exact { 0.0 } else { c.abs() },
+            u: 0.0,
         }
     }
     fn exp(self) -> Self {
@@ -157,7 +180,13 @@ impl Number for Rounded {
     }
     fn sigmoid(self) -> Self {
         let s = self.v.sigmoid();
-        self.through((s, s * (1.0 - s)), 4.0 * s)
+        let overflows = -self.v > self.max_exp_argument();
+        let own = if overflows && self.u > 0.0 {
+            s / self.u
+        } else {
+            4.0 * s
+        };
+        self.through((s, s * (1.0 - s)), own)
     }
     fn one_plus_erf(self) -> Self {
         let sum = self.v.one_plus_erf();
@@ -177,12 +206,14 @@ impl Number for Rounded {
 mod tests {
     use super::*;
 
+    const U: f64 = f64::EPSILON / 2.0;
+
     /// tanh′ from the output, `1 − h·h`: the square's and the difference's roundings, and the
     /// error in `h` through `|∂/∂h| = 2|h|`.
     #[test]
     fn tanh_derivative_from_the_output() {
         let h = 0.6;
-        let d = Rounded::constant(1.0) - Rounded::h(h) * Rounded::h(h);
+        let d = Rounded::constant(1.0) - Rounded::h(h, U) * Rounded::h(h, U);
         assert_eq!(d.v, 1.0 - h * h);
         assert_eq!(d.scale(0.0, 1.0), 2.0 * h + h * h + (1.0 - h * h));
     }
@@ -190,7 +221,7 @@ mod tests {
     /// A product by one half rounds nothing; by a tenth it does.
     #[test]
     fn powers_of_two_are_exact() {
-        let z = Rounded::z(3.0);
+        let z = Rounded::z(3.0, U);
         assert_eq!((Rounded::constant(0.5) * z).r, 0.0);
         assert!((Rounded::constant(0.1) * z).r > 0.3);
     }
@@ -199,9 +230,24 @@ mod tests {
     /// sum's cancellation (an absolute `2u` from `erf`'s rounding near −1).
     #[test]
     fn one_plus_erf_allows_the_cancellation() {
-        let x = Rounded::z(-4.0);
+        let x = Rounded::z(-4.0, U);
         let s = x.one_plus_erf();
         assert!(s.v > 1e-8 && s.v < 2e-8);
         assert!(s.r > 1.99 && s.r < 2.01);
+    }
+
+    /// Where `exp(−z)` overflows f32, `z·σ(z)` may come out 0 (PyTorch's SiLU kernel), and the
+    /// bound allows it; in f64, at the same `z`, it does not.
+    #[test]
+    fn the_sigmoid_may_lose_its_value_where_exp_overflows() {
+        let u32 = f64::from(f32::EPSILON) / 2.0;
+        let silu = |z: Rounded| z * z.sigmoid();
+        let h = silu(Rounded::z(-89.0, u32));
+        assert!(h.v < -1e-37 && h.v > -1e-36);
+        assert!(u32 * h.scale(0.0, 0.0) >= h.v.abs());
+        let h = silu(Rounded::z(-88.0, u32));
+        assert!(u32 * h.scale(0.0, 0.0) < 1e-6 * h.v.abs());
+        let h = silu(Rounded::z(-89.0, U));
+        assert!(U * h.scale(0.0, 0.0) < 1e-14 * h.v.abs());
     }
 }

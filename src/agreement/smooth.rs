@@ -27,6 +27,7 @@ pub fn forward(
     a: Activation,
     (z, h): (&Array2<f64>, &Array2<f64>),
     s_z: &mut Array2<f64>,
+    u: f64,
 ) -> Smooth {
     let mut slope = Array2::<f64>::zeros(z.raw_dim());
     let mut slope_scale = Array2::<f64>::zeros(z.raw_dim());
@@ -36,10 +37,10 @@ pub fn forward(
         .and(&mut slope)
         .and(&mut slope_scale)
         .for_each(|&z, &h, s, d, sd| {
-            let out = value(a, Rounded::z(z));
+            let out = value(a, Rounded::z(z, u));
             let s_in = *s;
             *s = out.scale(s_in, 0.0);
-            let prime = derivative(a, Rounded::z(z), Rounded::h(h));
+            let prime = derivative(a, Rounded::z(z, u), Rounded::h(h, u));
             *d = prime.v;
             *sd = prime.scale(s_in, *s);
         });
