@@ -7,7 +7,7 @@
 --activation relu|leaky_relu|tanh|sigmoid|gelu|silu (default relu; --negative-slope for
 leaky_relu, default 0.01) must be the config's [model] activation.
 
---bug plants a classic mistake: sum (no 1/n), sign, mask (the activation's backward between
+--bug plants a classic mistake: sum (no 1/n), sign, relu-mask (the activation's backward between
 layers 0 and 1 forgotten: for ReLU its mask), transpose (dW as g.T @ x), tanh-no-square
 (tanh' = 1 - tanh), sigmoid-prime-as-sigma (sigma' = sigma), leaky-slope-side (the leaky ReLU's
 slope above 0, 1 below), gelu-prime-as-cdf (GELU' = Phi, the product rule's z*phi(z) forgotten),
@@ -24,7 +24,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("rows")
 ap.add_argument("params")
 ap.add_argument("out")
-ap.add_argument("--bug", choices=["sum", "sign", "mask", "transpose", "tanh-no-square",
+ap.add_argument("--bug", choices=["sum", "sign", "relu-mask", "transpose", "tanh-no-square",
                                   "sigmoid-prime-as-sigma", "leaky-slope-side",
                                   "gelu-prime-as-cdf", "silu-prime-as-sigma"])
 ap.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "silu"],
@@ -116,7 +116,7 @@ for i in reversed(range(n_layers)):
     grads[f"layers.{i}.bias"] = g.sum(axis=0)
     if i > 0:
         g = g @ W[i].T
-        if not (args.bug == "mask" and i == 1):
+        if not (args.bug == "relu-mask" and i == 1):
             g = g * act_prime(zs[i - 1], inputs[i])
 if args.bug == "sign":
     grads = {k: (v if k == "loss" else -v) for k, v in grads.items()}

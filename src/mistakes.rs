@@ -1,6 +1,6 @@
 //! Every classic mistake mlp2d plants or names, once: its slug (the name flags, scripts, mutants
 //! and docs use), where it is made, and what it is. `check` and `grads --check` name what wrong
-//! numbers fit (exact/'s mistaken backward and step, check/mistakes.rs, grads/mistakes.rs), the
+//! numbers fit (exact/'s mistaken backward and step, check/mistakes.rs, check/factors.rs), the
 //! mutation tests plant them in the hand-written twin (src/mutants/), and the example answers
 //! plant them on request (`--mistake` of examples/check/numpy_mlp.py, `--bug` of
 //! scripts/numpy_backward.py): all by these slugs. docs/mistakes.md is this table.
@@ -258,7 +258,7 @@ mod tests {
         for m in crate::mutants::Mutant::ALL {
             assert!(entry_of(m.slug()).is_some(), "{m:?}: {}", m.slug());
         }
-        for f in crate::grads::mistakes::gradient_factors(13, 0.05) {
+        for f in crate::check::factors::gradient_factors(13, 0.05) {
             assert!(entry_of(f.slug).is_some(), "{}", f.slug);
         }
     }

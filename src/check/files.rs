@@ -71,7 +71,7 @@ pub fn to_safetensors(p: &Problem) -> Result<Vec<u8>> {
         ("about", p.about.clone()),
         (
             "learning_rate",
-            crate::grads::mistakes::number_text(p.learning_rate),
+            crate::check::factors::number_text(p.learning_rate),
         ),
         ("precision", p.precision.name().to_owned()),
     ]

@@ -123,7 +123,7 @@ pub fn judge(problem: &Problem, answer: &Answer) -> Judged {
         };
         verdicts.push(judge_one(&ctx, e, given, judged_in));
     }
-    let diagnosis = mistakes::diagnose(&verdicts, problem.params.layers.len());
+    let diagnosis = mistakes::diagnose(&verdicts, problem);
     Judged {
         verdicts,
         ambiguous_units: fine.ambiguous_units,

@@ -1,4 +1,4 @@
-//! Naming the mistake a wrong tensor's numbers fit: a constant factor (src/grads/mistakes.rs,
+//! Naming the mistake a wrong tensor's numbers fit: a constant factor (factors.rs,
 //! shared with `grads --check`), a mean over the wrong count, the update's sign or learning
 //! rate, single precision, a transposed or non-contiguous layout, a missing gradient, an
 //! unstabilised softmax, a wrong ReLU mask; and per problem, one layer wrong among right ones.
@@ -10,14 +10,12 @@ use ndarray::ArrayView2;
 
 use super::Problem;
 use super::answer::Given;
+use super::factors::{Factor, fits_variant, fitting_factor, gradient_factors, number_text, widest};
 use super::reference::{self, Expected, Kind, Reference, Variant};
 use super::verdict::Verdict;
 use crate::agreement::{err_bound, err_bound_limit};
-use crate::config::Precision;
+use crate::config::{Activation, Precision};
 use crate::exact::step::Convention;
-use crate::grads::mistakes::{
-    Factor, fits_variant, fitting_factor, gradient_factors, number_text, widest,
-};
 
 /// A variant's tensors by name.
 type VariantTensors = Vec<(Variant, HashMap<String, Vec<f64>>)>;
@@ -315,7 +313,7 @@ fn zero_gradient_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -
     })
 }
 
-/// The variant whose value the answer matches, as src/grads/mistakes.rs's `fits_variant`
+/// The variant whose value the answer matches, as factors.rs's `fits_variant`
 /// measures it (shared with `grads --check`).
 fn variant_fit(ctx: &Context, e: &Expected, given: &Given, p: Precision) -> Option<String> {
     ctx.variants().iter().find_map(|(variant, values)| {
@@ -339,7 +337,8 @@ fn permuted(e: &Expected, given: &Given, p: Precision) -> bool {
 
 /// The pattern over a problem's wrong tensors: one layer wrong among right ones, or every wrong
 /// tensor with the same mistake.
-pub fn diagnose(verdicts: &[Verdict], layers: usize) -> Option<String> {
+pub fn diagnose(verdicts: &[Verdict], problem: &Problem) -> Option<String> {
+    let layers = problem.params.layers.len();
     let failing: Vec<&Verdict> = verdicts.iter().filter(|v| !v.agrees).collect();
     let first = failing.first()?;
     let wrong: BTreeSet<Option<usize>> = failing.iter().map(|v| v.kind.param_layer()).collect();
@@ -352,10 +351,21 @@ pub fn diagnose(verdicts: &[Verdict], layers: usize) -> Option<String> {
         && layers > 1
         && right.iter().any(|&j| j != i)
     {
-        let names: Vec<&str> = failing.iter().map(|v| v.name.as_str()).collect();
+        let names = failing
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The first layer's gradient is also the only one the activation between layers 0
+        // and 1 reaches alone: the layers above do not pass through it.
+        if i == 0 {
+            return Some(format!(
+                "only the first layer is wrong ({names}): its own ∂L/∂W or ∂L/∂b, or the gradient handed to it ({} between layers 0 and 1?)",
+                derivative_name(problem.activation)
+            ));
+        }
         return Some(format!(
-            "only layer {i} is wrong ({}): the other layers' gradients agree, so the mistake is in layer {i}'s own ∂L/∂W or ∂L/∂b",
-            names.join(", ")
+            "only layer {i} is wrong ({names}): the other layers' gradients agree, so the mistake is in layer {i}'s own ∂L/∂W or ∂L/∂b"
         ));
     }
     let label = |v: &Verdict| {
@@ -373,4 +383,17 @@ pub fn diagnose(verdicts: &[Verdict], layers: usize) -> Option<String> {
         ));
     }
     None
+}
+
+/// What the backward does between two layers: the ReLU's mask, another activation's `a′`.
+fn derivative_name(a: Activation) -> String {
+    let unit = match a {
+        Activation::Relu => return "the ReLU mask".to_owned(),
+        Activation::LeakyRelu { .. } => "leaky ReLU",
+        Activation::Tanh => "tanh",
+        Activation::Sigmoid => "sigmoid",
+        Activation::Gelu => "GELU",
+        Activation::Silu => "SiLU",
+    };
+    format!("the {unit} derivative")
 }

@@ -21,6 +21,7 @@ pub mod autograder;
 pub mod bounded;
 pub mod cmdline;
 pub mod escape;
+pub mod factors;
 pub mod files;
 pub mod judge;
 pub mod limits;
@@ -86,7 +87,7 @@ impl Problem {
             self.rows(),
             if self.rows() == 1 { "" } else { "s" },
             self.precision.name(),
-            crate::grads::mistakes::number_text(self.learning_rate)
+            crate::check::factors::number_text(self.learning_rate)
         );
         if self.activation != Activation::Relu {
             s.push_str(&format!(", {}", self.activation.label()));

@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::Problem;
 use super::escape::{LINE_CHARS, MESSAGE_CHARS, NAME_CHARS, TEXT_CHARS, escape};
-use super::judge::{Outcome, ProblemResult, Verdict};
+use super::judge::{Judged, Outcome, ProblemResult, Verdict};
 use crate::agreement::err_bound_limit;
-use crate::config::Precision;
+use crate::config::{Activation, Precision};
 use crate::report::bound_text;
 
 /// At most this many wrong tensors listed per problem (the first wrong one always).
@@ -36,6 +37,31 @@ fn verdict_line(v: &Verdict) -> String {
         eb_text(v),
         v.judged_in.name()
     )
+}
+
+/// Every verdict of one judged answer as a table (`grads --check`), and what `err_bound`
+/// measures there.
+pub fn verdict_table(j: &Judged, problem: &Problem) -> String {
+    let mut s = format!(
+        "{:<32} {:>9} {:>10} {:<5}  verdict\n",
+        "tensor", "shape", "err_bound", "(in)"
+    );
+    for v in &j.verdicts {
+        let _ = writeln!(s, "{}", verdict_line(v));
+    }
+    let kinks = match problem.activation {
+        Activation::Relu => " and ReLU kinks",
+        Activation::LeakyRelu { .. } => " and leaky ReLU kinks",
+        _ => "",
+    };
+    let p = problem.precision;
+    let _ = write!(
+        s,
+        "err_bound: the difference from the mathematics in units of what {} rounding{kinks} can explain; limit {}",
+        p.name(),
+        err_bound_limit(p)
+    );
+    s
 }
 
 /// One problem's block (no trailing newline); the whole table when `verbose`.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::agreement::Tolerances;
-use crate::config::{Backend, CompareConfig, Config, Overrides, Precision};
+use crate::config::{Backend, Config, Overrides, Precision};
 use crate::data::{layer_sizes, prepare};
 
 #[derive(clap::Args)]
@@ -34,8 +34,9 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
     /// Judge the gradients in this safetensors file (`layers.{i}.weight`, `layers.{i}.bias`,
-    /// optionally `loss`; f32 or f64) against the twins at --params on the training rows
-    /// (`mlp2d data --normalised --split train` writes them). Exit 0 when they agree, 1 when not.
+    /// optionally `loss`; f32 or f64) as `mlp2d check` judges an answer: against the mathematics
+    /// at --params on the training rows (`mlp2d data --normalised --split train` writes them).
+    /// Exit 0 when they agree, 1 when not.
     #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
 }
@@ -66,6 +67,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(path) => Some(crate::grads::given::load(path, &sizes)?),
         None => None,
     };
+    if let Some(given) = given {
+        println!(
+            "{}: {} training rows, net {sizes:?}, judged against the mathematics (exact, in f64)",
+            config.name,
+            prepared.train.x.nrows(),
+        );
+        return check(&config, &prepared, &params, &given);
+    }
     let twins = crate::grads::three_way::Twins {
         precision,
         backend: config.compare.backend,
@@ -76,20 +85,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(out) = &args.out {
         crate::output::write_atomic(out, &run.to_safetensors()?)?;
     }
-    let numeric = match given {
-        Some(_) => String::new(),
-        None => format!(", numeric in f64 (h = {:e})", args.step),
-    };
     println!(
-        "{}: {} training rows, net {sizes:?}, twins in {} (burn on {}){numeric}",
+        "{}: {} training rows, net {sizes:?}, twins in {} (burn on {}), numeric in f64 (h = {:e})",
         config.name,
         prepared.train.x.nrows(),
         precision.name(),
         config.compare.backend.name(),
+        args.step,
     );
-    if let Some(given) = given {
-        return check(&config, &prepared, &params, &run, &given);
-    }
+
     println!("{}", run.report.table());
     Ok(match run.report.failure() {
         None => {
@@ -112,60 +116,43 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// `grads --check`: the file's gradients against the twins' columns of `run`.
+/// `grads --check`: the file's gradients judged as `mlp2d check` judges an answer: against the
+/// mathematics (src/exact/) at --params on the training rows, each tensor in units of its
+/// rounding bound, in the coarser of the run's and the file's precision, the mistake named
+/// where the numbers fit one.
 fn check(
     config: &Config,
     prepared: &crate::data::Prepared,
     params: &crate::params::Params,
-    run: &crate::grads::three_way::GradsRun,
     given: &crate::grads::given::Given,
 ) -> Result<ExitCode> {
-    use crate::agreement;
-    // Judged in the coarser of the twins' and the file's precision.
+    use crate::agreement::round_to;
     let precision = match (config.compare.precision, given.precision) {
         (Precision::F64, Precision::F64) => Precision::F64,
         _ => Precision::F32,
     };
-    let (x, y) = (&prepared.train.x, &prepared.train.y);
-    let params = params.rounded(config.compare.precision);
-    let x_seen = x.mapv(|v| agreement::round_to(v, config.compare.precision));
-    let a = config.model.activation();
-    let scales = agreement::gradient_scales(&params, (&x_seen, y), a, precision);
-    let scales_no_kinks = agreement::gradient_scales_no_kinks(&params, (&x_seen, y), a, precision);
-    // The limit of the precision judged in (the config's own, if it sets one).
-    let limit = Tolerances::of(&CompareConfig {
+    let problem = crate::check::Problem {
+        case: "grads".to_owned(),
+        about: format!("{} at --params on its training rows", config.name),
+        x: prepared.train.x.mapv(|v| round_to(v, precision)),
+        y: prepared.train.y.clone(),
+        params: params.rounded(precision),
+        learning_rate: round_to(config.train.learning_rate, precision),
         precision,
-        ..config.compare.clone()
-    })
-    .err_bound_limit;
-    let checked = crate::grads::diagnose::check(
-        given,
-        &crate::grads::diagnose::Reference {
-            burn_loss: run.burn.loss,
-            burn: &run.burn.grads,
-            manual_loss: run.manual.loss,
-            manual: &run.manual.grads,
-            scales: &scales,
-            scales_no_kinks: &scales_no_kinks,
-            precision,
-            limit,
-            rows: x.nrows(),
-            learning_rate: config.train.learning_rate,
-            params: &params,
-            x: &x_seen,
-            y,
-            activation: a,
-        },
-    );
-    println!("{}", checked.table());
-    if let Some(d) = &checked.diagnosis {
+        activation: config.model.activation(),
+        optimizer: crate::config::Optimizer::default(),
+        state: crate::params::OptimizerState::default(),
+    };
+    let judged = crate::check::judge::judge(&problem, &given.answer());
+    println!("{}", crate::check::report::verdict_table(&judged, &problem));
+    if let Some(d) = &judged.diagnosis {
         println!("diagnosis: {d}");
     }
-    Ok(if checked.passed() {
-        println!("PASS: the gradients agree with both twins");
+    Ok(if judged.passed() {
+        println!("PASS: the gradients agree with the mathematics");
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: the gradients disagree with the twins");
+        eprintln!("error: the gradients disagree with the mathematics");
         ExitCode::from(1)
     })
 }

@@ -40,7 +40,14 @@ impl Number for f64 {
         f64::tanh(self)
     }
     fn sigmoid(self) -> Self {
-        1.0 / (1.0 + (-self).exp())
+        // Where exp(−x) overflows, e^x/(1 + e^x) still holds σ (down to f64's subnormals).
+        let e = (-self).exp();
+        if e.is_finite() {
+            1.0 / (1.0 + e)
+        } else {
+            let e = self.exp();
+            e / (1.0 + e)
+        }
     }
     fn one_plus_erf(self) -> Self {
         libm::erfc(-self)

@@ -21,6 +21,37 @@ pub struct Given {
     pub precision: Precision,
 }
 
+impl Given {
+    /// The gradients as an answer to `mlp2d check` (`loss`, `grad.layers.{i}.weight|bias`),
+    /// each weight in the shape the file holds it.
+    pub fn answer(&self) -> crate::check::answer::Answer {
+        use crate::check::answer::Given as Tensor;
+        let tensor = |shape: Vec<usize>, values: Vec<f64>| Tensor {
+            shape,
+            values,
+            precision: self.precision,
+        };
+        let mut tensors = std::collections::HashMap::new();
+        if let Some(loss) = self.loss {
+            tensors.insert("loss".to_owned(), tensor(vec![1], vec![loss]));
+        }
+        for (i, l) in self.grads.layers.iter().enumerate() {
+            let w = if self.transposed.contains(&i) {
+                l.weight.t()
+            } else {
+                l.weight.view()
+            };
+            let name = |bias| format!("grad.{}", tensor_name(i, bias));
+            tensors.insert(
+                name(false),
+                tensor(w.shape().to_vec(), w.iter().copied().collect()),
+            );
+            tensors.insert(name(true), tensor(vec![l.bias.len()], l.bias.to_vec()));
+        }
+        crate::check::answer::Answer { tensors }
+    }
+}
+
 /// Reads a gradient file for a network of layer sizes `sizes`.
 pub fn load(path: &Path, sizes: &[usize]) -> Result<Given> {
     let bytes = std::fs::read(path)

@@ -8,7 +8,14 @@ import { $ } from "./dom.js";
 /** A number as the page shows a setting (no markup can come through: it is a number). */
 const num = (v) => String(Number(v));
 
-const NAMES = { relu: "ReLU", leaky_relu: "leaky ReLU", tanh: "tanh", sigmoid: "sigmoid" };
+const NAMES = {
+  relu: "ReLU",
+  leaky_relu: "leaky ReLU",
+  tanh: "tanh",
+  sigmoid: "sigmoid",
+  gelu: "GELU",
+  silu: "SiLU",
+};
 
 export const activationName = (a) => NAMES[a] || String(a);
 
@@ -21,6 +28,10 @@ function forward(model) {
       return "tanh (<code>tanh z</code>, between −1 and 1)";
     case "sigmoid":
       return "sigmoid (<code>σ(z) = 1 / (1 + e<sup>−z</sup>)</code>, between 0 and 1)";
+    case "gelu":
+      return "GELU (<code>z·Φ(z)</code>, Φ the standard normal's distribution function)";
+    case "silu":
+      return "SiLU (<code>z·σ(z)</code>)";
     default:
       return "ReLU (<code>max(0, z)</code>)";
   }
@@ -36,6 +47,10 @@ function backward(model) {
       return "a tanh multiplies the gradient by its derivative, <code>tanh′ = 1 − tanh²</code>, read from its output";
     case "sigmoid":
       return "a sigmoid multiplies the gradient by its derivative, <code>σ′ = σ(1 − σ)</code>, read from its output";
+    case "gelu":
+      return "a GELU multiplies the gradient by its derivative, <code>Φ(z) + z·φ(z)</code>, read from its input";
+    case "silu":
+      return "a SiLU multiplies the gradient by its derivative, <code>σ(z) + z·σ(z)·(1 − σ(z))</code>, read from its input";
     default:
       return "a ReLU passes the gradient only where its input was positive";
   }

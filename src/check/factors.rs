@@ -1,8 +1,6 @@
-//! The classic mistakes a gradient's numbers can fit, shared by `grads --check` (diagnose.rs)
-//! and `mlp2d check` (src/check/mistakes.rs): a constant factor (the batch size, the sign, the
-//! learning rate), a transposed square weight, or a mistaken backward (exact/ with the mistake built in).
-
-use ndarray::Array2;
+//! The classic mistakes a gradient's numbers can fit (mistakes.rs names them): a constant factor
+//! (the batch size, the sign, the learning rate), a transposed square weight, or a mistaken
+//! backward (exact/ with the mistake built in).
 
 use crate::agreement;
 use crate::config::Precision;
@@ -95,19 +93,6 @@ pub fn fitting_factor<'a>(
         let scaled: Vec<f64> = given.iter().map(|v| v / c.factor).collect();
         agreement::err_bound(scaled.iter(), reference.iter(), scale.iter(), precision) <= limit
     })
-}
-
-/// Whether a square weight gradient is the right one transposed (W where Wᵀ belongs).
-pub fn fits_transposed(
-    given: &Array2<f64>,
-    reference: &[f64],
-    scale: &[f64],
-    precision: Precision,
-    limit: f64,
-) -> bool {
-    given.is_square()
-        && agreement::err_bound(given.t().iter(), reference.iter(), scale.iter(), precision)
-            <= limit
 }
 
 /// An entry whose rounding bound `u·S` exceeds this share of the tensor's largest value carries
