@@ -311,7 +311,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!(activations.len(), 4, "{activations:?}");
+        assert_eq!(
+            activations.len(),
+            ActivationKind::ALL.len(),
+            "{activations:?}"
+        );
         assert_eq!(optimizers.len(), 5, "{optimizers:?}");
         assert!(nesterov && dampening && adam_decay);
     }
