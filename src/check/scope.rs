@@ -331,8 +331,8 @@ mod tests {
                 "line 2: unknown key `learning_rate`",
             ),
             (
-                "activation = [\"gelu\"]\n",
-                "line 1: `activation`: unknown `gelu`",
+                "activation = [\"mish\"]\n",
+                "line 1: `activation`: unknown `mish`",
             ),
             ("\noptimizer = 3\n", "line 2: `optimizer` must be a list"),
             (
