@@ -611,8 +611,19 @@ fn a_problem_this_version_cannot_judge_is_refused() {
     assert_eq!(back.learning_rate, problem.learning_rate);
     // The same file with metadata this version does not know or cannot take: that problem's
     // verdict (the others would still be judged), naming the key, exit 1.
-    let bad: [(&[(&str, &str)], &str); 6] = [
+    let bad: [(&[(&str, &str)], &str); 9] = [
         (&[("loss_function", "mse")], "loss_function"),
+        // The config's rules (one table): momentum below 1, Nesterov only with momentum, and
+        // nothing burn's f32 cannot hold.
+        (
+            &[("momentum", "1.5")],
+            "momentum must be at least 0 and below 1",
+        ),
+        (
+            &[("nesterov", "true")],
+            "nesterov applies to optimizer = \"sgd\" with momentum > 0",
+        ),
+        (&[("weight_decay", "1e-60")], "beyond f32"),
         (&[("optimizer", "rmsprop")], "rmsprop"),
         (&[("activation", "gelu")], "gelu"),
         (&[("beta_1", "0.9")], "beta_1"),

@@ -84,17 +84,17 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
         0 => train.optimizer = OptimizerKind::Sgd,
         1 => {
             train.optimizer = OptimizerKind::Sgd;
-            train.momentum = Some(significant(rng.gen_range(0.5..=0.99), 2));
+            train.keys.momentum = Some(significant(rng.gen_range(0.5..=0.99), 2));
             if rng.gen_bool(1.0 / 3.0) {
-                train.dampening = Some(significant(rng.gen_range(0.05..=0.5), 2));
+                train.keys.dampening = Some(significant(rng.gen_range(0.05..=0.5), 2));
             }
             if rng.gen_bool(1.0 / 3.0) {
-                train.nesterov = Some(true);
+                train.keys.nesterov = Some(true);
             }
         }
         2 => {
             train.optimizer = OptimizerKind::Sgd;
-            train.weight_decay = Some(weight_decay(rng, 1e-2));
+            train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
         }
         family => {
             let adamw = family == 4;
@@ -104,14 +104,14 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
                 OptimizerKind::Adam
             };
             train.learning_rate = significant(log_uniform(rng, 1e-4, 3e-2), 3);
-            train.beta_1 = Some(significant(rng.gen_range(0.8..=0.95), 2));
+            train.keys.beta_1 = Some(significant(rng.gen_range(0.8..=0.95), 2));
             let one_minus_beta_2 = significant(log_uniform(rng, 1e-4, 1e-2), 1);
-            train.beta_2 = Some(significant(1.0 - one_minus_beta_2, 4));
-            train.epsilon = Some(significant(log_uniform(rng, 1e-8, 1e-4), 1));
+            train.keys.beta_2 = Some(significant(1.0 - one_minus_beta_2, 4));
+            train.keys.epsilon = Some(significant(log_uniform(rng, 1e-8, 1e-4), 1));
             if adamw {
-                train.weight_decay = Some(weight_decay(rng, 1e-1));
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-1));
             } else if rng.gen_bool(1.0 / 3.0) {
-                train.weight_decay = Some(weight_decay(rng, 1e-2));
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
             }
         }
     }
