@@ -9,11 +9,7 @@ mod optimizer;
 mod schema;
 mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
-pub use optimizer::{
-    AdamSettings, DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_BETA_1, DEFAULT_BETA_2, DEFAULT_EPSILON,
-    OPTIMIZERS, Optimizer, OptimizerInfo, OptimizerKeys, OptimizerKind, Range, SETTINGS, Setting,
-    SgdSettings, Value as SettingValue, setting,
-};
+pub use optimizer::*;
 use serde::{Deserialize, Serialize};
 pub use training::{Activation, ActivationKind, DEFAULT_NEGATIVE_SLOPE, NetSpec};
 

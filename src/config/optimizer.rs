@@ -17,17 +17,17 @@ pub enum OptimizerKind {
 
 /// A setting's value.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Value {
+pub enum SettingValue {
     Number(f64),
     Bool(bool),
 }
 
-impl Value {
+impl SettingValue {
     /// The number (a bool is 0 or 1).
     pub fn number(self) -> f64 {
         match self {
-            Value::Number(v) => v,
-            Value::Bool(b) => f64::from(u8::from(b)),
+            SettingValue::Number(v) => v,
+            SettingValue::Bool(b) => f64::from(u8::from(b)),
         }
     }
 }
@@ -161,10 +161,10 @@ pub struct OptimizerInfo {
     /// The page's name for it.
     pub label: &'static str,
     /// Its keys (in [`SETTINGS`] order) with burn's defaults.
-    pub defaults: &'static [(&'static str, Value)],
+    pub defaults: &'static [(&'static str, SettingValue)],
 }
 
-use Value::{Bool, Number};
+use SettingValue::{Bool, Number};
 
 /// Every optimizer.
 pub const OPTIMIZERS: &[OptimizerInfo] = &[
@@ -241,7 +241,7 @@ impl OptimizerKind {
     }
 
     /// burn's default of `key`, if `key` is one of this optimizer's.
-    pub fn default_of(self, key: &str) -> Option<Value> {
+    pub fn default_of(self, key: &str) -> Option<SettingValue> {
         self.info()
             .defaults
             .iter()
@@ -291,27 +291,27 @@ impl OptimizerKeys {
     }
 
     /// The value given for `key`.
-    pub fn get(&self, key: &str) -> Option<Value> {
+    pub fn get(&self, key: &str) -> Option<SettingValue> {
         let mut copy = *self;
         if let Some(n) = copy.number_mut(key) {
-            return n.map(Value::Number);
+            return n.map(SettingValue::Number);
         }
-        copy.bool_mut(key).and_then(|b| b.map(Value::Bool))
+        copy.bool_mut(key).and_then(|b| b.map(SettingValue::Bool))
     }
 
     /// Gives `key` the value `v` (of the setting's type; false for an unknown key).
-    pub fn set(&mut self, key: &str, v: Value) -> bool {
+    pub fn set(&mut self, key: &str, v: SettingValue) -> bool {
         match v {
-            Value::Number(x) => self.number_mut(key).map(|n| *n = Some(x)).is_some(),
-            Value::Bool(b) => self.bool_mut(key).map(|n| *n = Some(b)).is_some(),
+            SettingValue::Number(x) => self.number_mut(key).map(|n| *n = Some(x)).is_some(),
+            SettingValue::Bool(b) => self.bool_mut(key).map(|n| *n = Some(b)).is_some(),
         }
     }
 
     /// The value of `key` for `kind`: given, else burn's default.
-    fn value(&self, kind: OptimizerKind, key: &str) -> Value {
+    fn value(&self, kind: OptimizerKind, key: &str) -> SettingValue {
         self.get(key)
             .or_else(|| kind.default_of(key))
-            .unwrap_or(Value::Number(0.0))
+            .unwrap_or(SettingValue::Number(0.0))
     }
 
     /// Every key given that does not apply to `kind`, then every value out of its range or
@@ -330,7 +330,7 @@ impl OptimizerKeys {
             }
         }
         for s in SETTINGS {
-            let (Some(range), Some(Value::Number(v))) = (s.range, self.get(s.key)) else {
+            let (Some(range), Some(SettingValue::Number(v))) = (s.range, self.get(s.key)) else {
                 continue;
             };
             if !range.admits(v) {
@@ -418,7 +418,7 @@ impl OptimizerKeys {
             OptimizerKind::Sgd => Optimizer::Sgd(SgdSettings {
                 momentum: n("momentum"),
                 dampening: n("dampening"),
-                nesterov: self.value(kind, "nesterov") == Value::Bool(true),
+                nesterov: self.value(kind, "nesterov") == SettingValue::Bool(true),
                 weight_decay: n("weight_decay"),
             }),
             OptimizerKind::Adam => Optimizer::Adam(adam()),
@@ -438,7 +438,7 @@ impl Optimizer {
 
     /// Its keys with their values, in [`SETTINGS`] order; `all`: also those that apply only with
     /// momentum when it has none (their defaults, as the page's `hello` tells them).
-    pub fn values(self, all: bool) -> Vec<(&'static str, Value)> {
+    pub fn values(self, all: bool) -> Vec<(&'static str, SettingValue)> {
         let v = match self {
             Optimizer::Sgd(s) => vec![
                 ("momentum", Number(s.momentum)),
@@ -460,6 +460,22 @@ impl Optimizer {
         v.into_iter()
             .filter(|(k, _)| all || momentum > 0.0 || !setting(k).is_some_and(|s| s.with_momentum))
             .collect()
+    }
+
+    /// Its settings as keys (every one of its keys given).
+    pub fn keys(self) -> OptimizerKeys {
+        let mut k = OptimizerKeys::default();
+        for (key, v) in self.values(true) {
+            k.set(key, v);
+        }
+        k
+    }
+
+    /// The same optimizer with `key` set to `v`.
+    pub fn with(self, key: &str, v: SettingValue) -> Optimizer {
+        let mut k = self.keys();
+        k.set(key, v);
+        k.resolve(self.kind())
     }
 
     pub fn name(self) -> &'static str {
@@ -545,7 +561,7 @@ mod tests {
             assert_eq!(resolved.kind(), o.kind);
             assert_eq!(resolved.values(true), o.defaults.to_vec(), "{}", o.name);
             for (k, v) in o.defaults {
-                let is_bool = matches!(v, Value::Bool(_));
+                let is_bool = matches!(v, SettingValue::Bool(_));
                 assert_eq!(setting(k).unwrap().range.is_none(), is_bool, "{k}");
             }
         }
@@ -553,36 +569,36 @@ mod tests {
 
     #[test]
     fn keys_that_do_not_apply_and_values_out_of_range_are_named() {
-        let keys = |k: &str, v: Value| {
+        let keys = |k: &str, v: SettingValue| {
             let mut o = OptimizerKeys::default();
             assert!(o.set(k, v));
             o
         };
-        let e = keys("nesterov", Value::Bool(true))
+        let e = keys("nesterov", SettingValue::Bool(true))
             .check(OptimizerKind::Sgd)
             .unwrap_err();
         assert_eq!(
             e,
             "nesterov applies to optimizer = \"sgd\" with momentum > 0 only (optimizer is \"sgd\")"
         );
-        let e = keys("epsilon", Value::Number(1e-8))
+        let e = keys("epsilon", SettingValue::Number(1e-8))
             .check(OptimizerKind::Sgd)
             .unwrap_err();
         assert!(e.starts_with("epsilon applies to optimizer = \"adam\" or \"adamw\""));
-        let e = keys("momentum", Value::Number(1.5))
+        let e = keys("momentum", SettingValue::Number(1.5))
             .check(OptimizerKind::Sgd)
             .unwrap_err();
         assert_eq!(e, "momentum must be at least 0 and below 1, got 1.5");
-        let e = keys("beta_2", Value::Number(0.999_999_999))
+        let e = keys("beta_2", SettingValue::Number(0.999_999_999))
             .check(OptimizerKind::Adam)
             .unwrap_err();
         assert!(e.contains("beyond f32"), "{e}");
-        let e = keys("epsilon", Value::Number(1e-50))
+        let e = keys("epsilon", SettingValue::Number(1e-50))
             .check(OptimizerKind::Adamw)
             .unwrap_err();
         assert!(e.contains("beyond f32"), "{e}");
         assert!(
-            keys("dampening", Value::Number(1e-50))
+            keys("dampening", SettingValue::Number(1e-50))
                 .check(OptimizerKind::Sgd)
                 .is_err(),
             "dampening needs momentum"

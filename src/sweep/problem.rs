@@ -305,7 +305,10 @@ mod tests {
                     };
                     optimizers.insert(family);
                 }
-                o @ (Optimizer::Adam(a) | Optimizer::AdamW(a)) => {
+                o => {
+                    let (Optimizer::Adam(a) | Optimizer::AdamW(a)) = o else {
+                        panic!("{} is not drawn", o.name())
+                    };
                     assert!((1e-4..=3e-2).contains(&lr), "{lr}");
                     assert!((0.8..=0.95).contains(&a.beta_1), "{}", a.beta_1);
                     assert!((0.99..=0.9999).contains(&a.beta_2), "{}", a.beta_2);

@@ -1,6 +1,6 @@
 //! The classic mistakes in an optimizer's step, to name what wrong numbers fit.
 
-use crate::config::{AdamSettings, Optimizer, SgdSettings};
+use crate::config::{Optimizer, SettingValue, SgdSettings};
 
 /// A classic mistake in the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Mistake {
                 }
                 v
             }
-            Optimizer::Sgd(_) => Vec::new(),
+            _ => Vec::new(),
         };
         if optimizer != Optimizer::default() {
             all.push(Mistake::PlainSgd);
@@ -90,18 +90,7 @@ impl Mistake {
                 ..s
             }),
             (Mistake::CoupledDecay, Optimizer::AdamW(a)) => Optimizer::Adam(a),
-            (Mistake::NoWeightDecay, Optimizer::Sgd(s)) => Optimizer::Sgd(SgdSettings {
-                weight_decay: 0.0,
-                ..s
-            }),
-            (Mistake::NoWeightDecay, Optimizer::Adam(a)) => Optimizer::Adam(AdamSettings {
-                weight_decay: 0.0,
-                ..a
-            }),
-            (Mistake::NoWeightDecay, Optimizer::AdamW(a)) => Optimizer::AdamW(AdamSettings {
-                weight_decay: 0.0,
-                ..a
-            }),
+            (Mistake::NoWeightDecay, o) => o.with("weight_decay", SettingValue::Number(0.0)),
             _ => asked,
         }
     }
