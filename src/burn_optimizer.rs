@@ -1,5 +1,5 @@
-//! The burn twin's optimizer: burn's own `Sgd` (with its `Momentum` and `WeightDecay`), `Adam`
-//! and `AdamW`, configured from the run's settings and stepped parameter by parameter through
+//! The burn twin's optimizer: burn's own `Sgd` (with its `Momentum` and `WeightDecay`), `Adam`,
+//! `AdamW` and `AdaGrad`, configured from the run's settings and stepped parameter by parameter through
 //! burn's `Optimizer::step`, the same call `ModuleOptimizer` makes for each parameter. Holding
 //! each parameter's state here (rather than inside a `ModuleOptimizer`) is what lets the
 //! harness read it: momentum buffer and moments, every step, as plain values.
@@ -9,8 +9,9 @@ use burn::nn::Linear;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::{MomentumConfig, MomentumState};
 use burn::optim::{
-    Adam, AdamConfig, AdamState, AdamW, AdamWConfig, AdamWState, AdaptiveMomentumState, Optimizer,
-    RecordState, Sgd, SgdConfig, SgdState, StateSink,
+    AdaGrad, AdaGradConfig, AdaGradState, Adam, AdamConfig, AdamState, AdamW, AdamWConfig,
+    AdamWState, AdaptiveMomentumState, LrDecayState, Optimizer, RecordState, Sgd, SgdConfig,
+    SgdState, StateSink,
 };
 use burn::prelude::*;
 use burn::tensor::DType;
@@ -56,6 +57,13 @@ impl FromBuffers for Adam {
 impl FromBuffers for AdamW {
     fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdamWState<D> {
         AdamWState::new(moments(buffers, steps))
+    }
+}
+
+impl FromBuffers for AdaGrad {
+    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdaGradState<D> {
+        let [sum]: [Tensor<D>; 1] = buffers.try_into().expect("one sum");
+        AdaGradState::new(LrDecayState::new(steps, sum))
     }
 }
 
@@ -110,6 +118,15 @@ pub fn stepper(spec: config::Optimizer) -> Box<dyn Stepper> {
                 .build(),
             spec,
         )),
+        config::Optimizer::AdaGrad(a) => {
+            let mut c = AdaGradConfig::new()
+                .with_lr_decay(a.lr_decay)
+                .with_epsilon(a.epsilon as f32);
+            if a.weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(a.weight_decay as f32)));
+            }
+            Box::new(PerParam::new(c.build(), spec))
+        }
     }
 }
 

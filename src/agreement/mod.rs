@@ -49,6 +49,7 @@ use crate::exact;
 use crate::params::Params;
 
 pub mod activation;
+pub mod adagrad;
 pub mod adam;
 pub mod judge;
 pub mod leaky_relu;

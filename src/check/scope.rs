@@ -21,6 +21,7 @@ pub enum OptimizerChoice {
     Nesterov,
     Adam,
     AdamW,
+    AdaGrad,
 }
 
 impl OptimizerChoice {
@@ -39,6 +40,7 @@ impl OptimizerChoice {
             OptimizerChoice::Nesterov => "nesterov",
             OptimizerChoice::Adam => "adam",
             OptimizerChoice::AdamW => "adamw",
+            OptimizerChoice::AdaGrad => "adagrad",
         }
     }
 
@@ -53,6 +55,7 @@ impl OptimizerChoice {
             Optimizer::Sgd(_) => OptimizerChoice::Sgd,
             Optimizer::Adam(_) => OptimizerChoice::Adam,
             Optimizer::AdamW(_) => OptimizerChoice::AdamW,
+            Optimizer::AdaGrad(_) => OptimizerChoice::AdaGrad,
         }
     }
 }

@@ -13,6 +13,7 @@ pub enum OptimizerKind {
     Sgd,
     Adam,
     Adamw,
+    Adagrad,
 }
 
 /// A setting's value.
@@ -137,14 +138,19 @@ pub const SETTINGS: &[Setting] = &[
         "the second moment's decay",
     ),
     labelled(
+        number("lr_decay", Range::NonNegative, false),
+        "lr decay",
+        "adagrad: the rate at step t is λ / (1 + (t − 1)·lr_decay)",
+    ),
+    labelled(
         number("epsilon", Range::Positive, true),
         "ε",
-        "ε in m̂ / (√v̂ + ε)",
+        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad: in g / (√s + ε)",
     ),
     labelled(
         number("weight_decay", Range::NonNegative, true),
         "Weight decay",
-        "sgd, adam: L2 added to the gradient; adamw: decoupled",
+        "sgd, adam, adagrad: L2 added to the gradient; adamw: decoupled",
     ),
 ];
 
@@ -202,6 +208,17 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("beta_2", Number(DEFAULT_BETA_2)),
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(DEFAULT_ADAMW_WEIGHT_DECAY)),
+        ],
+    },
+    OptimizerInfo {
+        kind: OptimizerKind::Adagrad,
+        name: "adagrad",
+        label: "AdaGrad",
+        // `AdaGradConfig`; its weight decay is coupled and off by default.
+        defaults: &[
+            ("lr_decay", Number(0.0)),
+            ("epsilon", Number(DEFAULT_EPSILON)),
+            ("weight_decay", Number(0.0)),
         ],
     },
 ];
@@ -265,6 +282,8 @@ pub struct OptimizerKeys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta_2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_decay: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epsilon: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_decay: Option<f64>,
@@ -277,6 +296,7 @@ impl OptimizerKeys {
             "dampening" => &mut self.dampening,
             "beta_1" => &mut self.beta_1,
             "beta_2" => &mut self.beta_2,
+            "lr_decay" => &mut self.lr_decay,
             "epsilon" => &mut self.epsilon,
             "weight_decay" => &mut self.weight_decay,
             _ => return None,
@@ -388,6 +408,15 @@ pub struct AdamSettings {
     pub weight_decay: f64,
 }
 
+/// AdaGrad's settings (`AdaGradConfig`): `lr_decay` (f64 in burn) slows the rate as
+/// `λ / (1 + (t − 1)·lr_decay)`; `weight_decay` is coupled (0 is none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaGradSettings {
+    pub lr_decay: f64,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+}
+
 /// An optimizer with every setting resolved, as the config gives them (f64; which of them
 /// burn keeps in f32 is the twins' business).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -395,6 +424,7 @@ pub enum Optimizer {
     Sgd(SgdSettings),
     Adam(AdamSettings),
     AdamW(AdamSettings),
+    AdaGrad(AdaGradSettings),
 }
 
 impl Default for Optimizer {
@@ -423,6 +453,11 @@ impl OptimizerKeys {
             }),
             OptimizerKind::Adam => Optimizer::Adam(adam()),
             OptimizerKind::Adamw => Optimizer::AdamW(adam()),
+            OptimizerKind::Adagrad => Optimizer::AdaGrad(AdaGradSettings {
+                lr_decay: n("lr_decay"),
+                epsilon: n("epsilon"),
+                weight_decay: n("weight_decay"),
+            }),
         }
     }
 }
@@ -433,6 +468,7 @@ impl Optimizer {
             Optimizer::Sgd(_) => OptimizerKind::Sgd,
             Optimizer::Adam(_) => OptimizerKind::Adam,
             Optimizer::AdamW(_) => OptimizerKind::Adamw,
+            Optimizer::AdaGrad(_) => OptimizerKind::Adagrad,
         }
     }
 
@@ -449,6 +485,11 @@ impl Optimizer {
             Optimizer::Adam(a) | Optimizer::AdamW(a) => vec![
                 ("beta_1", Number(a.beta_1)),
                 ("beta_2", Number(a.beta_2)),
+                ("epsilon", Number(a.epsilon)),
+                ("weight_decay", Number(a.weight_decay)),
+            ],
+            Optimizer::AdaGrad(a) => vec![
+                ("lr_decay", Number(a.lr_decay)),
                 ("epsilon", Number(a.epsilon)),
                 ("weight_decay", Number(a.weight_decay)),
             ],
@@ -516,6 +557,10 @@ impl Optimizer {
                 a.epsilon,
                 a.weight_decay
             ),
+            Optimizer::AdaGrad(a) => format!(
+                "adagrad (lr_decay {}, ε {:e}, weight_decay {})",
+                a.lr_decay, a.epsilon, a.weight_decay
+            ),
         }
     }
 
@@ -525,6 +570,7 @@ impl Optimizer {
             Optimizer::Sgd(s) if s.momentum > 0.0 => &["velocity"],
             Optimizer::Sgd(_) => &[],
             Optimizer::Adam(_) | Optimizer::AdamW(_) => &["moment_1", "moment_2"],
+            Optimizer::AdaGrad(_) => &["sum"],
         }
     }
 
@@ -584,7 +630,11 @@ mod tests {
         let e = keys("epsilon", SettingValue::Number(1e-8))
             .check(OptimizerKind::Sgd)
             .unwrap_err();
-        assert!(e.starts_with("epsilon applies to optimizer = \"adam\" or \"adamw\""));
+        assert!(
+            e.starts_with("epsilon applies to optimizer = \"adam\", \"adamw\"")
+                && e.contains("\"adagrad\""),
+            "{e}"
+        );
         let e = keys("momentum", SettingValue::Number(1.5))
             .check(OptimizerKind::Sgd)
             .unwrap_err();

@@ -8,6 +8,7 @@
 //! those buffers, and the bias add and the activation are in-place passes.
 
 mod activation;
+mod adagrad;
 mod adam;
 mod adamw;
 mod leaky_relu;
@@ -22,6 +23,7 @@ mod tanh;
 mod workspace;
 
 pub use activation::{activate_in_place, activation_backward_in_place};
+pub use adagrad::AdaGradStep;
 pub use adam::{AdamStep, moments};
 pub use adamw::AdamWStep;
 pub use linear::Linear;

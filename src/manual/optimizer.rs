@@ -1,9 +1,10 @@
-//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs) and the state
+//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs, adagrad.rs) and the state
 //! it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
 //! 1's weight, …) for each of the optimizer's buffers.
 
 use ndarray::{Array1, Array2};
 
+use super::adagrad::AdaGradStep;
 use super::adam::AdamStep;
 use super::adamw::AdamWStep;
 use super::sgd::{Sgd, SgdWithState};
@@ -68,6 +69,12 @@ impl<T: Scalar> Optimizer<T> {
             config::Optimizer::AdamW(a) => {
                 let s = AdamWStep::<T>::new(lr, a, t);
                 self.each_with_moments(mlp, |theta, grad, m, v| s.step(theta, grad, m, v, first));
+            }
+            config::Optimizer::AdaGrad(a) => {
+                let s = AdaGradStep::<T>::new(lr, a, t);
+                for ((theta, grad), sum) in tensors_mut(mlp).zip(&mut self.buffers[0]) {
+                    s.step(theta, grad, sum, first);
+                }
             }
         }
         self.steps += 1;

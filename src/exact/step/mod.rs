@@ -1,10 +1,11 @@
 //! One optimizer step in f64, per entry, as burn defines it (the formulas of
-//! src/manual/{sgd,adam,adamw}.rs' module docs), under either [`Convention`] for its constants.
+//! src/manual/{sgd,adam,adamw,adagrad}.rs' module docs), under either [`Convention`] for its
+//! constants.
 //!
 //! burn keeps `β₁`, `β₂`, `ε`, the decay penalty and the momentum as f32 and computes Adam's
 //! scalar factors in f32 on the host; under [`Convention::Burn`] those constants are computed
 //! here in f32 the same way and enter the f64 computation widened exactly, and a constant that
-//! burn computes in f64 (`1 − dampening`, AdamW's `1 − λ·wd`) is rounded to the problem's
+//! burn computes in f64 (`1 − dampening`, AdamW's `1 − λ·wd`, AdaGrad's `λₜ`) is rounded to the problem's
 //! precision. Under [`Convention::Exact`] every constant is the mathematics' own (PyTorch, numpy
 //! with Python floats, the lecture), and [`constants_spread`] says how far holding each one in
 //! the problem's precision can move a result.
@@ -89,6 +90,8 @@ pub struct Constants {
     eps: f64,
     decay_rate: f64,
     decay_keep: f64,
+    /// AdaGrad: the decayed rate `λ / (1 + (t − 1)·lr_decay)`.
+    lr_t: f64,
     /// Each held constant's relative error, in units of `u`, when an implementation computes it
     /// in its own precision ([`Constants::held_mut`]'s order).
     kappa: [f64; HELD],
@@ -119,6 +122,7 @@ impl Constants {
             eps: 0.0,
             decay_rate: 0.0,
             decay_keep: 1.0,
+            lr_t: lr,
             kappa: [0.0; HELD],
         };
         let burn = convention == Convention::Burn;
@@ -164,6 +168,12 @@ impl Constants {
                     k.decay_keep = rounded(1.0 - k.decay_rate);
                 }
             }
+            Optimizer::AdaGrad(a) => {
+                k.penalty = held(a.weight_decay);
+                k.eps = held(a.epsilon);
+                // burn: in f64, then in the tensors' precision where it multiplies.
+                k.lr_t = rounded(lr / (1.0 + (t as f64 - 1.0) * a.lr_decay));
+            }
         }
         k.kappa = conditions(optimizer, t, (k.decay_rate, mistake));
         k
@@ -187,12 +197,13 @@ impl Constants {
             &mut self.eps,
             &mut self.decay_rate,
             &mut self.decay_keep,
+            &mut self.lr_t,
         ]
     }
 }
 
 /// How many constants [`Constants::held_mut`] lists.
-const HELD: usize = 14;
+const HELD: usize = 15;
 
 /// The relative error, in units of `u`, of each held constant computed in precision `u` from the
 /// settings (each setting rounded once): a setting 1; `1 − x` from `x`, `|x|/|1 − x| + 1` (the
@@ -236,6 +247,18 @@ fn conditions(
             k[11] = 1.0;
             k[12] = 2.0;
             k[13] = minus(decay_rate, 2.0);
+        }
+        Optimizer::AdaGrad(a) => {
+            // penalty, eps; λₜ = λ/(1 + x), x = (t − 1)·lr_decay off by 2u (the setting and
+            // the product), the sum by 2x/(1 + x) + 1 units, the quotient one more.
+            k[2] = 1.0;
+            k[11] = 1.0;
+            let x = (t as f64 - 1.0) * a.lr_decay;
+            k[14] = if x == 0.0 {
+                0.0
+            } else {
+                2.0 * x / (1.0 + x) + 2.0
+            };
         }
     }
     k
@@ -313,6 +336,35 @@ pub fn entry(
         Optimizer::Adam(_) | Optimizer::AdamW(_) => {
             adam_entry(optimizer, k, (theta, g, before), mistake)
         }
+        Optimizer::AdaGrad(_) => adagrad_entry(k, (theta, g, before), mistake),
+    }
+}
+
+/// AdaGrad's entry, after any coupled decay: `s = s + g²` (first `g²`),
+/// `θ' = θ − (g/(√s + ε))·λₜ`.
+fn adagrad_entry(
+    k: &Constants,
+    (theta, g, before): (f64, f64, &[f64]),
+    mistake: Option<Mistake>,
+) -> Vec<Out> {
+    let q = g * g;
+    let s = if before.is_empty() { q } else { before[0] + q };
+    let ds = 2.0 * g.abs();
+    let (den, dden) = denominator((s, ds), k.eps, mistake);
+    let d = g / den;
+    // Each term's size, not their difference: a bound, not a derivative that cancels.
+    let dd = 1.0 / den + g.abs() * dden / (den * den);
+    vec![(theta - d * k.lr_t, dd * k.lr_t), (s, ds)]
+}
+
+/// `√x + e` (`√(x + e)` with ε inside the square root) and `|∂/∂g|` from `|∂x/∂g|`.
+fn denominator((x, dx): (f64, f64), e: f64, mistake: Option<Mistake>) -> (f64, f64) {
+    if mistake == Some(Mistake::EpsInsideSqrt) {
+        let r = (x + e).sqrt();
+        (r, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
+    } else {
+        let r = x.sqrt();
+        (r + e, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
     }
 }
 
@@ -339,13 +391,7 @@ fn adam_entry(
     } else {
         (m * k.c, dm * k.c, v, dv, k.eps_c2)
     };
-    let (den, dden) = if mistake == Some(Mistake::EpsInsideSqrt) {
-        let r = (x + e).sqrt();
-        (r, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
-    } else {
-        let r = x.sqrt();
-        (r + e, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
-    };
+    let (den, dden) = denominator((x, dx), e, mistake);
     let d = num / den;
     // Each term's size, not their difference: a bound, not a derivative that cancels.
     let dd = dnum / den + num.abs() * dden / (den * den);
