@@ -161,7 +161,12 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
         (
             "eps-inside-sqrt",
             "ε inside the square root",
-            &["adam-later-step", "adamw-decay-f32", "adam-first-step-f32"],
+            &[
+                "adam-later-step",
+                "adamw-decay-f32",
+                "adam-first-step-f32",
+                "adagrad-decay-f32",
+            ],
         ),
         (
             "nesterov-missing",
@@ -179,6 +184,7 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
                 "adamw-decay-f32",
                 "adam-first-step-f32",
                 "momentum-dampening-decay",
+                "adagrad-decay-f32",
             ],
         ),
         (

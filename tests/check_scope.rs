@@ -271,7 +271,7 @@ fn the_report_header_says_the_scope() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let output = doc["output"].as_str().unwrap();
-    assert!(output.starts_with("mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation relu, leaky_relu, tanh, sigmoid; optimizer sgd, momentum, nesterov, adam, adamw; precision f32\n"), "{output}");
+    assert!(output.starts_with("mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation relu, leaky_relu, tanh, sigmoid; optimizer sgd, momentum, nesterov, adam, adamw, adagrad; precision f32\n"), "{output}");
 }
 
 #[test]

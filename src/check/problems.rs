@@ -12,7 +12,9 @@ use rand_distr::{Distribution, StandardNormal};
 use super::Problem;
 use super::scope::{OptimizerChoice, Scope};
 use crate::agreement::round_to;
-use crate::config::{Activation, ActivationKind, AdamSettings, Optimizer, Precision, SgdSettings};
+use crate::config::{
+    Activation, ActivationKind, AdaGradSettings, AdamSettings, Optimizer, Precision, SgdSettings,
+};
 use crate::params::{LayerParams, OptimizerState, Params};
 
 /// Random problems keep the sweep's draw with widths, depth and batch capped, so that a hundred
@@ -21,9 +23,9 @@ const MAX_WIDTH: usize = 64;
 const MAX_DEPTH: usize = 4;
 const MAX_ROWS: usize = 256;
 
-/// The edge cases, in the order they come (problems 1 to 16): ReLU and plain SGD first, then
+/// The edge cases, in the order they come (problems 1 to 17): ReLU and plain SGD first, then
 /// the other activations and optimizers.
-pub const EDGE_CASES: [&str; 16] = [
+pub const EDGE_CASES: [&str; 17] = [
     "batch-of-1",
     "relu-at-zero",
     "dead-unit",
@@ -40,12 +42,13 @@ pub const EDGE_CASES: [&str; 16] = [
     "adamw-decay-f32",
     "adam-first-step-f32",
     "momentum-dampening-decay",
+    "adagrad-decay-f32",
 ];
 
 /// What each edge case asks for, so that a scope can choose without drawing it.
 pub fn edge_scope(case: &str) -> (ActivationKind, OptimizerChoice, Precision) {
     use ActivationKind::{LeakyRelu, Relu, Sigmoid, Tanh};
-    use OptimizerChoice::{Adam, AdamW, Momentum, Nesterov, Sgd};
+    use OptimizerChoice::{AdaGrad, Adam, AdamW, Momentum, Nesterov, Sgd};
     use Precision::{F32, F64};
     match case {
         "dead-unit" | "no-hidden-layer" | "deep-f32" => (Relu, Sgd, F32),
@@ -57,6 +60,7 @@ pub fn edge_scope(case: &str) -> (ActivationKind, OptimizerChoice, Precision) {
         "adamw-decay-f32" => (Sigmoid, AdamW, F32),
         "adam-first-step-f32" => (Tanh, Adam, F32),
         "momentum-dampening-decay" => (Relu, Momentum, F64),
+        "adagrad-decay-f32" => (Relu, AdaGrad, F32),
         "batch-of-1" | "relu-at-zero" | "large-logits" | "ten-classes" | "mean-count" => {
             (Relu, Sgd, F64)
         }
@@ -179,6 +183,7 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
         (2, has(OptimizerChoice::Adam)),
         (3, has(OptimizerChoice::Adam)),
         (4, has(OptimizerChoice::AdamW)),
+        (5, has(OptimizerChoice::AdaGrad)),
     ]
     .into_iter()
     .filter_map(|(kind, admitted)| admitted.then_some(kind))
@@ -202,7 +207,12 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
             epsilon: 1e-8,
             weight_decay: 0.0,
         }),
-        _ => adamw(0.05),
+        4 => adamw(0.05),
+        _ => Optimizer::AdaGrad(AdaGradSettings {
+            lr_decay: [0.0, 0.05][rng.gen_range(0..2)],
+            epsilon: [crate::config::DEFAULT_EPSILON, 1e-10][rng.gen_range(0..2)],
+            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+        }),
     };
     let steps = if rng.gen_bool(0.5) {
         0
@@ -485,6 +495,17 @@ fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
                 weight_decay: 0.01,
             });
             with_optimizer(p, Activation::Relu, (sgd, 2), rng)
+        }
+        "adagrad-decay-f32" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "AdaGrad at t = 4 with its sum, lr_decay 0.1 and coupled weight decay 0.01, in f32: the rate λ/(1 + (t − 1)·lr_decay)".to_owned();
+            let p = make(case, about, x, y, p, 0.05, F32);
+            let adagrad = Optimizer::AdaGrad(AdaGradSettings {
+                lr_decay: 0.1,
+                epsilon: crate::config::DEFAULT_EPSILON,
+                weight_decay: 0.01,
+            });
+            with_optimizer(p, Activation::Relu, (adagrad, 3), rng)
         }
         other => unreachable!("no edge case {other}"),
     }

@@ -25,12 +25,13 @@ pub enum OptimizerChoice {
 }
 
 impl OptimizerChoice {
-    pub const ALL: [OptimizerChoice; 5] = [
+    pub const ALL: [OptimizerChoice; 6] = [
         OptimizerChoice::Sgd,
         OptimizerChoice::Momentum,
         OptimizerChoice::Nesterov,
         OptimizerChoice::Adam,
         OptimizerChoice::AdamW,
+        OptimizerChoice::AdaGrad,
     ];
 
     pub fn name(self) -> &'static str {

@@ -42,6 +42,7 @@ impl Mistake {
                 }
                 v
             }
+            Optimizer::AdaGrad(_) => vec![Mistake::EpsInsideSqrt],
             _ => Vec::new(),
         };
         if optimizer != Optimizer::default() {
@@ -60,7 +61,7 @@ impl Mistake {
                 "Adam without bias correction: the moments used as they are, not m/(1 − β₁ᵗ) and v/(1 − β₂ᵗ) with t = step + 1".to_owned()
             }
             Mistake::EpsInsideSqrt => {
-                "ε inside the square root: √(v̂ + ε) where the step divides by √v̂ + ε".to_owned()
+                "ε inside the square root: √(v̂ + ε) where the step divides by √v̂ + ε (AdaGrad: √(s + ε) for √s + ε)".to_owned()
             }
             Mistake::NesterovMissing => {
                 "Nesterov missing: the step along the velocity v, not Nesterov's v·μ + g".to_owned()
