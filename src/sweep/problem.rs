@@ -70,17 +70,19 @@ fn draw_activation(rng: &mut ChaCha8Rng) -> (ActivationKind, Option<f64>) {
     }
 }
 
-/// The optimizer with its settings, each of five families equally often: plain SGD, SGD with
+/// The optimizer with its settings, each of six families equally often: plain SGD, SGD with
 /// momentum (μ uniform in [0.5, 0.99], dampening in [0.05, 0.5] one time in three, Nesterov one
-/// time in three), SGD with weight decay, Adam (coupled weight decay one time in three) and
-/// AdamW. The SGD families keep the base draw's learning rate (log-uniform in [1e-3, 0.5]); the
+/// time in three), SGD with weight decay, Adam (coupled weight decay one time in three), AdamW
+/// and AdaGrad (learning rate log-uniform in [1e-3, 1e-1], lr_decay log-uniform in
+/// [1e-4, 1e-1] one time in two, ε log-uniform in [1e-10, 1e-5], coupled weight decay one time
+/// in three). The SGD families keep the base draw's learning rate (log-uniform in [1e-3, 0.5]); the
 /// Adam family, whose steps are about the learning rate whatever the gradient's size, draws one
 /// log-uniform in [1e-4, 3e-2]. β₁ is uniform in [0.8, 0.95], 1 − β₂ log-uniform in
 /// [1e-4, 1e-2], ε log-uniform in [1e-8, 1e-4], weight decay log-uniform in [1e-5, 1e-2]
 /// (AdamW's in [1e-5, 1e-1]). Only the keys that apply are set.
 fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
     let weight_decay = |rng: &mut ChaCha8Rng, hi: f64| significant(log_uniform(rng, 1e-5, hi), 2);
-    match rng.gen_range(0..5) {
+    match rng.gen_range(0..6) {
         0 => train.optimizer = OptimizerKind::Sgd,
         1 => {
             train.optimizer = OptimizerKind::Sgd;
@@ -95,6 +97,17 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
         2 => {
             train.optimizer = OptimizerKind::Sgd;
             train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
+        }
+        5 => {
+            train.optimizer = OptimizerKind::Adagrad;
+            train.learning_rate = significant(log_uniform(rng, 1e-3, 1e-1), 3);
+            if rng.gen_bool(0.5) {
+                train.keys.lr_decay = Some(significant(log_uniform(rng, 1e-4, 1e-1), 2));
+            }
+            train.keys.epsilon = Some(significant(log_uniform(rng, 1e-10, 1e-5), 1));
+            if rng.gen_bool(1.0 / 3.0) {
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
+            }
         }
         family => {
             let adamw = family == 4;
@@ -305,6 +318,13 @@ mod tests {
                     };
                     optimizers.insert(family);
                 }
+                Optimizer::AdaGrad(a) => {
+                    assert!((1e-3..=1e-1).contains(&lr), "{lr}");
+                    assert!(a.lr_decay == 0.0 || (1e-4..=1e-1).contains(&a.lr_decay));
+                    assert!((1e-10..=1e-5).contains(&a.epsilon), "{}", a.epsilon);
+                    assert!(a.weight_decay <= 1e-2, "{}", a.weight_decay);
+                    optimizers.insert("adagrad");
+                }
                 o => {
                     let (Optimizer::Adam(a) | Optimizer::AdamW(a)) = o else {
                         panic!("{} is not drawn", o.name())
@@ -320,7 +340,7 @@ mod tests {
             }
         }
         assert_eq!(activations.len(), 4, "{activations:?}");
-        assert_eq!(optimizers.len(), 5, "{optimizers:?}");
+        assert_eq!(optimizers.len(), 6, "{optimizers:?}");
         assert!(nesterov && dampening && adam_decay);
     }
 
