@@ -364,5 +364,10 @@ mod tests {
             h["optimizers"]["adam"]["keys"],
             json!(["beta_1", "beta_2", "epsilon", "weight_decay"])
         );
+        assert_eq!(
+            h["optimizers"]["adagrad"]["keys"],
+            json!(["lr_decay", "epsilon", "weight_decay"])
+        );
+        assert_eq!(h["optimizers"]["adagrad"]["defaults"]["lr_decay"], 0.0);
     }
 }
