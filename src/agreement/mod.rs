@@ -56,6 +56,7 @@ pub mod leaky_relu;
 pub mod linear;
 pub mod loss;
 pub mod relu;
+pub mod rmsprop;
 pub mod sgd;
 pub mod sigmoid;
 pub mod smooth;

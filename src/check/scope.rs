@@ -22,6 +22,7 @@ pub enum OptimizerChoice {
     Adam,
     AdamW,
     AdaGrad,
+    RmsProp,
 }
 
 impl OptimizerChoice {
@@ -42,6 +43,7 @@ impl OptimizerChoice {
             OptimizerChoice::Adam => "adam",
             OptimizerChoice::AdamW => "adamw",
             OptimizerChoice::AdaGrad => "adagrad",
+            OptimizerChoice::RmsProp => "rmsprop",
         }
     }
 
@@ -57,6 +59,7 @@ impl OptimizerChoice {
             Optimizer::Adam(_) => OptimizerChoice::Adam,
             Optimizer::AdamW(_) => OptimizerChoice::AdamW,
             Optimizer::AdaGrad(_) => OptimizerChoice::AdaGrad,
+            Optimizer::RmsProp(_) => OptimizerChoice::RmsProp,
         }
     }
 }

@@ -14,6 +14,7 @@ pub enum OptimizerKind {
     Adam,
     Adamw,
     Adagrad,
+    Rmsprop,
 }
 
 /// A setting's value.
@@ -107,7 +108,7 @@ pub const SETTINGS: &[Setting] = &[
     labelled(
         number("momentum", Range::BelowOne, true),
         "Momentum",
-        "μ: 0 is plain SGD",
+        "sgd: μ, 0 is plain SGD; rmsprop: the momentum of its steps (burn's default 0.9)",
     ),
     labelled(
         Setting {
@@ -138,6 +139,20 @@ pub const SETTINGS: &[Setting] = &[
         "the second moment's decay",
     ),
     labelled(
+        number("alpha", Range::BelowOne, true),
+        "α",
+        "rmsprop: the squared gradients' decay",
+    ),
+    labelled(
+        Setting {
+            range: None,
+            f32: false,
+            ..number("centered", Range::NonNegative, false)
+        },
+        "Centered",
+        "rmsprop: divide by the gradients' estimated standard deviation, √(E[g²] − E[g]²)",
+    ),
+    labelled(
         number("lr_decay", Range::NonNegative, false),
         "lr decay",
         "adagrad: the rate at step t is λ / (1 + (t − 1)·lr_decay)",
@@ -145,12 +160,12 @@ pub const SETTINGS: &[Setting] = &[
     labelled(
         number("epsilon", Range::Positive, true),
         "ε",
-        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad: in g / (√s + ε)",
+        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad, rmsprop: in g / (√s + ε)",
     ),
     labelled(
         number("weight_decay", Range::NonNegative, true),
         "Weight decay",
-        "sgd, adam, adagrad: L2 added to the gradient; adamw: decoupled",
+        "sgd, adam, adagrad, rmsprop: L2 added to the gradient; adamw: decoupled",
     ),
 ];
 
@@ -221,6 +236,19 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("weight_decay", Number(0.0)),
         ],
     },
+    OptimizerInfo {
+        kind: OptimizerKind::Rmsprop,
+        name: "rmsprop",
+        label: "RMSprop",
+        // `RmsPropConfig`: momentum 0.9 by default (PyTorch's is 0), decay coupled.
+        defaults: &[
+            ("momentum", Number(0.9)),
+            ("alpha", Number(0.99)),
+            ("centered", Bool(false)),
+            ("epsilon", Number(DEFAULT_EPSILON)),
+            ("weight_decay", Number(0.0)),
+        ],
+    },
 ];
 
 /// Every optimizer's name, in the table's order.
@@ -282,6 +310,10 @@ pub struct OptimizerKeys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta_2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centered: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr_decay: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epsilon: Option<f64>,
@@ -296,6 +328,7 @@ impl OptimizerKeys {
             "dampening" => &mut self.dampening,
             "beta_1" => &mut self.beta_1,
             "beta_2" => &mut self.beta_2,
+            "alpha" => &mut self.alpha,
             "lr_decay" => &mut self.lr_decay,
             "epsilon" => &mut self.epsilon,
             "weight_decay" => &mut self.weight_decay,
@@ -306,6 +339,7 @@ impl OptimizerKeys {
     fn bool_mut(&mut self, key: &str) -> Option<&mut Option<bool>> {
         match key {
             "nesterov" => Some(&mut self.nesterov),
+            "centered" => Some(&mut self.centered),
             _ => None,
         }
     }
@@ -417,6 +451,17 @@ pub struct AdaGradSettings {
     pub weight_decay: f64,
 }
 
+/// RMSprop's settings (`RmsPropConfig`): `momentum` 0 is none; `centered` divides by the
+/// centered second moment; `weight_decay` is coupled (0 is none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RmsPropSettings {
+    pub momentum: f64,
+    pub alpha: f64,
+    pub centered: bool,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+}
+
 /// An optimizer with every setting resolved, as the config gives them (f64; which of them
 /// burn keeps in f32 is the twins' business).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -425,6 +470,7 @@ pub enum Optimizer {
     Adam(AdamSettings),
     AdamW(AdamSettings),
     AdaGrad(AdaGradSettings),
+    RmsProp(RmsPropSettings),
 }
 
 impl Default for Optimizer {
@@ -458,6 +504,13 @@ impl OptimizerKeys {
                 epsilon: n("epsilon"),
                 weight_decay: n("weight_decay"),
             }),
+            OptimizerKind::Rmsprop => Optimizer::RmsProp(RmsPropSettings {
+                momentum: n("momentum"),
+                alpha: n("alpha"),
+                centered: self.value(kind, "centered") == SettingValue::Bool(true),
+                epsilon: n("epsilon"),
+                weight_decay: n("weight_decay"),
+            }),
         }
     }
 }
@@ -469,6 +522,7 @@ impl Optimizer {
             Optimizer::Adam(_) => OptimizerKind::Adam,
             Optimizer::AdamW(_) => OptimizerKind::Adamw,
             Optimizer::AdaGrad(_) => OptimizerKind::Adagrad,
+            Optimizer::RmsProp(_) => OptimizerKind::Rmsprop,
         }
     }
 
@@ -492,6 +546,13 @@ impl Optimizer {
                 ("lr_decay", Number(a.lr_decay)),
                 ("epsilon", Number(a.epsilon)),
                 ("weight_decay", Number(a.weight_decay)),
+            ],
+            Optimizer::RmsProp(r) => vec![
+                ("momentum", Number(r.momentum)),
+                ("alpha", Number(r.alpha)),
+                ("centered", Bool(r.centered)),
+                ("epsilon", Number(r.epsilon)),
+                ("weight_decay", Number(r.weight_decay)),
             ],
         };
         let momentum = v
@@ -561,6 +622,14 @@ impl Optimizer {
                 "adagrad (lr_decay {}, ε {:e}, weight_decay {})",
                 a.lr_decay, a.epsilon, a.weight_decay
             ),
+            Optimizer::RmsProp(r) => format!(
+                "rmsprop (α {}, momentum {}, ε {:e}{}, weight_decay {})",
+                r.alpha,
+                r.momentum,
+                r.epsilon,
+                if r.centered { ", centered" } else { "" },
+                r.weight_decay
+            ),
         }
     }
 
@@ -571,6 +640,12 @@ impl Optimizer {
             Optimizer::Sgd(_) => &[],
             Optimizer::Adam(_) | Optimizer::AdamW(_) => &["moment_1", "moment_2"],
             Optimizer::AdaGrad(_) => &["sum"],
+            Optimizer::RmsProp(r) => match (r.centered, r.momentum > 0.0) {
+                (false, false) => &["square_avg"],
+                (true, false) => &["square_avg", "grad_avg"],
+                (false, true) => &["square_avg", "buf"],
+                (true, true) => &["square_avg", "grad_avg", "buf"],
+            },
         }
     }
 

@@ -17,6 +17,7 @@ mod loss;
 mod mlp;
 mod optimizer;
 mod relu;
+mod rmsprop;
 mod sgd;
 mod sigmoid;
 mod tanh;
@@ -31,6 +32,7 @@ pub use loss::softmax_cross_entropy_into;
 pub use mlp::Mlp;
 pub use optimizer::Optimizer;
 pub use relu::{relu_backward_in_place, relu_in_place};
+pub use rmsprop::{RmsPropBuffers, RmsPropStep};
 pub use sgd::{Sgd, SgdWithState};
 
 pub use crate::scalar::Scalar;

@@ -1,5 +1,5 @@
 //! One optimizer step in f64, per entry, as burn defines it (the formulas of
-//! src/manual/{sgd,adam,adamw,adagrad}.rs' module docs), under either [`Convention`] for its
+//! src/manual/{sgd,adam,adamw,adagrad,rmsprop}.rs' module docs), under either [`Convention`] for its
 //! constants.
 //!
 //! burn keeps `β₁`, `β₂`, `ε`, the decay penalty and the momentum as f32 and computes Adam's
@@ -14,7 +14,7 @@
 //! far that can carry into it ([`carried`], exact where the step is not linear in `g`).
 
 use super::round_to;
-use crate::config::{Optimizer, Precision, SgdSettings};
+use crate::config::{Optimizer, Precision, RmsPropSettings, SgdSettings};
 use crate::params::{OptimizerState, Params};
 
 pub mod bounds;
@@ -92,6 +92,9 @@ pub struct Constants {
     decay_keep: f64,
     /// AdaGrad: the decayed rate `λ / (1 + (t − 1)·lr_decay)`.
     lr_t: f64,
+    /// RMSprop: `α`, `1 − α` (its `μ` is `mu`, its `ε` is `eps`).
+    alpha: f64,
+    f_alpha: f64,
     /// Each held constant's relative error, in units of `u`, when an implementation computes it
     /// in its own precision ([`Constants::held_mut`]'s order).
     kappa: [f64; HELD],
@@ -123,6 +126,8 @@ impl Constants {
             decay_rate: 0.0,
             decay_keep: 1.0,
             lr_t: lr,
+            alpha: 0.0,
+            f_alpha: 0.0,
             kappa: [0.0; HELD],
         };
         let burn = convention == Convention::Burn;
@@ -174,6 +179,18 @@ impl Constants {
                 // burn: in f64, then in the tensors' precision where it multiplies.
                 k.lr_t = rounded(lr / (1.0 + (t as f64 - 1.0) * a.lr_decay));
             }
+            Optimizer::RmsProp(r) => {
+                k.penalty = held(r.weight_decay);
+                k.eps = held(r.epsilon);
+                k.mu = held(r.momentum);
+                k.alpha = held(r.alpha);
+                // burn: `1. - alpha` in f32.
+                k.f_alpha = if burn {
+                    (1.0 - r.alpha as f32) as f64
+                } else {
+                    1.0 - r.alpha
+                };
+            }
         }
         k.kappa = conditions(optimizer, t, (k.decay_rate, mistake));
         k
@@ -198,12 +215,14 @@ impl Constants {
             &mut self.decay_rate,
             &mut self.decay_keep,
             &mut self.lr_t,
+            &mut self.alpha,
+            &mut self.f_alpha,
         ]
     }
 }
 
 /// How many constants [`Constants::held_mut`] lists.
-const HELD: usize = 15;
+const HELD: usize = 17;
 
 /// The relative error, in units of `u`, of each held constant computed in precision `u` from the
 /// settings (each setting rounded once): a setting 1; `1 − x` from `x`, `|x|/|1 − x| + 1` (the
@@ -259,6 +278,14 @@ fn conditions(
             } else {
                 2.0 * x / (1.0 + x) + 2.0
             };
+        }
+        Optimizer::RmsProp(r) => {
+            // mu, penalty, eps, alpha, 1 − alpha
+            k[0] = 1.0;
+            k[2] = 1.0;
+            k[11] = 1.0;
+            k[15] = 1.0;
+            k[16] = minus(r.alpha, 1.0);
         }
     }
     k
@@ -337,7 +364,52 @@ pub fn entry(
             adam_entry(optimizer, k, (theta, g, before), mistake)
         }
         Optimizer::AdaGrad(_) => adagrad_entry(k, (theta, g, before), mistake),
+        Optimizer::RmsProp(r) => rmsprop_entry(r, k, (theta, g, before), mistake),
     }
+}
+
+/// RMSprop's entry, after any coupled decay: the squares' average `a = a·α + g²·(1 − α)`, the
+/// gradients' average `m` likewise when centered, `x = g/(√(a − m²) + ε)` (`√a + ε` if not
+/// centered), the momentum buffer `b = b·μ + x`, and `θ' = θ − λ·(b or x)`; each first step
+/// without the old term. Outputs `θ'`, then `a`, `m`, `b` as kept.
+fn rmsprop_entry(
+    r: RmsPropSettings,
+    k: &Constants,
+    (theta, g, before): (f64, f64, &[f64]),
+    mistake: Option<Mistake>,
+) -> Vec<Out> {
+    let first = before.is_empty();
+    let old = |i: usize| if first { 0.0 } else { before[i] };
+    let q = (g * g) * k.f_alpha;
+    let a = if first { q } else { old(0) * k.alpha + q };
+    let da = 2.0 * g.abs() * k.f_alpha;
+    let mut out = Vec::with_capacity(4);
+    let (avg, davg) = if r.centered {
+        let c = g * k.f_alpha;
+        let m = if first { c } else { old(1) * k.alpha + c };
+        out.push((m, k.f_alpha));
+        (a - m * m, da + 2.0 * m.abs() * k.f_alpha)
+    } else {
+        (a, da)
+    };
+    let (den, dden) = denominator((avg, davg), k.eps, mistake);
+    let x = g / den;
+    // Each term's size, not their difference: a bound, not a derivative that cancels.
+    let dx = 1.0 / den + g.abs() * dden / (den * den);
+    let (d, dd) = if r.momentum > 0.0 {
+        let b = if first {
+            x
+        } else {
+            old(1 + usize::from(r.centered)) * k.mu + x
+        };
+        out.push((b, dx));
+        (b, dx)
+    } else {
+        (x, dx)
+    };
+    out.insert(0, (a, da));
+    out.insert(0, (theta - d * k.lr, dd * k.lr));
+    out
 }
 
 /// AdaGrad's entry, after any coupled decay: `s = s + g²` (first `g²`),
