@@ -13,7 +13,8 @@ use super::Problem;
 use super::scope::{OptimizerChoice, Scope};
 use crate::agreement::round_to;
 use crate::config::{
-    Activation, ActivationKind, AdaGradSettings, AdamSettings, Optimizer, Precision, SgdSettings,
+    Activation, ActivationKind, AdaGradSettings, AdamSettings, Optimizer, Precision,
+    RmsPropSettings, SgdSettings,
 };
 use crate::params::{LayerParams, OptimizerState, Params};
 
@@ -23,9 +24,9 @@ const MAX_WIDTH: usize = 64;
 const MAX_DEPTH: usize = 4;
 const MAX_ROWS: usize = 256;
 
-/// The edge cases, in the order they come (problems 1 to 17): ReLU and plain SGD first, then
+/// The edge cases, in the order they come (problems 1 to 18): ReLU and plain SGD first, then
 /// the other activations and optimizers.
-pub const EDGE_CASES: [&str; 17] = [
+pub const EDGE_CASES: [&str; 18] = [
     "batch-of-1",
     "relu-at-zero",
     "dead-unit",
@@ -43,12 +44,13 @@ pub const EDGE_CASES: [&str; 17] = [
     "adam-first-step-f32",
     "momentum-dampening-decay",
     "adagrad-decay-f32",
+    "rmsprop-centered-momentum",
 ];
 
 /// What each edge case asks for, so that a scope can choose without drawing it.
 pub fn edge_scope(case: &str) -> (ActivationKind, OptimizerChoice, Precision) {
     use ActivationKind::{LeakyRelu, Relu, Sigmoid, Tanh};
-    use OptimizerChoice::{AdaGrad, Adam, AdamW, Momentum, Nesterov, Sgd};
+    use OptimizerChoice::{AdaGrad, Adam, AdamW, Momentum, Nesterov, RmsProp, Sgd};
     use Precision::{F32, F64};
     match case {
         "dead-unit" | "no-hidden-layer" | "deep-f32" => (Relu, Sgd, F32),
@@ -61,6 +63,7 @@ pub fn edge_scope(case: &str) -> (ActivationKind, OptimizerChoice, Precision) {
         "adam-first-step-f32" => (Tanh, Adam, F32),
         "momentum-dampening-decay" => (Relu, Momentum, F64),
         "adagrad-decay-f32" => (Relu, AdaGrad, F32),
+        "rmsprop-centered-momentum" => (Tanh, RmsProp, F64),
         "batch-of-1" | "relu-at-zero" | "large-logits" | "ten-classes" | "mean-count" => {
             (Relu, Sgd, F64)
         }
@@ -184,6 +187,7 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
         (3, has(OptimizerChoice::Adam)),
         (4, has(OptimizerChoice::AdamW)),
         (5, has(OptimizerChoice::AdaGrad)),
+        (6, has(OptimizerChoice::RmsProp)),
     ]
     .into_iter()
     .filter_map(|(kind, admitted)| admitted.then_some(kind))
@@ -208,6 +212,13 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
             weight_decay: 0.0,
         }),
         4 => adamw(0.05),
+        6 => Optimizer::RmsProp(RmsPropSettings {
+            momentum: [0.0, 0.9][rng.gen_range(0..2)],
+            alpha: 0.99,
+            centered: rng.gen_bool(0.5),
+            epsilon: [crate::config::DEFAULT_EPSILON, 1e-8][rng.gen_range(0..2)],
+            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+        }),
         _ => Optimizer::AdaGrad(AdaGradSettings {
             lr_decay: [0.0, 0.05][rng.gen_range(0..2)],
             epsilon: [crate::config::DEFAULT_EPSILON, 1e-10][rng.gen_range(0..2)],
@@ -506,6 +517,19 @@ fn edge(case: &str, rng: &mut ChaCha8Rng) -> Problem {
                 weight_decay: 0.01,
             });
             with_optimizer(p, Activation::Relu, (adagrad, 3), rng)
+        }
+        "rmsprop-centered-momentum" => {
+            let (x, y, p) = start(rng, 16, &[2, 8, 8, 3]);
+            let about = "centered RMSprop with momentum 0.9 at t = 3, its three buffers given (tanh): √(E[g²] − E[g]²) + ε".to_owned();
+            let p = make(case, about, x, y, p, 0.01, F64);
+            let rmsprop = Optimizer::RmsProp(RmsPropSettings {
+                momentum: 0.9,
+                alpha: 0.99,
+                centered: true,
+                epsilon: crate::config::DEFAULT_EPSILON,
+                weight_decay: 0.0,
+            });
+            with_optimizer(p, Activation::Tanh, (rmsprop, 2), rng)
         }
         other => unreachable!("no edge case {other}"),
     }

@@ -26,13 +26,14 @@ pub enum OptimizerChoice {
 }
 
 impl OptimizerChoice {
-    pub const ALL: [OptimizerChoice; 6] = [
+    pub const ALL: [OptimizerChoice; 7] = [
         OptimizerChoice::Sgd,
         OptimizerChoice::Momentum,
         OptimizerChoice::Nesterov,
         OptimizerChoice::Adam,
         OptimizerChoice::AdamW,
         OptimizerChoice::AdaGrad,
+        OptimizerChoice::RmsProp,
     ];
 
     pub fn name(self) -> &'static str {

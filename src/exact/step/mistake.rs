@@ -43,6 +43,10 @@ impl Mistake {
                 v
             }
             Optimizer::AdaGrad(_) => vec![Mistake::EpsInsideSqrt],
+            Optimizer::RmsProp(r) if r.momentum > 0.0 => {
+                vec![Mistake::EpsInsideSqrt, Mistake::NoMomentum]
+            }
+            Optimizer::RmsProp(_) => vec![Mistake::EpsInsideSqrt],
             _ => Vec::new(),
         };
         if optimizer != Optimizer::default() {
@@ -61,7 +65,7 @@ impl Mistake {
                 "Adam without bias correction: the moments used as they are, not m/(1 − β₁ᵗ) and v/(1 − β₂ᵗ) with t = step + 1".to_owned()
             }
             Mistake::EpsInsideSqrt => {
-                "ε inside the square root: √(v̂ + ε) where the step divides by √v̂ + ε (AdaGrad: √(s + ε) for √s + ε)".to_owned()
+                "ε inside the square root: √(v̂ + ε) where the step divides by √v̂ + ε (AdaGrad, RMSprop: the same with their sum or average)".to_owned()
             }
             Mistake::NesterovMissing => {
                 "Nesterov missing: the step along the velocity v, not Nesterov's v·μ + g".to_owned()
@@ -71,7 +75,7 @@ impl Mistake {
                 asked.name()
             ),
             Mistake::NoMomentum => {
-                "no momentum: the step along g, not along the velocity v = μ·v + (1 − dampening)·g".to_owned()
+                "no momentum: the step along g, not along the velocity v = μ·v + (1 − dampening)·g (RMSprop: along g/(√a + ε), not its buffer b = μ·b + g/(√a + ε))".to_owned()
             }
             Mistake::CoupledDecay => {
                 "Adam's coupled weight decay where AdamW was asked: wd·θ added to the gradient, not the decoupled θ·(1 − λ·wd)".to_owned()
@@ -91,6 +95,9 @@ impl Mistake {
                 ..s
             }),
             (Mistake::CoupledDecay, Optimizer::AdamW(a)) => Optimizer::Adam(a),
+            (Mistake::NoMomentum, o @ Optimizer::RmsProp(_)) => {
+                o.with("momentum", SettingValue::Number(0.0))
+            }
             (Mistake::NoWeightDecay, o) => o.with("weight_decay", SettingValue::Number(0.0)),
             _ => asked,
         }
