@@ -175,6 +175,22 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
         ActivationKind::Tanh => Activation::Tanh,
         ActivationKind::Sigmoid => Activation::Sigmoid,
     };
+    let optimizer = draw_optimizer(&mut rng, scope);
+    let steps = if rng.gen_bool(0.5) {
+        0
+    } else {
+        rng.gen_range(1..=8)
+    };
+    Ok(with_optimizer(
+        problem,
+        activation,
+        (optimizer, steps),
+        &mut rng,
+    ))
+}
+
+/// The optimizer of a drawn problem, among the scope's (each list in the scope's order).
+fn draw_optimizer(rng: &mut ChaCha8Rng, scope: &Scope) -> Optimizer {
     let has = |o| scope.optimizers.contains(&o);
     let (momentum, nesterov) = (
         has(OptimizerChoice::Momentum),
@@ -192,7 +208,7 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
     .into_iter()
     .filter_map(|(kind, admitted)| admitted.then_some(kind))
     .collect();
-    let optimizer = match kinds[rng.gen_range(0..kinds.len())] {
+    match kinds[rng.gen_range(0..kinds.len())] {
         0 => Optimizer::default(),
         1 => {
             let dampening = [0.0, 0.1][rng.gen_range(0..2)];
@@ -224,18 +240,7 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
             epsilon: [crate::config::DEFAULT_EPSILON, 1e-10][rng.gen_range(0..2)],
             weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
         }),
-    };
-    let steps = if rng.gen_bool(0.5) {
-        0
-    } else {
-        rng.gen_range(1..=8)
-    };
-    Ok(with_optimizer(
-        problem,
-        activation,
-        (optimizer, steps),
-        &mut rng,
-    ))
+    }
 }
 
 /// burn's Adam with coupled weight decay `decay`.
