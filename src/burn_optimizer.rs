@@ -1,5 +1,5 @@
-//! The burn twin's optimizer: burn's own `Sgd` (with its `Momentum` and `WeightDecay`), `Adam`
-//! and `AdamW`, configured from the run's settings and stepped parameter by parameter through
+//! The burn twin's optimizer: burn's own `Sgd` (with its `Momentum` and `WeightDecay`), `Adam`,
+//! `AdamW`, `AdaGrad` and `RmsProp`, configured from the run's settings and stepped parameter by parameter through
 //! burn's `Optimizer::step`, the same call `ModuleOptimizer` makes for each parameter. Holding
 //! each parameter's state here (rather than inside a `ModuleOptimizer`) is what lets the
 //! harness read it: momentum buffer and moments, every step, as plain values.
@@ -9,8 +9,10 @@ use burn::nn::Linear;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::{MomentumConfig, MomentumState};
 use burn::optim::{
-    Adam, AdamConfig, AdamState, AdamW, AdamWConfig, AdamWState, AdaptiveMomentumState, Optimizer,
-    RecordState, Sgd, SgdConfig, SgdState, StateSink,
+    AdaGrad, AdaGradConfig, AdaGradState, Adam, AdamConfig, AdamState, AdamW, AdamWConfig,
+    AdamWState, AdaptiveMomentumState, CenteredState, LrDecayState, Optimizer, RecordState,
+    RmsProp, RmsPropConfig, RmsPropMomentumState, RmsPropState, Sgd, SgdConfig, SgdState,
+    SquareAvgState, StateSink,
 };
 use burn::prelude::*;
 use burn::tensor::DType;
@@ -31,12 +33,17 @@ pub trait Stepper {
 
 /// A burn optimizer whose state of one parameter can be built from plain buffers.
 pub trait FromBuffers: Optimizer {
-    /// The state after `steps` steps holding `buffers` (in `config::Optimizer::buffers` order).
-    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> Self::State<D>;
+    /// The state after `steps` steps holding `buffers` (named `names`, in
+    /// `config::Optimizer::buffers` order).
+    fn state_from<const D: usize>(
+        names: &[&str],
+        buffers: Vec<Tensor<D>>,
+        steps: usize,
+    ) -> Self::State<D>;
 }
 
 impl FromBuffers for Sgd {
-    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, _: usize) -> SgdState<D> {
+    fn state_from<const D: usize>(_: &[&str], buffers: Vec<Tensor<D>>, _: usize) -> SgdState<D> {
         SgdState::new(buffers.into_iter().next().map(MomentumState::new))
     }
 }
@@ -48,14 +55,60 @@ fn moments<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdaptiveMom
 }
 
 impl FromBuffers for Adam {
-    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdamState<D> {
+    fn state_from<const D: usize>(
+        _: &[&str],
+        buffers: Vec<Tensor<D>>,
+        steps: usize,
+    ) -> AdamState<D> {
         AdamState::new(moments(buffers, steps))
     }
 }
 
 impl FromBuffers for AdamW {
-    fn state_from<const D: usize>(buffers: Vec<Tensor<D>>, steps: usize) -> AdamWState<D> {
+    fn state_from<const D: usize>(
+        _: &[&str],
+        buffers: Vec<Tensor<D>>,
+        steps: usize,
+    ) -> AdamWState<D> {
         AdamWState::new(moments(buffers, steps))
+    }
+}
+
+impl FromBuffers for AdaGrad {
+    fn state_from<const D: usize>(
+        _: &[&str],
+        buffers: Vec<Tensor<D>>,
+        steps: usize,
+    ) -> AdaGradState<D> {
+        let [sum]: [Tensor<D>; 1] = buffers.try_into().expect("one sum");
+        AdaGradState::new(LrDecayState::new(steps, sum))
+    }
+}
+
+impl FromBuffers for RmsProp {
+    fn state_from<const D: usize>(
+        names: &[&str],
+        buffers: Vec<Tensor<D>>,
+        _: usize,
+    ) -> RmsPropState<D> {
+        let mut named: Vec<(&str, Tensor<D>)> = names.iter().copied().zip(buffers).collect();
+        let mut take = |name: &str| {
+            let i = named.iter().position(|(n, _)| *n == name)?;
+            Some(named.remove(i).1)
+        };
+        let square_avg = take("square_avg").expect("RMSprop keeps the squares' average");
+        let (grad_avg, buf) = (take("grad_avg"), take("buf"));
+        // `avg` is what the last step divided by (before its square root); the next step
+        // recomputes it and never reads this one.
+        let avg = match &grad_avg {
+            Some(m) => square_avg.clone().sub(m.clone().square()),
+            None => square_avg.clone(),
+        };
+        RmsPropState::new(
+            SquareAvgState::new(square_avg),
+            CenteredState::new(grad_avg, avg),
+            buf.map(RmsPropMomentumState::new),
+        )
     }
 }
 
@@ -110,6 +163,26 @@ pub fn stepper(spec: config::Optimizer) -> Box<dyn Stepper> {
                 .build(),
             spec,
         )),
+        config::Optimizer::RmsProp(r) => {
+            let mut c = RmsPropConfig::new()
+                .with_alpha(r.alpha as f32)
+                .with_momentum(r.momentum as f32)
+                .with_epsilon(r.epsilon as f32)
+                .with_centered(r.centered);
+            if r.weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(r.weight_decay as f32)));
+            }
+            Box::new(PerParam::new(c.build(), spec))
+        }
+        config::Optimizer::AdaGrad(a) => {
+            let mut c = AdaGradConfig::new()
+                .with_lr_decay(a.lr_decay)
+                .with_epsilon(a.epsilon as f32);
+            if a.weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(a.weight_decay as f32)));
+            }
+            Box::new(PerParam::new(c.build(), spec))
+        }
     }
 }
 
@@ -174,8 +247,10 @@ impl<O: FromBuffers> Stepper for PerParam<O> {
                     beside(bias, b.to_vec(), vec![b.len()])
                 })
                 .collect();
-            self.weights.push(Some(O::state_from(w, state.steps)));
-            self.biases.push(Some(O::state_from(b, state.steps)));
+            self.weights
+                .push(Some(O::state_from(self.names, w, state.steps)));
+            self.biases
+                .push(Some(O::state_from(self.names, b, state.steps)));
         }
     }
 

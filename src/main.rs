@@ -49,11 +49,13 @@ enum Command {
     /// DIR/answer-k.safetensors`. The problem holds `x` [n, d] (f32 or f64), `y` [n] (int64),
     /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], the optimizer's state before
     /// the step (`state.velocity.layers.{i}.weight|bias` for SGD with momentum,
-    /// `state.moment_1…` and `state.moment_2…` for Adam and AdamW, after their first step), and
-    /// metadata `learning_rate`, `precision`, `activation` (relu, leaky_relu with
+    /// `state.moment_1…` and `state.moment_2…` for Adam and AdamW, `state.sum…` for AdaGrad,
+    /// `state.square_avg…`, `state.grad_avg…`, `state.buf…` for RMSprop, after their first
+    /// step), and metadata `learning_rate`, `precision`, `activation` (relu, leaky_relu with
     /// `negative_slope`, tanh, sigmoid, gelu, silu), `optimizer` (sgd with `momentum`, `dampening`,
     /// `nesterov`, `weight_decay`; adam or adamw with `beta_1`, `beta_2`, `epsilon`,
-    /// `weight_decay`) and `step` (the steps already taken). The answer holds any of `logits`,
+    /// `weight_decay`; adagrad with `lr_decay`, `epsilon`, `weight_decay`; rmsprop with
+    /// `momentum`, `alpha`, `centered`, `epsilon`, `weight_decay`) and `step` (the steps already taken). The answer holds any of `logits`,
     /// `loss`, `grad.logits`, `grad.layers.{i}.weight|bias|preactivation`,
     /// `next.layers.{i}.weight|bias`, `next.state.{buffer}.layers.{i}.weight|bias` (the
     /// optimizer's state after the step), and for hidden layers `layers.{i}.output`,

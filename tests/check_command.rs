@@ -146,7 +146,7 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
         (
             "tanh-no-square",
             "tanh′ computed as 1 − tanh (the square forgotten)",
-            &["tanh", "adam-first-step-f32"][..],
+            &["tanh", "adam-first-step-f32", "rmsprop-centered-momentum"][..],
         ),
         (
             "sigmoid-prime-as-sigma",
@@ -161,7 +161,13 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
         (
             "eps-inside-sqrt",
             "ε inside the square root",
-            &["adam-later-step", "adamw-decay-f32", "adam-first-step-f32"],
+            &[
+                "adam-later-step",
+                "adamw-decay-f32",
+                "adam-first-step-f32",
+                "adagrad-decay-f32",
+                "rmsprop-centered-momentum",
+            ],
         ),
         (
             "nesterov-missing",
@@ -179,12 +185,18 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
                 "adamw-decay-f32",
                 "adam-first-step-f32",
                 "momentum-dampening-decay",
+                "adagrad-decay-f32",
+                "rmsprop-centered-momentum",
             ],
         ),
         (
             "no-momentum",
             "no momentum",
-            &["nesterov-momentum", "momentum-dampening-decay"],
+            &[
+                "nesterov-momentum",
+                "momentum-dampening-decay",
+                "rmsprop-centered-momentum",
+            ],
         ),
         (
             "coupled-decay",
@@ -711,9 +723,20 @@ fn a_problem_this_version_cannot_judge_is_refused() {
     assert_eq!(back.learning_rate, problem.learning_rate);
     // The same file with metadata this version does not know or cannot take: that problem's
     // verdict (the others would still be judged), naming the key, exit 1.
-    let bad: [(&[(&str, &str)], &str); 6] = [
+    let bad: [(&[(&str, &str)], &str); 9] = [
         (&[("loss_function", "mse")], "loss_function"),
-        (&[("optimizer", "rmsprop")], "rmsprop"),
+        // The config's rules (one table): momentum below 1, Nesterov only with momentum, and
+        // nothing burn's f32 cannot hold.
+        (
+            &[("momentum", "1.5")],
+            "momentum must be at least 0 and below 1",
+        ),
+        (
+            &[("nesterov", "true")],
+            "nesterov applies to optimizer = \"sgd\" with momentum > 0",
+        ),
+        (&[("weight_decay", "1e-60")], "beyond f32"),
+        (&[("optimizer", "lamb")], "lamb"),
         (&[("activation", "mish")], "mish"),
         (&[("beta_1", "0.9")], "beta_1"),
         (&[("optimizer", "adam"), ("beta_2", "1.5")], "beta_2"),

@@ -295,7 +295,7 @@ fn the_report_header_says_the_scope() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let output = doc["output"].as_str().unwrap();
     let header = format!(
-        "mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation {}; optimizer sgd, momentum, nesterov, adam, adamw; precision f32\n",
+        "mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation {}; optimizer sgd, momentum, nesterov, adam, adamw, adagrad, rmsprop; precision f32\n",
         ActivationKind::NAMES.join(", ")
     );
     assert!(output.starts_with(&header), "{output}");
@@ -309,7 +309,7 @@ fn a_bad_scope_or_assignment_is_one_line_naming_it_and_exit_2() {
         "a.toml",
         "activation = [\"relu\"]\nlearning_rate = 0.1\n",
     );
-    let bad_value = write(dir.path(), "b.toml", "optimizer = [\"sgd\", \"rmsprop\"]\n");
+    let bad_value = write(dir.path(), "b.toml", "optimizer = [\"sgd\", \"lamb\"]\n");
     let missing = dir.path().join("none.toml");
     let cases: [(Vec<&std::ffi::OsStr>, &str); 6] = [
         (
@@ -330,7 +330,7 @@ fn a_bad_scope_or_assignment_is_one_line_naming_it_and_exit_2() {
         ),
         (
             vec!["--assignment".as_ref(), bad_value.as_os_str()],
-            "b.toml: line 1: `optimizer`: unknown `rmsprop`",
+            "b.toml: line 1: `optimizer`: unknown `lamb`",
         ),
         (
             vec!["--assignment".as_ref(), missing.as_os_str()],

@@ -7,9 +7,11 @@ It reads the problem (argv[-2]) and writes the answer (argv[-1]): the forward pa
 every gradient and intermediate, and the parameters and the optimizer's state after one step, in
 the problem's precision. Every activation (relu, leaky_relu, tanh, sigmoid, gelu, silu) and optimizer (sgd
 with momentum, dampening, Nesterov and coupled weight decay; adam; adamw) of the problem's
-metadata. The step follows burn's formulas by default: beta_1, beta_2, epsilon, the momentum
-and the decay penalty are float32, and Adam's factors are computed in float32 (beta**t by
-binary exponentiation, as Rust's f32::powi), whatever the problem's precision. --step textbook
+metadata; adagrad with lr_decay; rmsprop with alpha, momentum and centered. The step follows
+burn's formulas by default: beta_1, beta_2, epsilon, alpha, the momentum and the decay penalty
+are float32, Adam's factors and RMSprop's 1 − alpha are computed in float32 (beta**t by binary
+exponentiation, as Rust's f32::powi), AdaGrad's rate λ/(1 + (t − 1)·lr_decay) in float64, whatever
+the problem's precision. --step textbook
 takes the lecture's formulas instead, every constant a Python float (m̂ = m/(1 − β₁ᵗ),
 v̂ = v/(1 − β₂ᵗ), θ − λ·m̂/(√v̂ + ε)); both are right, and `check` says which one it matched.
 
@@ -182,7 +184,7 @@ for i in reversed(range(L)):
             g = gh * act_prime(zs[i - 1], hs[i])
 
 
-# The optimizer's step, by burn's formulas (src/manual/{sgd,adam,adamw}.rs).
+# The optimizer's step, by burn's formulas (src/manual/{sgd,adam,adamw,adagrad,rmsprop}.rs).
 def f32(v):
     return np.float32(v)
 
@@ -209,7 +211,10 @@ if bug == "coupled-decay" and opt == "adamw":
 steps = int(meta.get("step", "0"))
 t_step = steps + 1
 first = steps == 0
-sgd_momentum = float(meta.get("momentum", "0"))
+sgd_momentum = float(meta.get("momentum", "0.9" if opt == "rmsprop" else "0"))
+lr_decay = float(meta.get("lr_decay", "0"))
+alpha = float(meta.get("alpha", "0.99"))
+centered = meta.get("centered") == "true"
 wd = float(meta.get("weight_decay", "0.0001" if meta.get("optimizer") == "adamw" else "0"))
 
 
@@ -227,8 +232,25 @@ def textbook_step(theta, grad, i, part):
         v = g if first else sgd_momentum * state("velocity", i, part) + (1 - damp) * g
         d = g + sgd_momentum * v if meta.get("nesterov") == "true" else v
         return theta - lr * d, {"velocity": v}
-    b1, b2 = float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999"))
     eps = float(meta.get("epsilon", "1e-5"))
+    if opt == "adagrad":
+        g = grad + wd * theta if wd != 0 else grad
+        s = g * g if first else state("sum", i, part) + g * g
+        clr = float(lr) / (1 + (t_step - 1) * lr_decay)
+        return theta - clr * g / (np.sqrt(s) + eps), {"sum": s}
+    if opt == "rmsprop":
+        g = grad + wd * theta if wd != 0 else grad
+        sq = (1 - alpha) * g * g if first else alpha * state("square_avg", i, part) + (1 - alpha) * g * g
+        buffers, avg = {"square_avg": sq}, sq
+        if centered:
+            ga = (1 - alpha) * g if first else alpha * state("grad_avg", i, part) + (1 - alpha) * g
+            buffers["grad_avg"], avg = ga, sq - ga * ga
+        d = g / (np.sqrt(avg) + eps)
+        if sgd_momentum > 0:
+            d = d if first else sgd_momentum * state("buf", i, part) + d
+            buffers["buf"] = d
+        return theta - lr * d, buffers
+    b1, b2 = float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999"))
     g = grad + wd * theta if opt == "adam" and wd != 0 else grad
     m_old = 0 if first else state("moment_1", i, part)
     v_old = 0 if first else state("moment_2", i, part)
@@ -258,8 +280,31 @@ def step(theta, grad, i, part):
         nesterov = meta.get("nesterov") == "true" and bug != "nesterov-missing"
         d = v * mu + g if nesterov else v
         return theta - d * lr, {"velocity": v}
-    b1, b2 = f32(meta.get("beta_1", "0.9")), f32(meta.get("beta_2", "0.999"))
     eps = f32(meta.get("epsilon", "1e-5"))
+    inside = bug == "eps-inside-sqrt"
+    if opt in ("adagrad", "rmsprop"):
+        g = theta * dtype(f32(wd)) + grad if wd != 0 else grad
+        e = dtype(eps)
+    if opt == "adagrad":
+        s = g * g if first else state("sum", i, part) + g * g
+        root = np.sqrt(s + e) if inside else np.sqrt(s) + e
+        lr_t = dtype(float(lr) / (1 + (t_step - 1) * lr_decay))
+        return theta - (g / root) * lr_t, {"sum": s}
+    if opt == "rmsprop":
+        a = f32(alpha)
+        fa = dtype(f32(1) - a)
+        sq = (g * g) * fa if first else state("square_avg", i, part) * dtype(a) + (g * g) * fa
+        buffers, avg = {"square_avg": sq}, sq
+        if centered:
+            ga = g * fa if first else state("grad_avg", i, part) * dtype(a) + g * fa
+            buffers["grad_avg"], avg = ga, sq - ga * ga
+        d = g / (np.sqrt(avg + e) if inside else np.sqrt(avg) + e)
+        mu = f32(sgd_momentum)
+        if mu > 0:
+            d = d if first else state("buf", i, part) * dtype(mu) + d
+            buffers["buf"] = d
+        return theta - d * lr, buffers
+    b1, b2 = f32(meta.get("beta_1", "0.9")), f32(meta.get("beta_2", "0.999"))
     g = grad
     if opt == "adam" and wd != 0:
         g = theta * dtype(f32(wd)) + grad

@@ -12,6 +12,10 @@ with its constants as Python floats (f64) that each operation rounds to the prob
   Adam   g ← g + wd·θ;  m ← m + (1 − β₁)·(g − m)  (torch's lerp);  v ← β₂·v + (1 − β₂)·g·g;
          θ ← θ − λ/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
   AdamW  θ ← θ·(1 − λ·wd), then Adam's step without the coupled decay
+  Adagrad  g ← g + wd·θ;  s ← s + g·g;  θ ← θ − λ/(1 + (t − 1)·lr_decay) · g / (√s + ε)
+  RMSprop  g ← g + wd·θ;  v ← α·v + (1 − α)·g·g;  centered: ḡ ← ḡ + (1 − α)·(g − ḡ) (lerp),
+         a = √(v − ḡ²) + ε, else a = √v + ε;  momentum μ > 0: b ← μ·b + g/a, θ ← θ − λ·b,
+         else θ ← θ − λ·g/a
 
 in float32 or float64 as the problem asks. Needs numpy and safetensors; CI runs it
 (tests/check_conventions.rs).
@@ -112,7 +116,10 @@ for i in reversed(range(L)):
 name = meta.get("optimizer", "sgd")
 steps = int(meta.get("step", "0"))
 wd = float(meta.get("weight_decay", "0.0001" if name == "adamw" else "0"))
-momentum = float(meta.get("momentum", "0"))
+momentum = float(meta.get("momentum", "0.9" if name == "rmsprop" else "0"))
+lr_decay = float(meta.get("lr_decay", "0"))
+alpha = float(meta.get("alpha", "0.99"))
+centered = meta.get("centered") == "true"
 dampening = float(meta.get("dampening", "0"))
 nesterov = meta.get("nesterov") == "true"
 beta_1, beta_2 = float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999"))
@@ -134,6 +141,29 @@ def step(theta, grad, i, part):
             + (1 - dampening) * grad
         d = grad + momentum * buf if nesterov else buf
         return theta + (-lr) * d, {"velocity": buf}
+    if name in ("adagrad", "rmsprop") and wd != 0:
+        grad = grad + wd * theta
+    if name == "adagrad":
+        s = (np.zeros_like(theta) if steps == 0 else state("sum", i, part)) + grad * grad
+        clr = lr / (1 + steps * lr_decay)
+        return theta + (-clr) * (grad / (np.sqrt(s) + eps)), {"sum": s}
+    if name == "rmsprop":
+        zero = np.zeros_like(theta)
+        v = (zero if steps == 0 else state("square_avg", i, part)) * alpha \
+            + ((1 - alpha) * grad) * grad
+        buffers = {"square_avg": v}
+        if centered:
+            ga = zero if steps == 0 else state("grad_avg", i, part)
+            ga = ga + (1 - alpha) * (grad - ga)
+            buffers["grad_avg"] = ga
+            a = np.sqrt(v - ga * ga) + eps
+        else:
+            a = np.sqrt(v) + eps
+        if momentum > 0:
+            b = (zero if steps == 0 else state("buf", i, part)) * momentum + grad / a
+            buffers["buf"] = b
+            return theta + (-lr) * b, buffers
+        return theta + (-lr) * (grad / a), buffers
     if name == "adamw":
         theta = theta * (1 - lr * wd)
     elif wd != 0:

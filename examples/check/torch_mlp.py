@@ -6,9 +6,9 @@ Reads the problem (argv[-2]) and writes the answer (argv[-1]) in the problem's p
 forward and backward passes (relu, leaky_relu, tanh, sigmoid, gelu with approximate="none",
 silu) run through torch.autograd (the hidden layers' outputs and their
 gradients kept with retain_grad), and the step through torch.optim itself: SGD (momentum,
-dampening, Nesterov, weight decay), Adam or AdamW as the problem's metadata asks, with the
-optimizer's state loaded from the problem (momentum_buffer, exp_avg, exp_avg_sq, step) and
-written back as next.state.*. PyTorch holds beta_1, beta_2, epsilon, the momentum and the decay
+dampening, Nesterov, weight decay), Adam, AdamW, Adagrad or RMSprop as the problem's metadata
+asks, with the optimizer's state loaded from the problem (momentum_buffer, exp_avg, exp_avg_sq,
+sum, square_avg, grad_avg, step) and written back as next.state.*. PyTorch holds beta_1, beta_2, epsilon, the momentum and the decay
 as Python floats (f64), not as burn's f32.
 
 Needs torch and safetensors (pip install torch safetensors); tests/check_conventions.rs runs it
@@ -86,6 +86,21 @@ if name == "sgd":
                           nesterov=nesterov, weight_decay=wd)
     opt.param_groups[0]["dampening"] = dampening
     buffers = {"velocity": "momentum_buffer"} if momentum != 0 else {}
+elif name == "adagrad":
+    opt = torch.optim.Adagrad(params, lr=lr, lr_decay=float(meta.get("lr_decay", "0")),
+                              eps=float(meta.get("epsilon", "1e-5")), weight_decay=wd)
+    buffers = {"sum": "sum"}
+elif name == "rmsprop":
+    momentum = float(meta.get("momentum", "0.9"))
+    centered = meta.get("centered") == "true"
+    opt = torch.optim.RMSprop(params, lr=lr, alpha=float(meta.get("alpha", "0.99")),
+                              eps=float(meta.get("epsilon", "1e-5")), weight_decay=wd,
+                              momentum=momentum, centered=centered)
+    buffers = {"square_avg": "square_avg"}
+    if centered:
+        buffers["grad_avg"] = "grad_avg"
+    if momentum > 0:
+        buffers["buf"] = "momentum_buffer"
 else:
     betas = (float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999")))
     eps = float(meta.get("epsilon", "1e-5"))

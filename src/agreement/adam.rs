@@ -13,7 +13,7 @@
 //!   above; the decay `θ·(1 − λ·wd)`: `2·|θ·(1 − λ·wd)|` (the factor and the product round);
 //! - `θ' = θ − d·λ`: sgd.rs's `stepped`.
 
-use super::step::{Entry, decayed, stepped};
+use super::step::{Entry, decayed, quotient, root, stepped};
 use crate::config::AdamSettings;
 
 /// The scales of `θ'`, `m` and `v` for Adam at step `t`.
@@ -77,22 +77,4 @@ fn moments(
         v,
         s_q * f2 + b.abs() + v_old.abs() + v.abs(),
     )
-}
-
-/// `√x` and its scale, for `x ≥ 0` of scale `s_x`.
-fn root(x: f64, s_x: f64, u: f64) -> (f64, f64) {
-    let r = x.max(0.0).sqrt();
-    let carried = if r > 0.0 {
-        (s_x / (2.0 * r)).min((s_x / u).sqrt())
-    } else {
-        (s_x / u).sqrt()
-    };
-    (r, carried + r)
-}
-
-/// `num / (r + e)` (the denominator's sum rounds once) and its scale.
-fn quotient((num, s_num): (f64, f64), (den, s_r): (f64, f64)) -> (f64, f64) {
-    let s_den = s_r + den.abs();
-    let d = num / den;
-    (d, s_num / den + num.abs() * s_den / (den * den) + d.abs())
 }

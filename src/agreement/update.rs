@@ -1,10 +1,12 @@
 //! The bound of the optimizer's step (beside manual/optimizer.rs), judged at burn's point: its
 //! parameters `θ`, its gradient `g` and its state before the step (momentum buffer, moments),
-//! all exact inputs. Each step's formula in sgd.rs, adam.rs and adamw.rs gives the scale of the
+//! all exact inputs. Each step's formula in sgd.rs, adam.rs (Adam and AdamW), adagrad.rs and rmsprop.rs gives the scale of the
 //! new parameters and of each new state buffer, entry by entry, one first-order term per
 //! operation (few operations: no `√k` here).
 
+use super::adagrad::adagrad;
 use super::adam::{adam, adamw};
+use super::rmsprop::rmsprop;
 use super::sgd::{plain, with_state};
 use super::step::Entry;
 use crate::config::{Optimizer, Precision};
@@ -44,6 +46,8 @@ pub fn update_scales(
             Optimizer::Sgd(s) => with_state(s, e, learning_rate, first),
             Optimizer::Adam(a) => adam(a, e, learning_rate, (t, first), u),
             Optimizer::AdamW(a) => adamw(a, e, learning_rate, (t, first), u),
+            Optimizer::AdaGrad(a) => adagrad(a, e, learning_rate, (t, first), u),
+            Optimizer::RmsProp(r) => rmsprop(r, e, learning_rate, first, u),
         }
     };
     let outputs = map_entries(1 + names.len(), (theta, grad, &before), scale);

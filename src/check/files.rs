@@ -112,12 +112,12 @@ pub fn from_safetensors_within(bytes: &[u8], limits: &ProblemLimits) -> Result<P
     let meta = header.metadata().clone().unwrap_or_default();
     let mut keys: Vec<&String> = meta.keys().collect();
     keys.sort();
-    let known = |k: &str| METADATA_KEYS.contains(&k) || super::settings::KEYS.contains(&k);
+    let known = |k: &str| METADATA_KEYS.contains(&k) || super::settings::keys().contains(&k);
     if let Some(k) = keys.iter().find(|k| !known(k.as_str())) {
         bail!(
             "metadata key `{k}` is not one this version knows ({}, {}): a problem for another mlp2d?",
             METADATA_KEYS.join(", "),
-            super::settings::KEYS.join(", ")
+            super::settings::keys().join(", ")
         );
     }
     let get = |k: &str| {

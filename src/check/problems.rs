@@ -13,7 +13,10 @@ use super::Problem;
 use super::scope::{OptimizerChoice, Scope};
 use crate::agreement::round_to;
 use crate::config::Precision::{F32, F64};
-use crate::config::{Activation, ActivationKind, AdamSettings, Optimizer, Precision, SgdSettings};
+use crate::config::{
+    Activation, ActivationKind, AdaGradSettings, AdamSettings, Optimizer, Precision,
+    RmsPropSettings, SgdSettings,
+};
 use crate::params::{OptimizerState, Params};
 use crate::rng::{Family, item_rng};
 
@@ -93,9 +96,9 @@ const fn with_net(
 
 const HIDDEN_2: &[usize] = &[2, 8, 8, 3];
 
-/// The edge cases, in the order they come (problems 1 to 18): ReLU and plain SGD first, then
+/// The edge cases, in the order they come (problems 1 to 20): ReLU and plain SGD first, then
 /// the other activations and optimizers. New ones go last: each draws from its place.
-pub const EDGES: [Edge; 18] = [
+pub const EDGES: [Edge; 20] = [
     plain(
         (
             "batch-of-1",
@@ -277,6 +280,40 @@ pub const EDGES: [Edge; 18] = [
         (HIDDEN_2, 0.1, F32),
         (Activation::Silu, Optimizer::Sgd(PLAIN_SGD), 0),
     ),
+    with_net(
+        (
+            "adagrad-decay-f32",
+            "AdaGrad at t = 4 with its sum, lr_decay 0.1 and coupled weight decay 0.01, in f32: the rate λ/(1 + (t − 1)·lr_decay)",
+        ),
+        (HIDDEN_2, 0.05, F32),
+        (
+            Activation::Relu,
+            Optimizer::AdaGrad(AdaGradSettings {
+                lr_decay: 0.1,
+                epsilon: crate::config::DEFAULT_EPSILON,
+                weight_decay: 0.01,
+            }),
+            3,
+        ),
+    ),
+    with_net(
+        (
+            "rmsprop-centered-momentum",
+            "centered RMSprop with momentum 0.9 at t = 3, its three buffers given (tanh): √(E[g²] − E[g]²) + ε",
+        ),
+        (HIDDEN_2, 0.01, F64),
+        (
+            Activation::Tanh,
+            Optimizer::RmsProp(RmsPropSettings {
+                momentum: 0.9,
+                alpha: 0.99,
+                centered: true,
+                epsilon: crate::config::DEFAULT_EPSILON,
+                weight_decay: 0.0,
+            }),
+            2,
+        ),
+    ),
 ];
 
 /// Their names, in order.
@@ -411,6 +448,8 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
         (2, has(OptimizerChoice::Adam)),
         (3, has(OptimizerChoice::Adam)),
         (4, has(OptimizerChoice::AdamW)),
+        (5, has(OptimizerChoice::AdaGrad)),
+        (6, has(OptimizerChoice::RmsProp)),
     ]
     .into_iter()
     .filter_map(|(kind, admitted)| admitted.then_some(kind))
@@ -434,7 +473,19 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
             epsilon: 1e-8,
             weight_decay: 0.0,
         }),
-        _ => adamw(0.05),
+        4 => adamw(0.05),
+        6 => Optimizer::RmsProp(RmsPropSettings {
+            momentum: [0.0, 0.9][rng.gen_range(0..2)],
+            alpha: 0.99,
+            centered: rng.gen_bool(0.5),
+            epsilon: [crate::config::DEFAULT_EPSILON, 1e-8][rng.gen_range(0..2)],
+            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+        }),
+        _ => Optimizer::AdaGrad(AdaGradSettings {
+            lr_decay: [0.0, 0.05][rng.gen_range(0..2)],
+            epsilon: [crate::config::DEFAULT_EPSILON, 1e-10][rng.gen_range(0..2)],
+            weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
+        }),
     };
     let steps = if rng.gen_bool(0.5) {
         0

@@ -21,15 +21,19 @@ pub enum OptimizerChoice {
     Nesterov,
     Adam,
     AdamW,
+    AdaGrad,
+    RmsProp,
 }
 
 impl OptimizerChoice {
-    pub const ALL: [OptimizerChoice; 5] = [
+    pub const ALL: [OptimizerChoice; 7] = [
         OptimizerChoice::Sgd,
         OptimizerChoice::Momentum,
         OptimizerChoice::Nesterov,
         OptimizerChoice::Adam,
         OptimizerChoice::AdamW,
+        OptimizerChoice::AdaGrad,
+        OptimizerChoice::RmsProp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +43,8 @@ impl OptimizerChoice {
             OptimizerChoice::Nesterov => "nesterov",
             OptimizerChoice::Adam => "adam",
             OptimizerChoice::AdamW => "adamw",
+            OptimizerChoice::AdaGrad => "adagrad",
+            OptimizerChoice::RmsProp => "rmsprop",
         }
     }
 
@@ -53,6 +59,8 @@ impl OptimizerChoice {
             Optimizer::Sgd(_) => OptimizerChoice::Sgd,
             Optimizer::Adam(_) => OptimizerChoice::Adam,
             Optimizer::AdamW(_) => OptimizerChoice::AdamW,
+            Optimizer::AdaGrad(_) => OptimizerChoice::AdaGrad,
+            Optimizer::RmsProp(_) => OptimizerChoice::RmsProp,
         }
     }
 }

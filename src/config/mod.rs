@@ -5,15 +5,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 mod data;
+mod optimizer;
 mod schema;
 mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
+pub use optimizer::*;
 use serde::{Deserialize, Serialize};
-pub use training::{
-    Activation, ActivationKind, AdamSettings, DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_BETA_1,
-    DEFAULT_BETA_2, DEFAULT_EPSILON, DEFAULT_NEGATIVE_SLOPE, NetSpec, Optimizer, OptimizerKind,
-    SgdSettings,
-};
+pub use training::{Activation, ActivationKind, DEFAULT_NEGATIVE_SLOPE, NetSpec};
 
 /// A whole run: data, network, training and the agreement check.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -102,8 +100,9 @@ impl ModelConfig {
 }
 
 /// `[train]`: mini-batch training with one of burn's optimizers (plain SGD by default).
+// No `deny_unknown_fields` (serde refuses it beside `flatten`): schema.rs has refused unknown
+// keys before serde reads the text.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct TrainConfig {
     #[serde(default = "default_epochs")]
     pub epochs: usize,
@@ -120,21 +119,9 @@ pub struct TrainConfig {
     pub shuffle: bool,
     #[serde(default)]
     pub optimizer: OptimizerKind,
-    /// The optimizers' settings, each checked against `optimizer` (see [`TrainConfig::optimizer`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub momentum: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dampening: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nesterov: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub beta_1: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub beta_2: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub epsilon: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight_decay: Option<f64>,
+    /// The optimizer's settings, each checked against `optimizer` (optimizer.rs's table).
+    #[serde(flatten)]
+    pub keys: OptimizerKeys,
 }
 
 fn default_epochs() -> usize {
@@ -147,6 +134,13 @@ fn default_learning_rate() -> f64 {
     0.01
 }
 
+impl TrainConfig {
+    /// The optimizer with burn's defaults for what the config leaves out.
+    pub fn optimizer(&self) -> Optimizer {
+        self.keys.resolve(self.optimizer)
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
@@ -156,13 +150,7 @@ impl Default for TrainConfig {
             learning_rate: default_learning_rate(),
             shuffle: true,
             optimizer: OptimizerKind::default(),
-            momentum: None,
-            dampening: None,
-            nesterov: None,
-            beta_1: None,
-            beta_2: None,
-            epsilon: None,
-            weight_decay: None,
+            keys: OptimizerKeys::default(),
         }
     }
 }

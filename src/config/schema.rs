@@ -7,6 +7,7 @@ use std::ops::Range;
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::ActivationKind;
+use super::optimizer::SETTINGS;
 
 /// What a key holds.
 #[derive(Clone, Copy)]
@@ -82,21 +83,37 @@ const MODEL: &[Field] = &[
     opt("negative_slope", Kind::Number),
 ];
 
-const TRAIN: &[Field] = &[
+/// `[train]`'s own keys, then every optimizer setting of optimizer.rs's table.
+const TRAIN_OWN: [Field; 6] = [
     opt("epochs", Kind::Count),
     opt("stop_at_step", Kind::Count),
     opt("batch_size", Kind::Count),
     opt("learning_rate", Kind::Number),
     opt("shuffle", Kind::Bool),
-    opt("optimizer", Kind::OneOf(&["sgd", "adam", "adamw"])),
-    opt("momentum", Kind::Number),
-    opt("dampening", Kind::Number),
-    opt("nesterov", Kind::Bool),
-    opt("beta_1", Kind::Number),
-    opt("beta_2", Kind::Number),
-    opt("epsilon", Kind::Number),
-    opt("weight_decay", Kind::Number),
+    opt("optimizer", Kind::OneOf(&super::optimizer::NAMES)),
 ];
+
+const TRAIN: [Field; TRAIN_OWN.len() + SETTINGS.len()] = {
+    let mut all = [opt("", Kind::Bool); TRAIN_OWN.len() + SETTINGS.len()];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < TRAIN_OWN.len() {
+            TRAIN_OWN[i]
+        } else {
+            let s = &SETTINGS[i - TRAIN_OWN.len()];
+            opt(
+                s.key,
+                if s.range.is_some() {
+                    Kind::Number
+                } else {
+                    Kind::Bool
+                },
+            )
+        };
+        i += 1;
+    }
+    all
+};
 
 const COMPARE: &[Field] = &[
     opt("precision", Kind::OneOf(&["f32", "f64"])),
@@ -111,7 +128,7 @@ const TOP: &[Field] = &[
     opt("seed", Kind::Count),
     req("data", Kind::Table(DATA)),
     opt("model", Kind::Table(MODEL)),
-    opt("train", Kind::Table(TRAIN)),
+    opt("train", Kind::Table(&TRAIN)),
     opt("compare", Kind::Table(COMPARE)),
 ];
 

@@ -1,11 +1,14 @@
-//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs) and the state
+//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs, adagrad.rs,
+//! rmsprop.rs) and the state
 //! it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
 //! 1's weight, …) for each of the optimizer's buffers.
 
 use ndarray::{Array1, Array2};
 
+use super::adagrad::AdaGradStep;
 use super::adam::AdamStep;
 use super::adamw::AdamWStep;
+use super::rmsprop::{RmsPropBuffers, RmsPropStep};
 use super::sgd::{Sgd, SgdWithState};
 use super::{Mlp, Scalar};
 use crate::config;
@@ -68,6 +71,31 @@ impl<T: Scalar> Optimizer<T> {
             config::Optimizer::AdamW(a) => {
                 let s = AdamWStep::<T>::new(lr, a, t);
                 self.each_with_moments(mlp, |theta, grad, m, v| s.step(theta, grad, m, v, first));
+            }
+            config::Optimizer::AdaGrad(a) => {
+                let s = AdaGradStep::<T>::new(lr, a, t);
+                for ((theta, grad), sum) in tensors_mut(mlp).zip(&mut self.buffers[0]) {
+                    s.step(theta, grad, sum, first);
+                }
+            }
+            config::Optimizer::RmsProp(r) => {
+                let s = RmsPropStep::<T>::new(lr, r);
+                // Per tensor j, each buffer in `buffers()` order (square_avg, grad_avg, buf).
+                let mut each: Vec<_> = self.buffers.iter_mut().map(|b| b.iter_mut()).collect();
+                for (theta, grad) in tensors_mut(mlp) {
+                    let mut mine = each
+                        .iter_mut()
+                        .map(|b| b.next().expect("a buffer per tensor"));
+                    let square_avg = mine.next().expect("the squares' average");
+                    let grad_avg = r.centered.then(|| mine.next().expect("grad_avg"));
+                    let buf = (r.momentum > 0.0).then(|| mine.next().expect("buf"));
+                    let b = RmsPropBuffers {
+                        square_avg,
+                        grad_avg: grad_avg.map(|v| v.as_mut_slice()),
+                        buf: buf.map(|v| v.as_mut_slice()),
+                    };
+                    s.step(theta, grad, b, first);
+                }
             }
         }
         self.steps += 1;

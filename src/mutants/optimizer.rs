@@ -50,7 +50,11 @@ pub fn step<T: Scalar>(opt: &mut Optimizer<T>, net: &mut Mlp<T>) -> bool {
                 adam_step(m, &s, theta, grad, (mt, vt), first);
             }
         }
-        config::Optimizer::AdamW(a) => {
+        spec => {
+            // The other optimizers have no mutant here.
+            let config::Optimizer::AdamW(a) = spec else {
+                return false;
+            };
             let s = adamw_constants(m, lr, a, t);
             // `wd` (f32), for the mistake that couples it into the gradient.
             let weight_decay = T::of_f64(a.weight_decay as f32 as f64);

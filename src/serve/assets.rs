@@ -15,7 +15,8 @@ const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
-/// A file's contents: a function, so that an entry may be made at run time (the palette).
+/// A file's contents: a function, so that an entry may be made at run time (the palette, the
+/// optimizers).
 type Contents = fn() -> &'static str;
 
 /// Path, content type, contents. docs/architecture.md says what each module holds.
@@ -45,7 +46,12 @@ const ASSETS: &[(&str, &str, Contents)] = &[
     ("/numbers.js", JS, || include_str!("assets/numbers.js")),
     ("/dom.js", JS, || include_str!("assets/dom.js")),
     ("/palette.js", JS, || PALETTE_JS.as_str()),
+    ("/optimizers.js", JS, || OPTIMIZERS_JS.as_str()),
 ];
+
+/// The optimizers' table (src/config/optimizer.rs) as a module: the page's optimizer inputs
+/// and their rules come from the config's own.
+static OPTIMIZERS_JS: LazyLock<String> = LazyLock::new(super::choices::optimizers_js);
 
 /// The pictures' class colours (plot's PALETTE) as a module: the page draws a class in the
 /// colour its PNG pictures do, from one list.

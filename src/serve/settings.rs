@@ -364,5 +364,18 @@ mod tests {
             h["optimizers"]["adam"]["keys"],
             json!(["beta_1", "beta_2", "epsilon", "weight_decay"])
         );
+        assert_eq!(
+            h["optimizers"]["adagrad"]["keys"],
+            json!(["lr_decay", "epsilon", "weight_decay"])
+        );
+        assert_eq!(h["optimizers"]["adagrad"]["defaults"]["lr_decay"], 0.0);
+        let rmsprop = &h["optimizers"]["rmsprop"];
+        assert_eq!(
+            rmsprop["keys"],
+            json!(["momentum", "alpha", "centered", "epsilon", "weight_decay"])
+        );
+        // burn's RmsPropConfig default, not PyTorch's 0; and no SGD-only momentum keys.
+        assert_eq!(rmsprop["defaults"]["momentum"], 0.9);
+        assert_eq!(rmsprop["with_momentum"], json!([]));
     }
 }

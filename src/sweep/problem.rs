@@ -65,31 +65,61 @@ fn draw_activation(rng: &mut ChaCha8Rng) -> (ActivationKind, Option<f64>) {
     }
 }
 
-/// The optimizer with its settings, each of five families equally often: plain SGD, SGD with
+/// The optimizer with its settings, each of seven families equally often: plain SGD, SGD with
 /// momentum (μ uniform in [0.5, 0.99], dampening in [0.05, 0.5] one time in three, Nesterov one
-/// time in three), SGD with weight decay, Adam (coupled weight decay one time in three) and
-/// AdamW. The SGD families keep the base draw's learning rate (log-uniform in [1e-3, 0.5]); the
+/// time in three), SGD with weight decay, Adam (coupled weight decay one time in three), AdamW
+/// and AdaGrad (learning rate log-uniform in [1e-3, 1e-1], lr_decay log-uniform in
+/// [1e-4, 1e-1] one time in two, ε log-uniform in [1e-10, 1e-5], coupled weight decay one time
+/// in three) and RMSprop (learning rate log-uniform in [1e-4, 1e-2], α uniform in [0.9, 0.999],
+/// momentum 0 or uniform in [0.5, 0.95] one time in two each, centered one time in two, ε
+/// log-uniform in [1e-8, 1e-4], coupled weight decay one time in three). The SGD families keep the base draw's learning rate (log-uniform in [1e-3, 0.5]); the
 /// Adam family, whose steps are about the learning rate whatever the gradient's size, draws one
 /// log-uniform in [1e-4, 3e-2]. β₁ is uniform in [0.8, 0.95], 1 − β₂ log-uniform in
 /// [1e-4, 1e-2], ε log-uniform in [1e-8, 1e-4], weight decay log-uniform in [1e-5, 1e-2]
 /// (AdamW's in [1e-5, 1e-1]). Only the keys that apply are set.
 fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
     let weight_decay = |rng: &mut ChaCha8Rng, hi: f64| significant(log_uniform(rng, 1e-5, hi), 2);
-    match rng.gen_range(0..5) {
+    match rng.gen_range(0..7) {
         0 => train.optimizer = OptimizerKind::Sgd,
         1 => {
             train.optimizer = OptimizerKind::Sgd;
-            train.momentum = Some(significant(rng.gen_range(0.5..=0.99), 2));
+            train.keys.momentum = Some(significant(rng.gen_range(0.5..=0.99), 2));
             if rng.gen_bool(1.0 / 3.0) {
-                train.dampening = Some(significant(rng.gen_range(0.05..=0.5), 2));
+                train.keys.dampening = Some(significant(rng.gen_range(0.05..=0.5), 2));
             }
             if rng.gen_bool(1.0 / 3.0) {
-                train.nesterov = Some(true);
+                train.keys.nesterov = Some(true);
             }
         }
         2 => {
             train.optimizer = OptimizerKind::Sgd;
-            train.weight_decay = Some(weight_decay(rng, 1e-2));
+            train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
+        }
+        6 => {
+            train.optimizer = OptimizerKind::Rmsprop;
+            train.learning_rate = significant(log_uniform(rng, 1e-4, 1e-2), 3);
+            train.keys.alpha = Some(significant(rng.gen_range(0.9..=0.999), 3));
+            train.keys.momentum = Some(if rng.gen_bool(0.5) {
+                0.0
+            } else {
+                significant(rng.gen_range(0.5..=0.95), 2)
+            });
+            train.keys.centered = Some(rng.gen_bool(0.5));
+            train.keys.epsilon = Some(significant(log_uniform(rng, 1e-8, 1e-4), 1));
+            if rng.gen_bool(1.0 / 3.0) {
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
+            }
+        }
+        5 => {
+            train.optimizer = OptimizerKind::Adagrad;
+            train.learning_rate = significant(log_uniform(rng, 1e-3, 1e-1), 3);
+            if rng.gen_bool(0.5) {
+                train.keys.lr_decay = Some(significant(log_uniform(rng, 1e-4, 1e-1), 2));
+            }
+            train.keys.epsilon = Some(significant(log_uniform(rng, 1e-10, 1e-5), 1));
+            if rng.gen_bool(1.0 / 3.0) {
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
+            }
         }
         family => {
             let adamw = family == 4;
@@ -99,14 +129,14 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
                 OptimizerKind::Adam
             };
             train.learning_rate = significant(log_uniform(rng, 1e-4, 3e-2), 3);
-            train.beta_1 = Some(significant(rng.gen_range(0.8..=0.95), 2));
+            train.keys.beta_1 = Some(significant(rng.gen_range(0.8..=0.95), 2));
             let one_minus_beta_2 = significant(log_uniform(rng, 1e-4, 1e-2), 1);
-            train.beta_2 = Some(significant(1.0 - one_minus_beta_2, 4));
-            train.epsilon = Some(significant(log_uniform(rng, 1e-8, 1e-4), 1));
+            train.keys.beta_2 = Some(significant(1.0 - one_minus_beta_2, 4));
+            train.keys.epsilon = Some(significant(log_uniform(rng, 1e-8, 1e-4), 1));
             if adamw {
-                train.weight_decay = Some(weight_decay(rng, 1e-1));
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-1));
             } else if rng.gen_bool(1.0 / 3.0) {
-                train.weight_decay = Some(weight_decay(rng, 1e-2));
+                train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
             }
         }
     }
@@ -262,6 +292,7 @@ mod tests {
         let mut activations = std::collections::HashSet::new();
         let mut optimizers = std::collections::HashSet::new();
         let (mut nesterov, mut dampening, mut adam_decay) = (false, false, false);
+        let mut rms_centered = false;
         for run in 0..400 {
             let c = problem(4, run, None);
             c.validate().unwrap();
@@ -300,7 +331,25 @@ mod tests {
                     };
                     optimizers.insert(family);
                 }
-                o @ (Optimizer::Adam(a) | Optimizer::AdamW(a)) => {
+                Optimizer::AdaGrad(a) => {
+                    assert!((1e-3..=1e-1).contains(&lr), "{lr}");
+                    assert!(a.lr_decay == 0.0 || (1e-4..=1e-1).contains(&a.lr_decay));
+                    assert!((1e-10..=1e-5).contains(&a.epsilon), "{}", a.epsilon);
+                    assert!(a.weight_decay <= 1e-2, "{}", a.weight_decay);
+                    optimizers.insert("adagrad");
+                }
+                Optimizer::RmsProp(r) => {
+                    assert!((1e-4..=1e-2).contains(&lr), "{lr}");
+                    assert!((0.9..=0.999).contains(&r.alpha), "{}", r.alpha);
+                    assert!(r.momentum == 0.0 || (0.5..=0.95).contains(&r.momentum));
+                    assert!((1e-8..=1e-4).contains(&r.epsilon), "{}", r.epsilon);
+                    rms_centered |= r.centered;
+                    optimizers.insert("rmsprop");
+                }
+                o => {
+                    let (Optimizer::Adam(a) | Optimizer::AdamW(a)) = o else {
+                        panic!("{} is not drawn", o.name())
+                    };
                     assert!((1e-4..=3e-2).contains(&lr), "{lr}");
                     assert!((0.8..=0.95).contains(&a.beta_1), "{}", a.beta_1);
                     assert!((0.99..=0.9999).contains(&a.beta_2), "{}", a.beta_2);
@@ -316,7 +365,8 @@ mod tests {
             ActivationKind::ALL.len(),
             "{activations:?}"
         );
-        assert_eq!(optimizers.len(), 5, "{optimizers:?}");
+        assert_eq!(optimizers.len(), 7, "{optimizers:?}");
+        assert!(rms_centered);
         assert!(nesterov && dampening && adam_decay);
     }
 

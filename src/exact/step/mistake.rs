@@ -1,6 +1,6 @@
 //! The classic mistakes in an optimizer's step, to name what wrong numbers fit.
 
-use crate::config::{AdamSettings, Optimizer, SgdSettings};
+use crate::config::{Optimizer, SettingValue, SgdSettings};
 
 /// A classic mistake in the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,12 @@ impl Mistake {
                 }
                 v
             }
-            Optimizer::Sgd(_) => Vec::new(),
+            Optimizer::AdaGrad(_) => vec![Mistake::EpsInsideSqrt],
+            Optimizer::RmsProp(r) if r.momentum > 0.0 => {
+                vec![Mistake::EpsInsideSqrt, Mistake::NoMomentum]
+            }
+            Optimizer::RmsProp(_) => vec![Mistake::EpsInsideSqrt],
+            _ => Vec::new(),
         };
         if optimizer != Optimizer::default() {
             all.push(Mistake::PlainSgd);
@@ -83,7 +88,7 @@ impl Mistake {
                 "Adam without bias correction: the moments used as they are, not m/(1 − β₁ᵗ) and v/(1 − β₂ᵗ) with t = step + 1".to_owned()
             }
             Mistake::EpsInsideSqrt => {
-                "ε inside the square root: √(v̂ + ε) where the step divides by √v̂ + ε".to_owned()
+                "ε inside the square root: √(v̂ + ε) where the step divides by √v̂ + ε (AdaGrad, RMSprop: the same with their sum or average)".to_owned()
             }
             Mistake::NesterovMissing => {
                 "Nesterov missing: the step along the velocity v, not Nesterov's v·μ + g".to_owned()
@@ -93,7 +98,7 @@ impl Mistake {
                 asked.name()
             ),
             Mistake::NoMomentum => {
-                "no momentum: the step along g, not along the velocity v = μ·v + (1 − dampening)·g".to_owned()
+                "no momentum: the step along g, not along the velocity v = μ·v + (1 − dampening)·g (RMSprop: along g/(√a + ε), not its buffer b = μ·b + g/(√a + ε))".to_owned()
             }
             Mistake::CoupledDecay => {
                 "Adam's coupled weight decay where AdamW was asked: wd·θ added to the gradient, not the decoupled θ·(1 − λ·wd)".to_owned()
@@ -113,18 +118,10 @@ impl Mistake {
                 ..s
             }),
             (Mistake::CoupledDecay, Optimizer::AdamW(a)) => Optimizer::Adam(a),
-            (Mistake::NoWeightDecay, Optimizer::Sgd(s)) => Optimizer::Sgd(SgdSettings {
-                weight_decay: 0.0,
-                ..s
-            }),
-            (Mistake::NoWeightDecay, Optimizer::Adam(a)) => Optimizer::Adam(AdamSettings {
-                weight_decay: 0.0,
-                ..a
-            }),
-            (Mistake::NoWeightDecay, Optimizer::AdamW(a)) => Optimizer::AdamW(AdamSettings {
-                weight_decay: 0.0,
-                ..a
-            }),
+            (Mistake::NoMomentum, o @ Optimizer::RmsProp(_)) => {
+                o.with("momentum", SettingValue::Number(0.0))
+            }
+            (Mistake::NoWeightDecay, o) => o.with("weight_decay", SettingValue::Number(0.0)),
             _ => asked,
         }
     }

@@ -1,10 +1,11 @@
 //! One optimizer step in f64, per entry, as burn defines it (the formulas of
-//! src/manual/{sgd,adam,adamw}.rs' module docs), under either [`Convention`] for its constants.
+//! src/manual/{sgd,adam,adamw,adagrad,rmsprop}.rs' module docs), under either [`Convention`] for its
+//! constants.
 //!
 //! burn keeps `β₁`, `β₂`, `ε`, the decay penalty and the momentum as f32 and computes Adam's
 //! scalar factors in f32 on the host; under [`Convention::Burn`] those constants are computed
 //! here in f32 the same way and enter the f64 computation widened exactly, and a constant that
-//! burn computes in f64 (`1 − dampening`, AdamW's `1 − λ·wd`) is rounded to the problem's
+//! burn computes in f64 (`1 − dampening`, AdamW's `1 − λ·wd`, AdaGrad's `λₜ`) is rounded to the problem's
 //! precision. Under [`Convention::Exact`] every constant is the mathematics' own (PyTorch, numpy
 //! with Python floats, the lecture), and [`constants_spread`] says how far holding each one in
 //! the problem's precision can move a result.
@@ -13,7 +14,7 @@
 //! far that can carry into it ([`carried`], exact where the step is not linear in `g`).
 
 use super::round_to;
-use crate::config::{Optimizer, Precision, SgdSettings};
+use crate::config::{Optimizer, Precision, RmsPropSettings, SgdSettings};
 use crate::params::{OptimizerState, Params};
 
 pub mod bounds;
@@ -89,6 +90,11 @@ pub struct Constants {
     eps: f64,
     decay_rate: f64,
     decay_keep: f64,
+    /// AdaGrad: the decayed rate `λ / (1 + (t − 1)·lr_decay)`.
+    lr_t: f64,
+    /// RMSprop: `α`, `1 − α` (its `μ` is `mu`, its `ε` is `eps`).
+    alpha: f64,
+    f_alpha: f64,
     /// Each held constant's relative error, in units of `u`, when an implementation computes it
     /// in its own precision ([`Constants::held_mut`]'s order).
     kappa: [f64; HELD],
@@ -119,6 +125,9 @@ impl Constants {
             eps: 0.0,
             decay_rate: 0.0,
             decay_keep: 1.0,
+            lr_t: lr,
+            alpha: 0.0,
+            f_alpha: 0.0,
             kappa: [0.0; HELD],
         };
         let burn = convention == Convention::Burn;
@@ -164,6 +173,24 @@ impl Constants {
                     k.decay_keep = rounded(1.0 - k.decay_rate);
                 }
             }
+            Optimizer::AdaGrad(a) => {
+                k.penalty = held(a.weight_decay);
+                k.eps = held(a.epsilon);
+                // burn: in f64, then in the tensors' precision where it multiplies.
+                k.lr_t = rounded(lr / (1.0 + (t as f64 - 1.0) * a.lr_decay));
+            }
+            Optimizer::RmsProp(r) => {
+                k.penalty = held(r.weight_decay);
+                k.eps = held(r.epsilon);
+                k.mu = held(r.momentum);
+                k.alpha = held(r.alpha);
+                // burn: `1. - alpha` in f32.
+                k.f_alpha = if burn {
+                    (1.0 - r.alpha as f32) as f64
+                } else {
+                    1.0 - r.alpha
+                };
+            }
         }
         k.kappa = conditions(optimizer, t, (k.decay_rate, mistake));
         k
@@ -187,12 +214,15 @@ impl Constants {
             &mut self.eps,
             &mut self.decay_rate,
             &mut self.decay_keep,
+            &mut self.lr_t,
+            &mut self.alpha,
+            &mut self.f_alpha,
         ]
     }
 }
 
 /// How many constants [`Constants::held_mut`] lists.
-const HELD: usize = 14;
+const HELD: usize = 17;
 
 /// The relative error, in units of `u`, of each held constant computed in precision `u` from the
 /// settings (each setting rounded once): a setting 1; `1 − x` from `x`, `|x|/|1 − x| + 1` (the
@@ -236,6 +266,26 @@ fn conditions(
             k[11] = 1.0;
             k[12] = 2.0;
             k[13] = minus(decay_rate, 2.0);
+        }
+        Optimizer::AdaGrad(a) => {
+            // penalty, eps; λₜ = λ/(1 + x), x = (t − 1)·lr_decay off by 2u (the setting and
+            // the product), the sum by 2x/(1 + x) + 1 units, the quotient one more.
+            k[2] = 1.0;
+            k[11] = 1.0;
+            let x = (t as f64 - 1.0) * a.lr_decay;
+            k[14] = if x == 0.0 {
+                0.0
+            } else {
+                2.0 * x / (1.0 + x) + 2.0
+            };
+        }
+        Optimizer::RmsProp(r) => {
+            // mu, penalty, eps, alpha, 1 − alpha
+            k[0] = 1.0;
+            k[2] = 1.0;
+            k[11] = 1.0;
+            k[15] = 1.0;
+            k[16] = minus(r.alpha, 1.0);
         }
     }
     k
@@ -313,6 +363,80 @@ pub fn entry(
         Optimizer::Adam(_) | Optimizer::AdamW(_) => {
             adam_entry(optimizer, k, (theta, g, before), mistake)
         }
+        Optimizer::AdaGrad(_) => adagrad_entry(k, (theta, g, before), mistake),
+        Optimizer::RmsProp(r) => rmsprop_entry(r, k, (theta, g, before), mistake),
+    }
+}
+
+/// RMSprop's entry, after any coupled decay: the squares' average `a = a·α + g²·(1 − α)`, the
+/// gradients' average `m` likewise when centered, `x = g/(√(a − m²) + ε)` (`√a + ε` if not
+/// centered), the momentum buffer `b = b·μ + x`, and `θ' = θ − λ·(b or x)`; each first step
+/// without the old term. Outputs `θ'`, then `a`, `m`, `b` as kept.
+fn rmsprop_entry(
+    r: RmsPropSettings,
+    k: &Constants,
+    (theta, g, before): (f64, f64, &[f64]),
+    mistake: Option<Mistake>,
+) -> Vec<Out> {
+    let first = before.is_empty();
+    let old = |i: usize| if first { 0.0 } else { before[i] };
+    let q = (g * g) * k.f_alpha;
+    let a = if first { q } else { old(0) * k.alpha + q };
+    let da = 2.0 * g.abs() * k.f_alpha;
+    let mut out = Vec::with_capacity(4);
+    let (avg, davg) = if r.centered {
+        let c = g * k.f_alpha;
+        let m = if first { c } else { old(1) * k.alpha + c };
+        out.push((m, k.f_alpha));
+        (a - m * m, da + 2.0 * m.abs() * k.f_alpha)
+    } else {
+        (a, da)
+    };
+    let (den, dden) = denominator((avg, davg), k.eps, mistake);
+    let x = g / den;
+    // Each term's size, not their difference: a bound, not a derivative that cancels.
+    let dx = 1.0 / den + g.abs() * dden / (den * den);
+    let (d, dd) = if r.momentum > 0.0 {
+        let b = if first {
+            x
+        } else {
+            old(1 + usize::from(r.centered)) * k.mu + x
+        };
+        out.push((b, dx));
+        (b, dx)
+    } else {
+        (x, dx)
+    };
+    out.insert(0, (a, da));
+    out.insert(0, (theta - d * k.lr, dd * k.lr));
+    out
+}
+
+/// AdaGrad's entry, after any coupled decay: `s = s + g²` (first `g²`),
+/// `θ' = θ − (g/(√s + ε))·λₜ`.
+fn adagrad_entry(
+    k: &Constants,
+    (theta, g, before): (f64, f64, &[f64]),
+    mistake: Option<Mistake>,
+) -> Vec<Out> {
+    let q = g * g;
+    let s = if before.is_empty() { q } else { before[0] + q };
+    let ds = 2.0 * g.abs();
+    let (den, dden) = denominator((s, ds), k.eps, mistake);
+    let d = g / den;
+    // Each term's size, not their difference: a bound, not a derivative that cancels.
+    let dd = 1.0 / den + g.abs() * dden / (den * den);
+    vec![(theta - d * k.lr_t, dd * k.lr_t), (s, ds)]
+}
+
+/// `√x + e` (`√(x + e)` with ε inside the square root) and `|∂/∂g|` from `|∂x/∂g|`.
+fn denominator((x, dx): (f64, f64), e: f64, mistake: Option<Mistake>) -> (f64, f64) {
+    if mistake == Some(Mistake::EpsInsideSqrt) {
+        let r = (x + e).sqrt();
+        (r, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
+    } else {
+        let r = x.sqrt();
+        (r + e, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
     }
 }
 
@@ -339,13 +463,7 @@ fn adam_entry(
     } else {
         (m * k.c, dm * k.c, v, dv, k.eps_c2)
     };
-    let (den, dden) = if mistake == Some(Mistake::EpsInsideSqrt) {
-        let r = (x + e).sqrt();
-        (r, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
-    } else {
-        let r = x.sqrt();
-        (r + e, if r > 0.0 { dx / (2.0 * r) } else { 0.0 })
-    };
+    let (den, dden) = denominator((x, dx), e, mistake);
     let d = num / den;
     // Each term's size, not their difference: a bound, not a derivative that cancels.
     let dd = dnum / den + num.abs() * dden / (den * den);

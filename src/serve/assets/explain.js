@@ -80,6 +80,28 @@ function update(train) {
         <code>W ← W·(1 − λ·wd) − λ·m̂ / (√v̂ + ε)</code> (wd = ${num(wd)}): the weight decay is
         decoupled, it shrinks the weights apart from the gradient.`;
     }
+    case "adagrad": {
+      const decay = Number(train.lr_decay) || 0;
+      const rate = decay > 0
+        ? `<code>λₜ = λ / (1 + (t − 1)·lr_decay)</code> (lr_decay = ${num(decay)})`
+        : "<code>λₜ = λ</code>";
+      return `Both take an AdaGrad step (${lambda}).${coupled} Each weight keeps the sum of its
+        squared gradients, <code>s ← s + g²</code> (from 0), and moves by
+        <code>W ← W − λₜ·g / (√s + ε)</code> (ε = ${num(train.epsilon)}) with ${rate}: a weight
+        that has seen large gradients takes smaller steps.`;
+    }
+    case "rmsprop": {
+      const mu = Number(train.momentum) || 0;
+      const divisor = train.centered
+        ? "<code>√(a − m²) + ε</code>, with <code>m ← α·m + (1 − α)·g</code> the gradients' average (centered)"
+        : "<code>√a + ε</code>";
+      const step = mu > 0
+        ? `a buffer <code>b ← μ·b + g / divisor</code> (μ = ${num(mu)}) and <code>W ← W − λ·b</code>`
+        : "<code>W ← W − λ·g / divisor</code>";
+      return `Both take an RMSprop step (${lambda}).${coupled} Each weight keeps the average of its
+        squared gradients, <code>a ← α·a + (1 − α)·g²</code> (from 0; α = ${num(train.alpha)}),
+        divides its gradient by ${divisor} (ε = ${num(train.epsilon)}), and moves by ${step}.`;
+    }
     default: {
       const mu = Number(train.momentum) || 0;
       if (mu === 0 && wd === 0) {

@@ -1,19 +1,47 @@
 // The activation and optimizer controls: which of their inputs apply, their values as settings,
-// their pairs in the URL. `hello.activations` and `hello.optimizers` give each choice's keys and
-// defaults (sgd's `with_momentum` keys apply only with momentum > 0); a key that does not apply
-// is never sent: the server refuses it.
+// their pairs in the URL. The optimizers and their settings' inputs are built from the server's
+// table (/optimizers.js, from src/config/optimizer.rs); `hello.activations` and
+// `hello.optimizers` give each choice's keys and defaults (sgd's `with_momentum` keys apply only
+// with momentum > 0); a key that does not apply is never sent: the server refuses it.
 
-import { $, readField, readNumber } from "./dom.js";
+import { $, element, readField, readNumber } from "./dom.js";
+import { OPTIMIZERS, SETTINGS } from "./optimizers.js";
 
-/** [model] and [train] keys → their control's id. */
-export const CONTROL = {
-  negative_slope: "negative-slope", momentum: "momentum", dampening: "dampening", nesterov: "nesterov",
-  beta_1: "beta-1", beta_2: "beta-2", epsilon: "epsilon", weight_decay: "weight-decay",
-};
+/** [model] and [train] keys → their control's id (`weight_decay` → `weight-decay`). */
 export const MODEL_KEYS = ["negative_slope"];
-export const TRAIN_KEYS = ["momentum", "dampening", "nesterov", "beta_1", "beta_2", "epsilon", "weight_decay"];
+export const TRAIN_KEYS = SETTINGS.map((s) => s.key);
+export const CONTROL = Object.fromEntries([...MODEL_KEYS, ...TRAIN_KEYS].map((k) => [k, k.replaceAll("_", "-")]));
 /** Every control of this row (each change starts a new run). */
 export const CHOICE_IDS = ["activation", "optimizer", ...Object.values(CONTROL)];
+
+/** The optimizer's options and one input per setting, after the optimizer's select. */
+function buildOptimizerControls() {
+  const select = $("optimizer");
+  for (const o of OPTIMIZERS) {
+    const option = element("option", "", o.label);
+    option.value = o.name;
+    select.append(option);
+  }
+  let after = select.closest("label");
+  for (const s of SETTINGS) {
+    const checkbox = s.input.type === "checkbox";
+    const label = element("label", checkbox ? "choice check-field" : "choice", `${s.label} `);
+    label.dataset.key = s.key;
+    label.title = s.help;
+    const input = element("input");
+    input.id = CONTROL[s.key];
+    input.type = s.input.type;
+    if (!checkbox) {
+      input.min = String(s.input.min);
+      if (s.input.max !== null) input.max = String(s.input.max);
+      input.step = "any";
+    }
+    label.append(input);
+    after.after(label);
+    after = label;
+  }
+}
+buildOptimizerControls();
 
 const NONE = { keys: [], with_momentum: [], defaults: {} };
 const activationInfo = (hello, a) => (hello && hello.activations && hello.activations[a]) || NONE;
