@@ -18,8 +18,11 @@ pub(super) fn init_groups(runs: &[Run]) -> Vec<Vec<&Run>> {
     let mut groups: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
     for r in runs {
         let s = &r.summary;
+        // Every setting but the init: another activation or optimizer is another training.
         let key = format!(
-            "{}|{}|{}|{:?}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{:?}|{}|{}|{}|{}|{}",
+            s.activation_label(),
+            s.optimizer_label(),
             s.data,
             s.samples,
             s.seed,
