@@ -45,12 +45,19 @@ pub enum Mutant {
     NesterovMissing,
     /// Adam and AdamW without the bias corrections `1 − βᵗ`.
     AdamWithoutBiasCorrection,
-    /// `√(v + ε)` instead of `√v + ε`.
+    /// `√(v + ε)` instead of `√v + ε` (Adam, AdamW, RMSprop).
     EpsilonInsideSqrt,
     /// AdamW's decay coupled into the gradient (Adam with L2) instead of decoupled.
     AdamWDecayCoupled,
     /// Weight decay subtracted from the gradient instead of added.
     WeightDecayWrongSign,
+    /// AdaGrad at the undecayed rate `λ`, its `lr_decay` ignored.
+    AdaGradWithoutLrDecay,
+    /// AdaGrad's sum of squares restarted every step (`s = g²`, the history forgotten).
+    AdaGradSumForgotten,
+    /// Centered RMSprop dividing by `√a + ε`, the gradients' average kept but its square not
+    /// subtracted.
+    RmsPropCenteredWithoutMean,
 }
 
 impl Mutant {
@@ -65,6 +72,9 @@ impl Mutant {
                 | Mutant::EpsilonInsideSqrt
                 | Mutant::AdamWDecayCoupled
                 | Mutant::WeightDecayWrongSign
+                | Mutant::AdaGradWithoutLrDecay
+                | Mutant::AdaGradSumForgotten
+                | Mutant::RmsPropCenteredWithoutMean
         )
     }
 }
