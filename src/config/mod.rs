@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 mod data;
 mod optimizer;
 mod schema;
+mod setting;
 mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
 pub use optimizer::*;

@@ -1,9 +1,12 @@
 //! The optimizers and their settings, in one table: each setting's key, what it holds, its range
-//! and the f32 burn keeps it in ([`SETTINGS`]); each optimizer's keys with burn's defaults and
-//! which of them apply only with momentum ([`OPTIMIZERS`]). The config, problem files, the
-//! server and the page all read their rules here.
+//! and the f32 burn keeps it in ([`SETTINGS`]; what a setting is: setting.rs); each optimizer's
+//! keys with burn's defaults and which of them apply only with momentum ([`OPTIMIZERS`]). The
+//! config, problem files, the server and the page all read their rules here.
 
 use serde::{Deserialize, Serialize};
+
+pub use super::setting::{Range, Setting, SettingValue};
+use super::setting::{labelled, number};
 
 /// `[train] optimizer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -15,92 +18,6 @@ pub enum OptimizerKind {
     Adamw,
     Adagrad,
     Rmsprop,
-}
-
-/// A setting's value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SettingValue {
-    Number(f64),
-    Bool(bool),
-}
-
-impl SettingValue {
-    /// The number (a bool is 0 or 1).
-    pub fn number(self) -> f64 {
-        match self {
-            SettingValue::Number(v) => v,
-            SettingValue::Bool(b) => f64::from(u8::from(b)),
-        }
-    }
-}
-
-/// Where a number may lie.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Range {
-    /// `[0, 1)`: a decay rate or momentum, whose geometric sum fades only below 1.
-    BelowOne,
-    /// `> 0`.
-    Positive,
-    /// `>= 0`.
-    NonNegative,
-}
-
-impl Range {
-    pub fn admits(self, v: f64) -> bool {
-        v.is_finite()
-            && match self {
-                Range::BelowOne => (0.0..1.0).contains(&v),
-                Range::Positive => v > 0.0,
-                Range::NonNegative => v >= 0.0,
-            }
-    }
-
-    pub fn text(self) -> &'static str {
-        match self {
-            Range::BelowOne => "at least 0 and below 1",
-            Range::Positive => "a finite number > 0",
-            Range::NonNegative => "a finite number >= 0",
-        }
-    }
-
-    /// The page's input bounds: min and max (None: unbounded).
-    pub fn bounds(self) -> (f64, Option<f64>) {
-        match self {
-            Range::BelowOne => (0.0, Some(0.9999)),
-            Range::Positive | Range::NonNegative => (0.0, None),
-        }
-    }
-}
-
-/// One optimizer setting: a key of `[train]` and of a problem file's metadata.
-#[derive(Debug, Clone, Copy)]
-pub struct Setting {
-    pub key: &'static str,
-    /// A number in this range; None: true or false.
-    pub range: Option<Range>,
-    /// burn keeps it as f32 even in an f64 run: a value f32 cannot hold (a positive one that
-    /// becomes 0 or infinite there, one below 1 that becomes 1) is refused.
-    pub f32: bool,
-    /// Applies only with momentum > 0 (SGD's dampening and Nesterov).
-    pub with_momentum: bool,
-    /// The page's label and hint.
-    pub label: &'static str,
-    pub help: &'static str,
-}
-
-const fn number(key: &'static str, range: Range, f32: bool) -> Setting {
-    Setting {
-        key,
-        range: Some(range),
-        f32,
-        with_momentum: false,
-        label: key,
-        help: "",
-    }
-}
-
-const fn labelled(s: Setting, label: &'static str, help: &'static str) -> Setting {
-    Setting { label, help, ..s }
 }
 
 /// Every optimizer setting, in the order configs, files and the page list them.
@@ -660,73 +577,5 @@ impl Optimizer {
             .iter()
             .find(|(k, _)| *k == "weight_decay")
             .map_or(0.0, |(_, v)| v.number())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every optimizer's keys are settings, each once, in the table's order, and its resolved
-    /// values list exactly those keys with the defaults.
-    #[test]
-    fn every_optimizers_keys_are_settings_in_order() {
-        for o in OPTIMIZERS {
-            let order: Vec<usize> = o
-                .defaults
-                .iter()
-                .map(|(k, _)| SETTINGS.iter().position(|s| s.key == *k).expect(k))
-                .collect();
-            assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", o.name);
-            let resolved = OptimizerKeys::default().resolve(o.kind);
-            assert_eq!(resolved.kind(), o.kind);
-            assert_eq!(resolved.values(true), o.defaults.to_vec(), "{}", o.name);
-            for (k, v) in o.defaults {
-                let is_bool = matches!(v, SettingValue::Bool(_));
-                assert_eq!(setting(k).unwrap().range.is_none(), is_bool, "{k}");
-            }
-        }
-    }
-
-    #[test]
-    fn keys_that_do_not_apply_and_values_out_of_range_are_named() {
-        let keys = |k: &str, v: SettingValue| {
-            let mut o = OptimizerKeys::default();
-            assert!(o.set(k, v));
-            o
-        };
-        let e = keys("nesterov", SettingValue::Bool(true))
-            .check(OptimizerKind::Sgd)
-            .unwrap_err();
-        assert_eq!(
-            e,
-            "nesterov applies to optimizer = \"sgd\" with momentum > 0 only (optimizer is \"sgd\")"
-        );
-        let e = keys("epsilon", SettingValue::Number(1e-8))
-            .check(OptimizerKind::Sgd)
-            .unwrap_err();
-        assert!(
-            e.starts_with("epsilon applies to optimizer = \"adam\", \"adamw\"")
-                && e.contains("\"adagrad\""),
-            "{e}"
-        );
-        let e = keys("momentum", SettingValue::Number(1.5))
-            .check(OptimizerKind::Sgd)
-            .unwrap_err();
-        assert_eq!(e, "momentum must be at least 0 and below 1, got 1.5");
-        let e = keys("beta_2", SettingValue::Number(0.999_999_999))
-            .check(OptimizerKind::Adam)
-            .unwrap_err();
-        assert!(e.contains("beyond f32"), "{e}");
-        let e = keys("epsilon", SettingValue::Number(1e-50))
-            .check(OptimizerKind::Adamw)
-            .unwrap_err();
-        assert!(e.contains("beyond f32"), "{e}");
-        assert!(
-            keys("dampening", SettingValue::Number(1e-50))
-                .check(OptimizerKind::Sgd)
-                .is_err(),
-            "dampening needs momentum"
-        );
     }
 }
