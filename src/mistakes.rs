@@ -206,6 +206,21 @@ pub const CATALOGUE: &[Entry] = &[
         Part::Step,
         "the weight decay subtracted instead of added",
     ),
+    entry(
+        "no-lr-decay",
+        Part::Step,
+        "AdaGrad at the rate λ, its lr_decay left out",
+    ),
+    entry(
+        "adagrad-sum-forgotten",
+        Part::Step,
+        "AdaGrad's sum of squares restarted every step",
+    ),
+    entry(
+        "uncentered",
+        Part::Step,
+        "centered RMSprop without subtracting the mean's square",
+    ),
 ];
 
 /// The entry of `slug`.

@@ -170,7 +170,7 @@ fn mutation_a_slightly_scaled_gradient_is_caught() {
 
 /// Mistakes in the new activations' backward and the optimizers' steps, each with the
 /// `[model]`/`[train]` lines that put it to work.
-const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 12] = [
+const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 16] = [
     (
         Mutant::TanhWithoutSquare,
         "tanh′ as 1 − tanh",
@@ -230,6 +230,26 @@ const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 12] = [
         Mutant::WeightDecayWrongSign,
         "weight decay with the wrong sign",
         "[train]\nweight_decay = 0.01",
+    ),
+    (
+        Mutant::AdaGradWithoutLrDecay,
+        "AdaGrad without its lr_decay",
+        "[train]\noptimizer = \"adagrad\"\nlr_decay = 0.1",
+    ),
+    (
+        Mutant::AdaGradSumForgotten,
+        "AdaGrad's sum of squares restarted every step",
+        "[train]\noptimizer = \"adagrad\"",
+    ),
+    (
+        Mutant::RmsPropCenteredWithoutMean,
+        "centered RMSprop without the mean's square",
+        "[train]\noptimizer = \"rmsprop\"\ncentered = true",
+    ),
+    (
+        Mutant::EpsilonInsideSqrt,
+        "ε inside the square root (RMSprop)",
+        "[train]\noptimizer = \"rmsprop\"",
     ),
 ];
 

@@ -203,6 +203,16 @@ fn the_activation_and_optimizer_mistakes_fail_their_problems_and_are_named() {
             "Adam's coupled weight decay where AdamW was asked",
             &["adamw-decay-f32"],
         ),
+        (
+            "no-lr-decay",
+            "AdaGrad without lr_decay",
+            &["adagrad-decay-f32"],
+        ),
+        (
+            "uncentered",
+            "centered RMSprop without the mean's square",
+            &["rmsprop-centered-momentum"],
+        ),
     ];
     let count = mlp2d::check::problems::EDGE_CASES.len().to_string();
     std::thread::scope(|s| {

@@ -367,14 +367,16 @@ fn a_problem_bigger_than_check_draws_is_refused_unless_a_flag_raises_the_limit()
     };
     sized(1, 2000, 500_000);
     sized(2, 2000, 8);
+    // The file's own size (its metadata holds only the keys that apply to its optimizer).
+    let bytes = std::fs::metadata(d.join("problem-1.safetensors"))
+        .unwrap()
+        .len();
+    assert!(bytes > 24_000_000, "{bytes}");
     let r = answers(d, &[]);
     assert_eq!(r.code, Some(1), "{}{}", r.out, r.err);
     assert!(
         block(&r.out, 1).contains(&format!(
-            "bad problem file: it is {} bytes, over the limit of",
-            std::fs::metadata(d.join("problem-1.safetensors"))
-                .unwrap()
-                .len()
+            "bad problem file: it is {bytes} bytes, over the limit of"
         )),
         "{}",
         r.out

@@ -1,9 +1,13 @@
-//! The exact step of the optimizers added after Adam (AdaGrad, RMSprop): under the exact convention it is
+//! The optimizers' table (every optimizer's keys, the rules a config and a problem file share),
+//! and the exact step of the optimizers added after Adam (AdaGrad, RMSprop): under the exact convention it is
 //! PyTorch's formula, under burn's it is what the hand-written twin computes (bit for bit in
 //! f64, the same operations on the same constants), and the spread of the exact constants held
 //! in f32 covers burn's f32 constants in an f32 run.
 
-use mlp2d::config::{AdaGradSettings, Optimizer, Precision, RmsPropSettings};
+use mlp2d::config::{
+    AdaGradSettings, OPTIMIZERS, Optimizer, OptimizerKeys, OptimizerKind, Precision,
+    RmsPropSettings, SETTINGS, SettingValue, setting,
+};
 use mlp2d::exact::step::bounds::constants_spread;
 use mlp2d::exact::step::{Constants, Convention, entry};
 use mlp2d::exact::unit_roundoff;
@@ -242,5 +246,68 @@ fn the_spread_of_f32_constants_covers_burns_rmsprop() {
     assert!(
         differ > 0,
         "burn's constants are the exact ones here: nothing tested"
+    );
+}
+
+/// Every optimizer's keys are settings, each once, in the table's order, and its resolved
+/// values list exactly those keys with the defaults.
+#[test]
+fn every_optimizers_keys_are_settings_in_order() {
+    for o in OPTIMIZERS {
+        let order: Vec<usize> = o
+            .defaults
+            .iter()
+            .map(|(k, _)| SETTINGS.iter().position(|s| s.key == *k).expect(k))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", o.name);
+        let resolved = OptimizerKeys::default().resolve(o.kind);
+        assert_eq!(resolved.kind(), o.kind);
+        assert_eq!(resolved.values(true), o.defaults.to_vec(), "{}", o.name);
+        for (k, v) in o.defaults {
+            let is_bool = matches!(v, SettingValue::Bool(_));
+            assert_eq!(setting(k).unwrap().range.is_none(), is_bool, "{k}");
+        }
+    }
+}
+
+#[test]
+fn keys_that_do_not_apply_and_values_out_of_range_are_named() {
+    let keys = |k: &str, v: SettingValue| {
+        let mut o = OptimizerKeys::default();
+        assert!(o.set(k, v));
+        o
+    };
+    let e = keys("nesterov", SettingValue::Bool(true))
+        .check(OptimizerKind::Sgd)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        "nesterov applies to optimizer = \"sgd\" with momentum > 0 only (optimizer is \"sgd\")"
+    );
+    let e = keys("epsilon", SettingValue::Number(1e-8))
+        .check(OptimizerKind::Sgd)
+        .unwrap_err();
+    assert!(
+        e.starts_with("epsilon applies to optimizer = \"adam\", \"adamw\"")
+            && e.contains("\"adagrad\""),
+        "{e}"
+    );
+    let e = keys("momentum", SettingValue::Number(1.5))
+        .check(OptimizerKind::Sgd)
+        .unwrap_err();
+    assert_eq!(e, "momentum must be at least 0 and below 1, got 1.5");
+    let e = keys("beta_2", SettingValue::Number(0.999_999_999))
+        .check(OptimizerKind::Adam)
+        .unwrap_err();
+    assert!(e.contains("beyond f32"), "{e}");
+    let e = keys("epsilon", SettingValue::Number(1e-50))
+        .check(OptimizerKind::Adamw)
+        .unwrap_err();
+    assert!(e.contains("beyond f32"), "{e}");
+    assert!(
+        keys("dampening", SettingValue::Number(1e-50))
+            .check(OptimizerKind::Sgd)
+            .is_err(),
+        "dampening needs momentum"
     );
 }

@@ -37,6 +37,8 @@ v̂ = v/(1 − β₂ᵗ), θ − λ·m̂/(√v̂ + ε)); both are right, and `ch
   plain-sgd                θ − λ·g whatever the optimizer asked
   no-momentum              SGD's step along g, the momentum left out
   coupled-decay            AdamW's decay added to the gradient, as Adam's
+  no-lr-decay              AdaGrad at the rate λ, its lr_decay left out
+  uncentered               centered RMSprop dividing by √a + ε, the mean's square not subtracted
 --relu-prime-at-zero 1 takes ReLU′(0) = 1 (the default 0; for the leaky ReLU a′(0) = 1, else
 the slope); both are right.
 """
@@ -52,7 +54,7 @@ MISTAKES = ["sum", "mean-count", "update-sign", "no-lr", "transpose", "no-bias-g
             "relu-mask", "unstable", "single", "one-layer", "noncontiguous", "tanh-no-square",
             "sigmoid-prime-as-sigma", "gelu-prime-as-cdf", "silu-prime-as-sigma",
             "adam-no-bias-correction", "eps-inside-sqrt", "nesterov-missing", "plain-sgd",
-            "no-momentum", "coupled-decay"]
+            "no-momentum", "coupled-decay", "no-lr-decay", "uncentered"]
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--mistake", choices=MISTAKES, default=os.environ.get("MLP2D_MISTAKE") or None)
@@ -212,7 +214,7 @@ steps = int(meta.get("step", "0"))
 t_step = steps + 1
 first = steps == 0
 sgd_momentum = float(meta.get("momentum", "0.9" if opt == "rmsprop" else "0"))
-lr_decay = float(meta.get("lr_decay", "0"))
+lr_decay = 0.0 if bug == "no-lr-decay" else float(meta.get("lr_decay", "0"))
 alpha = float(meta.get("alpha", "0.99"))
 centered = meta.get("centered") == "true"
 wd = float(meta.get("weight_decay", "0.0001" if meta.get("optimizer") == "adamw" else "0"))
@@ -297,7 +299,7 @@ def step(theta, grad, i, part):
         buffers, avg = {"square_avg": sq}, sq
         if centered:
             ga = g * fa if first else state("grad_avg", i, part) * dtype(a) + g * fa
-            buffers["grad_avg"], avg = ga, sq - ga * ga
+            buffers["grad_avg"], avg = ga, (sq if bug == "uncentered" else sq - ga * ga)
         d = g / (np.sqrt(avg + e) if inside else np.sqrt(avg) + e)
         mu = f32(sgd_momentum)
         if mu > 0:

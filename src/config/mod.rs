@@ -6,12 +6,11 @@ use anyhow::{Context, Result, bail};
 
 mod data;
 mod optimizer;
-mod resolved;
 mod schema;
+mod setting;
 mod training;
 pub use data::{DataConfig, DataKind, GridLayout, MAX_GRID_SIDE, MAX_SAMPLES};
 pub use optimizer::*;
-pub use resolved::*;
 use serde::{Deserialize, Serialize};
 pub use training::{Activation, ActivationKind, DEFAULT_NEGATIVE_SLOPE, NetSpec};
 

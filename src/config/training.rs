@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::resolved::Optimizer;
+use super::optimizer::Optimizer;
 use super::{ModelConfig, Precision, TrainConfig};
 
 /// `[model] activation`.

@@ -52,17 +52,24 @@ pub enum Mutant {
     NesterovMissing,
     /// Adam and AdamW without the bias corrections `1 − βᵗ`.
     AdamWithoutBiasCorrection,
-    /// `√(v + ε)` instead of `√v + ε`.
+    /// `√(v + ε)` instead of `√v + ε` (Adam, AdamW, RMSprop).
     EpsilonInsideSqrt,
     /// AdamW's decay coupled into the gradient (Adam with L2) instead of decoupled.
     AdamWDecayCoupled,
     /// Weight decay subtracted from the gradient instead of added.
     WeightDecayWrongSign,
+    /// AdaGrad at the undecayed rate `λ`, its `lr_decay` ignored.
+    AdaGradWithoutLrDecay,
+    /// AdaGrad's sum of squares restarted every step (`s = g²`, the history forgotten).
+    AdaGradSumForgotten,
+    /// Centered RMSprop dividing by `√a + ε`, the gradients' average kept but its square not
+    /// subtracted.
+    RmsPropCenteredWithoutMean,
 }
 
 impl Mutant {
     /// Every mutant (one `Scaled` standing for all).
-    pub const ALL: [Mutant; 20] = [
+    pub const ALL: [Mutant; 23] = [
         Mutant::MissingMean,
         Mutant::NotTransposed,
         Mutant::BiasWrongAxis,
@@ -83,6 +90,9 @@ impl Mutant {
         Mutant::EpsilonInsideSqrt,
         Mutant::AdamWDecayCoupled,
         Mutant::WeightDecayWrongSign,
+        Mutant::AdaGradWithoutLrDecay,
+        Mutant::AdaGradSumForgotten,
+        Mutant::RmsPropCenteredWithoutMean,
     ];
 
     /// The mistake it plants, by its slug in the catalogue (src/mistakes.rs).
@@ -108,6 +118,9 @@ impl Mutant {
             Mutant::EpsilonInsideSqrt => "eps-inside-sqrt",
             Mutant::AdamWDecayCoupled => "coupled-decay",
             Mutant::WeightDecayWrongSign => "weight-decay-sign",
+            Mutant::AdaGradWithoutLrDecay => "no-lr-decay",
+            Mutant::AdaGradSumForgotten => "adagrad-sum-forgotten",
+            Mutant::RmsPropCenteredWithoutMean => "uncentered",
         }
     }
 
@@ -122,6 +135,9 @@ impl Mutant {
                 | Mutant::EpsilonInsideSqrt
                 | Mutant::AdamWDecayCoupled
                 | Mutant::WeightDecayWrongSign
+                | Mutant::AdaGradWithoutLrDecay
+                | Mutant::AdaGradSumForgotten
+                | Mutant::RmsPropCenteredWithoutMean
         )
     }
 }

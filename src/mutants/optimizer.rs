@@ -1,9 +1,13 @@
 //! The optimizer's mistakes: `Optimizer::step` with one step's kernel swapped for a broken copy
-//! (built from the same constants, `SgdWithState`, `AdamStep`, `AdamWStep`).
+//! (built from the same constants, `SgdWithState`, `AdamStep`, `AdamWStep`, `AdaGradStep`,
+//! `RmsPropStep`).
 
 use super::Mutant;
 use crate::config::{self, AdamSettings};
-use crate::manual::{AdamStep, AdamWStep, Mlp, Optimizer, Scalar, Sgd, SgdWithState, moments};
+use crate::manual::{
+    AdaGradStep, AdamStep, AdamWStep, Mlp, Optimizer, RmsPropStep, Scalar, Sgd, SgdWithState,
+    moments,
+};
 
 /// One optimizer step with the optimizer's mistake switched on; false (and nothing done) when
 /// no optimizer mistake is on.
@@ -50,6 +54,18 @@ pub fn step<T: Scalar>(opt: &mut Optimizer<T>, net: &mut Mlp<T>) -> bool {
                 adam_step(m, &s, theta, grad, (mt, vt), first);
             }
         }
+        config::Optimizer::AdaGrad(a) => {
+            let mut s = AdaGradStep::<T>::new(lr, a, t);
+            if m == Mutant::AdaGradWithoutLrDecay {
+                s.learning_rate = T::of_f64(lr);
+            }
+            // Every step as the first: the sum holds only this step's g².
+            let first = first || m == Mutant::AdaGradSumForgotten;
+            for ((theta, grad), sum) in tensors_mut(net).zip(&mut opt.buffers[0]) {
+                s.step(theta, grad, sum, first);
+            }
+        }
+        config::Optimizer::RmsProp(r) => rmsprop(m, RmsPropStep::new(lr, r), opt, net, first),
         spec => {
             // The other optimizers have no mutant here.
             let config::Optimizer::AdamW(a) = spec else {
@@ -201,6 +217,55 @@ fn adamw_step<T: Scalar>(
             *t * keep
         };
         *t = decayed - m_hat / root * s.moments.learning_rate;
+    }
+}
+
+/// `RmsPropStep::step` with `ε` inside the square root, or (centered) the gradients' average
+/// kept but its square not subtracted; the buffers in `buffers()` order.
+fn rmsprop<T: Scalar>(
+    m: Mutant,
+    s: RmsPropStep<T>,
+    opt: &mut Optimizer<T>,
+    net: &mut Mlp<T>,
+    first: bool,
+) {
+    let momentum = s.momentum != T::zero();
+    let mut each: Vec<_> = opt.buffers.iter_mut().map(|b| b.iter_mut()).collect();
+    for (theta, grad) in tensors_mut(net) {
+        let mut mine = each
+            .iter_mut()
+            .map(|b| b.next().expect("a buffer per tensor"));
+        let a = mine.next().expect("the squares' average");
+        let mut ga = s.centered.then(|| mine.next().expect("grad_avg"));
+        let mut buf = momentum.then(|| mine.next().expect("buf"));
+        for (j, (t, &g)) in theta.iter_mut().zip(grad).enumerate() {
+            let g = if s.penalty != T::zero() {
+                *t * s.penalty + g
+            } else {
+                g
+            };
+            let kept = if first { T::zero() } else { a[j] * s.alpha };
+            a[j] = kept + (g * g) * s.keep;
+            let mut avg = a[j];
+            if let Some(ga) = ga.as_mut() {
+                let kept = if first { T::zero() } else { ga[j] * s.alpha };
+                ga[j] = kept + g * s.keep;
+                if m != Mutant::RmsPropCenteredWithoutMean {
+                    avg -= ga[j] * ga[j];
+                }
+            }
+            let root = if m == Mutant::EpsilonInsideSqrt {
+                (avg + s.epsilon).sqrt()
+            } else {
+                avg.sqrt() + s.epsilon
+            };
+            let mut d = g / root;
+            if let Some(b) = buf.as_mut() {
+                b[j] = if first { d } else { b[j] * s.momentum + d };
+                d = b[j];
+            }
+            *t -= d * s.learning_rate;
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! An optimizer's state as plain values: what both twins keep between steps (a momentum buffer,
-//! Adam's two moments), one set of tensors in the parameters' layout per buffer.
+//! Adam's two moments, AdaGrad's sum, RMSprop's averages and buffer), one set of tensors in the
+//! parameters' layout per buffer.
 
 use super::{Params, Tensor};
 use crate::config::Precision;
 
-/// The state after `steps` steps: each buffer under its name (`velocity`, `moment_1`,
-/// `moment_2`), empty before the first step and for plain SGD.
+/// The state after `steps` steps: each buffer under burn's name for it (`velocity`,
+/// `moment_1`, `moment_2`, `sum`, `square_avg`, `grad_avg`, `buf`: `config::Optimizer::buffers`),
+/// empty before the first step and for plain SGD.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptimizerState {
     pub steps: usize,

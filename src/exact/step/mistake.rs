@@ -19,10 +19,15 @@ pub enum Mistake {
     CoupledDecay,
     /// The weight decay left out.
     NoWeightDecay,
+    /// AdaGrad at the undecayed rate `λ`, its `lr_decay` left out.
+    NoLrDecay,
+    /// Centered RMSprop dividing by `√a + ε`: the gradients' average kept, its square not
+    /// subtracted.
+    Uncentered,
 }
 
 impl Mistake {
-    pub const ALL: [Mistake; 7] = [
+    pub const ALL: [Mistake; 9] = [
         Mistake::NoBiasCorrection,
         Mistake::EpsInsideSqrt,
         Mistake::NesterovMissing,
@@ -30,6 +35,8 @@ impl Mistake {
         Mistake::NoMomentum,
         Mistake::CoupledDecay,
         Mistake::NoWeightDecay,
+        Mistake::NoLrDecay,
+        Mistake::Uncentered,
     ];
 
     /// Its slug in the catalogue (src/mistakes.rs).
@@ -42,6 +49,8 @@ impl Mistake {
             Mistake::NoMomentum => "no-momentum",
             Mistake::CoupledDecay => "coupled-decay",
             Mistake::NoWeightDecay => "no-weight-decay",
+            Mistake::NoLrDecay => "no-lr-decay",
+            Mistake::Uncentered => "uncentered",
         }
     }
 
@@ -65,11 +74,20 @@ impl Mistake {
                 }
                 v
             }
-            Optimizer::AdaGrad(_) => vec![Mistake::EpsInsideSqrt],
-            Optimizer::RmsProp(r) if r.momentum > 0.0 => {
-                vec![Mistake::EpsInsideSqrt, Mistake::NoMomentum]
+            Optimizer::AdaGrad(a) if a.lr_decay > 0.0 => {
+                vec![Mistake::NoLrDecay, Mistake::EpsInsideSqrt]
             }
-            Optimizer::RmsProp(_) => vec![Mistake::EpsInsideSqrt],
+            Optimizer::AdaGrad(_) => vec![Mistake::EpsInsideSqrt],
+            Optimizer::RmsProp(r) => {
+                let mut v = vec![Mistake::EpsInsideSqrt];
+                if r.centered {
+                    v.insert(0, Mistake::Uncentered);
+                }
+                if r.momentum > 0.0 {
+                    v.push(Mistake::NoMomentum);
+                }
+                v
+            }
             _ => Vec::new(),
         };
         if optimizer != Optimizer::default() {
@@ -104,6 +122,12 @@ impl Mistake {
                 "Adam's coupled weight decay where AdamW was asked: wd·θ added to the gradient, not the decoupled θ·(1 − λ·wd)".to_owned()
             }
             Mistake::NoWeightDecay => "weight decay left out: the step as if weight_decay = 0".to_owned(),
+            Mistake::NoLrDecay => {
+                "AdaGrad without lr_decay: the rate λ, not λ/(1 + (t − 1)·lr_decay) with t = step + 1".to_owned()
+            }
+            Mistake::Uncentered => {
+                "centered RMSprop without the mean's square: √a + ε, not √(a − m²) + ε with m the gradients' average".to_owned()
+            }
         }
     }
 
@@ -118,6 +142,9 @@ impl Mistake {
                 ..s
             }),
             (Mistake::CoupledDecay, Optimizer::AdamW(a)) => Optimizer::Adam(a),
+            (Mistake::NoLrDecay, o @ Optimizer::AdaGrad(_)) => {
+                o.with("lr_decay", SettingValue::Number(0.0))
+            }
             (Mistake::NoMomentum, o @ Optimizer::RmsProp(_)) => {
                 o.with("momentum", SettingValue::Number(0.0))
             }

@@ -388,7 +388,11 @@ fn rmsprop_entry(
         let c = g * k.f_alpha;
         let m = if first { c } else { old(1) * k.alpha + c };
         out.push((m, k.f_alpha));
-        (a - m * m, da + 2.0 * m.abs() * k.f_alpha)
+        if mistake == Some(Mistake::Uncentered) {
+            (a, da)
+        } else {
+            (a - m * m, da + 2.0 * m.abs() * k.f_alpha)
+        }
     } else {
         (a, da)
     };
