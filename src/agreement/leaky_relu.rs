@@ -1,6 +1,6 @@
-//! The bound through a leaky ReLU (beside manual/leaky_relu.rs): `h = z` for `z ≥ 0`, `s·z`
-//! below. Its kink is a ReLU's: a unit whose pre-activation is within its rounding bound of 0
-//! may take either branch in either twin.
+//! The bound through a leaky ReLU (beside manual/activation/leaky_relu.rs): `h = z` for
+//! `z ≥ 0`, `s·z` below. Its kink is a ReLU's: a unit whose pre-activation is within its rounding
+//! bound of 0 may take either branch in either twin.
 //!
 //! Shapes: `z`, `S_z`, `G` and the masks [n, c] (rows × units).
 
@@ -8,7 +8,7 @@ use ndarray::{Array2, Zip};
 
 /// The derivative each unit took, and which units are ambiguous.
 pub struct Kinked {
-    /// `a′(z)`: 1 where `z > 0`, `s` where `z ≤ 0` (as the twins read it from the output).
+    /// `a′(z)`: 1 where `z > 0`, `s` where `z ≤ 0` (as the hand-written twin reads it from `z`).
     pub derivative: Array2<f64>,
     /// `|z| ≤ κ·u·S_z`.
     pub ambiguous: Array2<bool>,

@@ -1,4 +1,4 @@
-//! The bound through a ReLU (beside manual/relu.rs), and its kink: a unit whose pre-activation
+//! The bound through a ReLU (beside manual/activation/relu.rs), and its kink: a unit whose pre-activation
 //! is within its rounding bound of 0 may be on in one twin and off in the other.
 //!
 //! Shapes: `z`, `S_z`, `G` and the masks [n, c] (rows × units).
