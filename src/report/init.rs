@@ -139,3 +139,36 @@ pub(super) fn init_section(
     }
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::runs::read_summary;
+
+    fn run(dir: &str) -> Run {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let summary = read_summary(&dir).unwrap();
+        Run { dir, summary }
+    }
+
+    /// Two runs of the same data and net from both inits pair up only when nothing else differs:
+    /// moons_adagrad (He, AdaGrad) and moons_silu_momentum (N(0, 1), SiLU) do not.
+    #[test]
+    fn only_runs_that_differ_in_init_alone_pair_up() {
+        let runs = [
+            run("results/moons_adagrad"),
+            run("results/moons_silu_momentum"),
+            run("results/init/moons-16x2-normal"),
+            run("results/init/moons-16x2-he"),
+        ];
+        let groups = init_groups(&runs);
+        assert_eq!(
+            groups.len(),
+            1,
+            "{:?}",
+            groups.iter().map(|g| g.len()).collect::<Vec<_>>()
+        );
+        let names: Vec<&str> = groups[0].iter().map(|r| r.summary.name.as_str()).collect();
+        assert_eq!(names, ["moons-16x2-normal", "moons-16x2-he"]);
+    }
+}
