@@ -275,6 +275,9 @@ pub struct BenchRow {
     pub gflops: f64,
     /// The machine's estimated peak in this precision (see [`Peak`]).
     pub peak_gflops: f64,
+    /// A burn twin's first step, built and stepped once: lazy set-up, and on a GPU backend the
+    /// compilation of its shaders (none for the hand-written twin).
+    pub first_step_ms: Option<f64>,
 }
 
 /// Which twins to time.
@@ -397,23 +400,25 @@ pub fn run(
             .into_iter()
             .flat_map(|p| optimizers.iter().map(move |o| (p, o)))
         {
-            let mut row = |twin, backend: &'static str, per_step: Duration| {
-                let us = per_step.as_secs_f64() * 1e6;
-                let flop = case.flops_per_step();
-                rows.push(BenchRow {
-                    twin,
-                    backend,
-                    hidden: case.hidden.to_vec(),
-                    batch: case.batch,
-                    precision: precision.name(),
-                    optimizer: optimizer.name(),
-                    us_per_step: us,
-                    samples_per_s: case.batch as f64 / (us * 1e-6),
-                    flop_per_step: flop,
-                    gflops: flop / (us * 1e3),
-                    peak_gflops: peak.for_precision(precision),
-                });
-            };
+            let mut row =
+                |twin, backend: &'static str, per_step: Duration, first: Option<Duration>| {
+                    let us = per_step.as_secs_f64() * 1e6;
+                    let flop = case.flops_per_step();
+                    rows.push(BenchRow {
+                        twin,
+                        backend,
+                        hidden: case.hidden.to_vec(),
+                        batch: case.batch,
+                        precision: precision.name(),
+                        optimizer: optimizer.name(),
+                        us_per_step: us,
+                        samples_per_s: case.batch as f64 / (us * 1e-6),
+                        flop_per_step: flop,
+                        gflops: flop / (us * 1e3),
+                        peak_gflops: peak.for_precision(precision),
+                        first_step_ms: first.map(|d| d.as_secs_f64() * 1e3),
+                    });
+                };
             if which != Which::Burn {
                 let per_step = match precision {
                     Precision::F32 => {
@@ -429,19 +434,26 @@ pub fn run(
                         })
                     }
                 };
-                row("manual", "none", per_step);
+                row("manual", "none", per_step, None);
             }
             if which != Which::Manual {
                 for &backend in backends {
+                    let started = Instant::now();
                     let mut s = BurnStep::new(case, precision, backend, optimizer)?;
+                    // The first step alone: lazy set-up, and on a GPU backend the shaders of
+                    // every kernel this shape needs, compiled.
+                    black_box(s.step());
+                    let first = started.elapsed();
                     let per_step = time_per_step(budget, || {
                         black_box(s.step());
                     });
                     let twin = match backend {
                         Backend::Ndarray => "burn-ndarray",
                         Backend::Flex => "burn-flex",
+                        Backend::Wgpu => "burn-wgpu",
+                        Backend::Cuda => "burn-cuda",
                     };
-                    row(twin, backend.name(), per_step);
+                    row(twin, backend.name(), per_step, Some(first));
                 }
             }
         }
@@ -453,12 +465,23 @@ pub fn run(
 pub fn table(rows: &[BenchRow], peak: &Peak) -> String {
     let mut out = format!("{}\n{FLOP_FORMULA}\n\n", peak.text());
     out.push_str(&format!(
-        "{:<13} {:<14} {:<4} {:<4} {:>12} {:>14} {:>10} {:>8}\n",
-        "twin", "net/batch", "prec", "opt", "µs/step", "samples/s", "GFLOP/s", "% peak"
+        "{:<13} {:<14} {:<4} {:<4} {:>12} {:>14} {:>10} {:>8} {:>14}\n",
+        "twin",
+        "net/batch",
+        "prec",
+        "opt",
+        "µs/step",
+        "samples/s",
+        "GFLOP/s",
+        "% peak",
+        "1st step ms"
     ));
     for r in rows {
+        let first = r
+            .first_step_ms
+            .map_or_else(|| "-".to_owned(), |ms| format!("{ms:.1}"));
         out.push_str(&format!(
-            "{:<13} {:<14} {:<4} {:<4} {:>12.2} {:>14.0} {:>10.2} {:>7.1}%\n",
+            "{:<13} {:<14} {:<4} {:<4} {:>12.2} {:>14.0} {:>10.2} {:>7.1}% {first:>14}\n",
             r.twin,
             format!("[{},{}]/{}", r.hidden[0], r.hidden[1], r.batch),
             r.precision,

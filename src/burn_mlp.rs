@@ -47,7 +47,7 @@ fn activate(h: Tensor<2>, a: Activation) -> Tensor<2> {
     }
 }
 
-/// The burn model with its optimizer, on a burn CPU device with autodiff.
+/// The burn model with its optimizer, on a burn device with autodiff.
 pub struct BurnTwin {
     model: Mlp,
     activation: Activation,
@@ -65,17 +65,6 @@ pub struct Batch {
     y: Tensor<1, Int>,
 }
 
-/// The device the twin runs on. Every tensor gets an explicit dtype, so f32 and f64 runs can
-/// share one process (the device's default dtype is fixed per process).
-fn device(backend: Backend) -> Device {
-    match backend {
-        #[allow(deprecated)]
-        // burn-ndarray is deprecated in 0.22 in favour of burn-flex (docs/speed.md)
-        Backend::Ndarray => Device::ndarray().autodiff(),
-        Backend::Flex => Device::flex().autodiff(),
-    }
-}
-
 impl BurnTwin {
     /// Builds the model from plain parameter values, rounded to the spec's precision, on
     /// `backend`.
@@ -83,7 +72,9 @@ impl BurnTwin {
         if params.layers.is_empty() {
             bail!("the network needs at least one layer");
         }
-        let device = device(backend);
+        // Every tensor gets an explicit dtype, so f32 and f64 runs can share one process (the
+        // device's default dtype is fixed per process).
+        let device = crate::burn_device::device(backend)?;
         let dtype = match spec.precision {
             crate::config::Precision::F32 => DType::F32,
             crate::config::Precision::F64 => DType::F64,

@@ -77,23 +77,25 @@ pub fn check_sane(
     twin: &str,
 ) -> Result<(), String> {
     check_loss(loss, initial_loss, epoch, step, twin)?;
-    for (i, l) in grads.layers.iter().enumerate() {
-        if !l.weight.iter().all(|v| v.is_finite()) {
-            return Err(diverged(
-                epoch,
-                step,
-                twin,
-                &format!("gradient of {}", tensor_name(i, false)),
-            ));
-        }
-        if !l.bias.iter().all(|v| v.is_finite()) {
-            return Err(diverged(
-                epoch,
-                step,
-                twin,
-                &format!("gradient of {}", tensor_name(i, true)),
-            ));
-        }
+    match non_finite(loss, grads) {
+        Some(what) => Err(diverged(epoch, step, twin, &what)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// What is NaN or infinite in a step's loss and gradients, first: `loss` or
+/// `gradient of layers.{i}.weight|bias`.
+pub fn non_finite(loss: f64, grads: &Params) -> Option<String> {
+    if !loss.is_finite() {
+        return Some("loss".to_owned());
+    }
+    grads.layers.iter().enumerate().find_map(|(i, l)| {
+        if !l.weight.iter().all(|v| v.is_finite()) {
+            Some(format!("gradient of {}", tensor_name(i, false)))
+        } else if !l.bias.iter().all(|v| v.is_finite()) {
+            Some(format!("gradient of {}", tensor_name(i, true)))
+        } else {
+            None
+        }
+    })
 }

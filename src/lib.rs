@@ -4,6 +4,7 @@
 
 pub mod agreement;
 pub mod bench;
+pub mod burn_device;
 pub mod burn_mlp;
 pub mod burn_optimizer;
 pub mod check;

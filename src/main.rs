@@ -91,6 +91,24 @@ enum Command {
     Serve(serve::Args),
 }
 
+/// The Vulkan loader and wgpu look for `XDG_RUNTIME_DIR` and print four lines when it is unset
+/// (as under CI and in containers): give them a private one in the temporary folder.
+#[cfg(all(unix, feature = "gpu"))]
+fn runtime_dir() {
+    use std::os::unix::fs::DirBuilderExt;
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return;
+    }
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let dir = std::env::temp_dir().join(format!("mlp2d-runtime-{uid}"));
+    let made = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    if made.is_ok() || dir.is_dir() {
+        // SAFETY: before any thread exists (the first thing main does after SIGPIPE).
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    }
+}
+
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so printing into a closed pipe would panic; a command-line tool
     // should just stop, as `cat` does.
@@ -99,6 +117,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(all(unix, feature = "gpu"))]
+    runtime_dir();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A value out of range: the value parser's one line (exit 2), without clap's tips.

@@ -216,6 +216,10 @@ pub struct RunResult {
     /// Each twin's optimizer state after the last step (empty for plain SGD).
     pub final_manual_state: OptimizerState,
     pub final_burn_state: OptimizerState,
+    /// Why the run stopped before its planned steps without diverging: burn's loss or a
+    /// gradient was NaN or infinite where the hand-written twin's, at the same parameters, was
+    /// not. That step is the run's first disagreement; nothing after it can be compared.
+    pub halted: Option<String>,
 }
 
 impl RunResult {

@@ -289,7 +289,7 @@ fn mutation_every_activation_and_optimizer_mistake_fails_by_a_wide_margin() {
         for (p, b) in settings() {
             let config = config_extra(p, b, extra);
             if m == Mutant::GeluTanhApproximation && b == Backend::Ndarray {
-                // burn-ndarray computes this very derivative (ndarray-gelu-backward-tanh): two
+                // burn-ndarray computes this very derivative (gelu-backward-tanh): two
                 // twins that share a mistake agree, which is what the finding's diagnosis says.
                 let r = mutant::with(m, || run(&config));
                 assert!(r.passed(), "{name} ({p:?}): {:?}", r.first_disagreement);

@@ -38,6 +38,11 @@ impl EpochProgress {
         self.bar.is_hidden()
     }
 
+    /// A message shown until the first epoch ends.
+    pub fn note(&self, message: &str) {
+        self.bar.set_message(message.to_owned());
+    }
+
     /// Shows the state after an epoch.
     pub fn update(&self, m: &EpochMetrics) {
         if self.bar.is_hidden() {

@@ -43,6 +43,9 @@ impl RunSetup {
             ));
         }
         check_stop(&config.train, rows)?;
+        // Before any work: a backend not built in, or a second device choice, is bad input.
+        crate::burn_device::ensure_built(config.compare.backend)?;
+        crate::burn_device::choose(config.compare.device)?;
         let sizes = layer_sizes(config, &prepared);
         let initial = initial_params(config, &sizes, init_file)?;
         Ok(RunSetup {
@@ -65,6 +68,9 @@ impl RunSetup {
     pub fn train(&self, mut on_epoch: impl FnMut(&EpochMetrics)) -> Result<RunResult> {
         let mut lockstep = self.lockstep()?;
         for _ in 0..self.train.epochs {
+            if lockstep.halted() {
+                break;
+            }
             let Some(stop) = self.train.stop_at_step else {
                 on_epoch(&lockstep.epoch()?);
                 continue;

@@ -329,3 +329,67 @@ fn compare_help_lists_every_exit_status_and_names_files_and_folders() {
         assert!(help.contains(p), "{p} not in {help}");
     }
 }
+
+/// Without the `gpu` feature, asking for burn's GPU path says how to build it, for a run, a
+/// config, a sweep and a benchmark alike; nothing is written.
+#[cfg(not(feature = "gpu"))]
+#[test]
+fn the_gpu_backend_without_its_feature_says_how_to_build_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let config = dir.path().join("wgpu.toml");
+    let text = std::fs::read_to_string(MOONS).unwrap();
+    let text = text.replace("\n[compare]\n", "\n[compare]\nbackend = \"wgpu\"\n");
+    std::fs::write(&config, text).unwrap();
+    let out_s = out.to_str().unwrap();
+    let build = &["backend \"wgpu\"", "--features gpu"];
+    refused(
+        &[
+            "compare",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out_s,
+        ],
+        build,
+    );
+    refused(
+        &[
+            "compare",
+            "--config",
+            MOONS,
+            "--backend",
+            "wgpu",
+            "--out",
+            out_s,
+        ],
+        build,
+    );
+    refused(
+        &[
+            "sweep",
+            "--runs",
+            "2",
+            "--backends",
+            "flex,wgpu",
+            "--out",
+            out_s,
+        ],
+        build,
+    );
+    refused(&["bench", "--backend", "wgpu"], build);
+    assert!(!out.exists(), "nothing is written");
+    let cuda = &["backend \"cuda\"", "--features cuda"];
+    refused(
+        &[
+            "compare",
+            "--config",
+            MOONS,
+            "--backend",
+            "cuda",
+            "--out",
+            out_s,
+        ],
+        cuda,
+    );
+}

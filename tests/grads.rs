@@ -219,7 +219,7 @@ fn grads_passes_through_every_activation() {
                 "\"sigmoid\"" | "\"silu\"" if extra == ["--backend", "ndarray"] => {
                     Some("ndarray-sigmoid-f32")
                 }
-                "\"gelu\"" if ndarray => Some("ndarray-gelu-backward-tanh"),
+                "\"gelu\"" if ndarray => Some("gelu-backward-tanh"),
                 _ => None,
             };
             if let Some(finding) = finding {

@@ -16,7 +16,8 @@ pub struct Args {
     /// Which twins to time.
     #[arg(long, value_enum, default_value = "all")]
     pub twin: Which,
-    /// Burn backends to time (comma-separated).
+    /// Burn backends to time (comma-separated; wgpu and cuda need a build with `--features gpu`
+    /// or `cuda`, and wgpu runs on `--device`).
     #[arg(
         long,
         value_enum,
@@ -24,6 +25,9 @@ pub struct Args {
         default_value = "ndarray,flex"
     )]
     pub backend: Vec<Backend>,
+    /// The device the wgpu backend runs on: a GPU if there is one, else the CPU device (auto).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: crate::config::DeviceChoice,
     /// The update each timed step ends with (comma-separated): plain SGD, and/or Adam with
     /// burn's defaults (its moments updated every step).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "sgd")]
@@ -38,6 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // `--backend flex,flex` times flex once.
     let mut backends: Vec<Backend> = Vec::new();
     for b in args.backend {
+        crate::burn_device::ensure_built(b)?;
         if backends.contains(&b) {
             eprintln!("note: --backend {} given twice: timed once", b.name());
         } else {
@@ -49,6 +54,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if !optimizers.contains(&o) {
             optimizers.push(o);
         }
+    }
+    crate::burn_device::choose(args.device)?;
+    if let Some(device) = backends
+        .iter()
+        .find_map(|&b| crate::burn_device::describe(b).transpose())
+    {
+        println!("GPU backend on {}", device?);
     }
     let peak = Peak::estimate();
     let rows = run(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::agreement::Tolerances;
-use crate::config::{Backend, Config, Overrides, Precision};
+use crate::config::{Backend, Config, DeviceChoice, Overrides, Precision};
 use crate::data::{layer_sizes, prepare};
 
 #[derive(clap::Args)]
@@ -30,9 +30,13 @@ pub struct Args {
     /// Override the config's precision.
     #[arg(long, value_enum)]
     pub precision: Option<Precision>,
-    /// Override the config's burn backend.
+    /// Override the config's burn backend (wgpu and cuda need a build with `--features gpu`
+    /// or `cuda`).
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
+    /// The device a GPU backend runs on: a GPU if there is one, else the CPU device (auto).
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceChoice>,
     /// Judge the gradients in this safetensors file (`layers.{i}.weight`, `layers.{i}.bias`,
     /// optionally `loss`; f32 or f64) as `mlp2d check` judges an answer: against the mathematics
     /// at --params on the training rows (`mlp2d data --normalised --split train` writes them).
@@ -46,9 +50,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let overrides = Overrides {
         precision: args.precision,
         backend: args.backend,
+        device: args.device,
         ..Overrides::default()
     };
     overrides.apply(&mut config);
+    crate::burn_device::ensure_built(config.compare.backend)?;
+    crate::burn_device::choose(config.compare.device)?;
     if !(args.step.is_finite() && args.step > 0.0) {
         anyhow::bail!("--step must be a positive number, got {}", args.step);
     }

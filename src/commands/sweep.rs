@@ -35,6 +35,10 @@ pub struct Args {
     /// they are listed and the sweep exits 0).
     #[arg(long)]
     pub strict: bool,
+    /// The backends each run's is drawn from, equally often (comma-separated; wgpu and cuda
+    /// need a build with their feature).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = crate::sweep::DEFAULT_BACKENDS)]
+    pub backends: Vec<crate::config::Backend>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -52,6 +56,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         threads,
         quiet: args.quiet,
         limit: args.err_bound_limit,
+        backends: dedup(args.backends),
     };
     let rows = crate::sweep::sweep(&opts)?;
     print!("{}", crate::report::sweep::summary_table(&rows));
@@ -86,4 +91,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--backends flex,flex` draws flex alone, as `--backends flex` does.
+fn dedup(backends: Vec<crate::config::Backend>) -> Vec<crate::config::Backend> {
+    let mut out = Vec::new();
+    for b in backends {
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    out
 }

@@ -173,7 +173,7 @@ impl Precision {
     }
 }
 
-/// The burn CPU backend the burn twin runs on.
+/// The burn backend the burn twin runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
@@ -184,15 +184,70 @@ pub enum Backend {
     /// agree bit for bit on it (reported, not relied on: docs/agreement.md).
     #[default]
     Flex,
+    /// burn's GPU path: the CubeCL backend through wgpu (built with `--features gpu`).
+    Wgpu,
+    /// burn's CUDA backend (built with `--features cuda`; needs an NVIDIA driver).
+    Cuda,
 }
 
 impl Backend {
+    pub const ALL: [Backend; 4] = [
+        Backend::Flex,
+        Backend::Ndarray,
+        Backend::Wgpu,
+        Backend::Cuda,
+    ];
+    /// The config's spellings, in `ALL`'s order.
+    pub const NAMES: [&'static str; 4] = ["flex", "ndarray", "wgpu", "cuda"];
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Ndarray => "ndarray",
             Backend::Flex => "flex",
+            Backend::Wgpu => "wgpu",
+            Backend::Cuda => "cuda",
         }
     }
+
+    /// The cargo feature this backend needs, if any.
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Backend::Ndarray | Backend::Flex => None,
+            Backend::Wgpu => Some("gpu"),
+            Backend::Cuda => Some("cuda"),
+        }
+    }
+
+    /// Whether this binary was built with the backend.
+    pub fn built(self) -> bool {
+        match self {
+            Backend::Ndarray | Backend::Flex => true,
+            Backend::Wgpu => cfg!(feature = "gpu"),
+            Backend::Cuda => cfg!(feature = "cuda"),
+        }
+    }
+
+    /// The backends this binary was built with.
+    pub fn built_ones() -> Vec<Backend> {
+        Backend::ALL.into_iter().filter(|b| b.built()).collect()
+    }
+}
+
+/// Which device a GPU backend runs on (`compare.device`, `--device`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceChoice {
+    /// A discrete GPU if there is one, else an integrated one, else a CPU device (lavapipe).
+    #[default]
+    Auto,
+    /// The first discrete or integrated GPU; an error without one.
+    Gpu,
+    /// The CPU device: Mesa's lavapipe under Vulkan.
+    Cpu,
+}
+
+impl DeviceChoice {
+    pub const NAMES: [&'static str; 3] = ["auto", "gpu", "cpu"];
 }
 
 /// `[compare]`: the precision both twins run in, and how closely they must agree.
@@ -204,6 +259,9 @@ pub struct CompareConfig {
     /// The burn twin's backend.
     #[serde(default)]
     pub backend: Backend,
+    /// The device a GPU backend runs on; ignored by the CPU backends.
+    #[serde(default)]
+    pub device: DeviceChoice,
     /// The gate: the largest allowed `err_bound` (disagreement in units of the rounding bound,
     /// see agreement/). Default: the gate's own, one number per precision (agreement/judge.rs).
     pub err_bound_limit: Option<f64>,
@@ -222,6 +280,7 @@ pub struct Overrides {
     pub epochs: Option<usize>,
     pub precision: Option<Precision>,
     pub backend: Option<Backend>,
+    pub device: Option<DeviceChoice>,
 }
 
 impl Overrides {
@@ -239,6 +298,9 @@ impl Overrides {
         }
         if let Some(b) = self.backend {
             config.compare.backend = b;
+        }
+        if let Some(d) = self.device {
+            config.compare.device = d;
         }
     }
 }

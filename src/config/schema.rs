@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
-use super::ActivationKind;
 use super::optimizer::SETTINGS;
+use super::{ActivationKind, Backend, DeviceChoice};
 
 /// What a key holds.
 #[derive(Clone, Copy)]
@@ -117,7 +117,8 @@ const TRAIN: [Field; TRAIN_OWN.len() + SETTINGS.len()] = {
 
 const COMPARE: &[Field] = &[
     opt("precision", Kind::OneOf(&["f32", "f64"])),
-    opt("backend", Kind::OneOf(&["ndarray", "flex"])),
+    opt("backend", Kind::OneOf(&Backend::NAMES)),
+    opt("device", Kind::OneOf(&DeviceChoice::NAMES)),
     opt("err_bound_limit", Kind::Number),
     opt("grad_tol", Kind::Number),
     opt("drift_tol", Kind::Number),

@@ -148,6 +148,7 @@ impl<'a> Lockstep<'a> {
             final_burn: initial.clone(),
             final_manual_state: OptimizerState::default(),
             final_burn_state: OptimizerState::default(),
+            halted: None,
         };
         Ok(Lockstep {
             prepared,
@@ -167,6 +168,11 @@ impl<'a> Lockstep<'a> {
             seconds_manual: 0.0,
             seconds_burn: 0.0,
         })
+    }
+
+    /// The run stopped at burn's failure ([`RunResult::halted`]): no more steps.
+    pub fn halted(&self) -> bool {
+        self.result.halted.is_some()
     }
 
     /// The run so far.
@@ -237,7 +243,8 @@ impl<'a> Lockstep<'a> {
         let report = report?;
         self.within.add(&report);
         self.cursor = end;
-        if end < self.order.len() {
+        // A halted run ends its epoch here: the twins cannot be compared past burn's failure.
+        if end < self.order.len() && self.result.halted.is_none() {
             return Ok((report, None));
         }
         self.cursor = 0;
@@ -304,12 +311,14 @@ impl<'a> Lockstep<'a> {
             err_bound: within.err_bound,
             ambiguous_units: within.ambiguous_units,
         };
-        // The last step's update is only seen here, in the loss on the whole split.
+        // The last step's update is only seen here, in the loss on the whole split. A halted
+        // run's burn twin is already known broken: its loss is reported, not a divergence.
         let initial_loss = r.initial_loss_burn;
-        for (twin, loss) in [
-            ("burn", metrics.loss_burn),
-            ("hand-written", metrics.loss_manual),
-        ] {
+        let burn = (r.halted.is_none()).then_some(("burn", metrics.loss_burn));
+        for (twin, loss) in burn
+            .into_iter()
+            .chain([("hand-written", metrics.loss_manual)])
+        {
             if let Err(m) = check_loss(loss, initial_loss, epoch, r.steps, twin) {
                 let at = Blowup {
                     epoch,

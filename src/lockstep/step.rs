@@ -11,7 +11,7 @@ use ndarray::{Array2, Axis};
 use super::{Lockstep, LockstepOptions, StepReport};
 use crate::agreement;
 use crate::data::Dataset;
-use crate::divergence::{Blowup, check_sane};
+use crate::divergence::{Blowup, check_sane, non_finite};
 use crate::metrics::{Disagreement, Measure, Measured, worst};
 use crate::params::{OptimizerState, Params};
 
@@ -24,15 +24,21 @@ impl Lockstep<'_> {
         let (xb, yb) = batch_rows(&self.prepared.train, batch);
 
         let burn = timed(&mut self.seconds_burn, || self.burn.train_step(&xb, &yb));
-        self.sane(&burn, at, "burn")?;
+        let burn_broke = non_finite(burn.0, &burn.1);
+        if burn_broke.is_none() {
+            self.sane(&burn, at, "burn")?;
+        }
         let manual = timed(&mut self.seconds_manual, || {
             self.manual.train_step(&xb, &yb)
         });
-        self.sane(&manual, at, "hand-written")?;
         // The hand-written math at burn's own parameters: no drift can hide in this one.
         let before = std::mem::replace(&mut self.burn_params, self.burn.params());
         self.probe.set_params(&before);
         let probe = self.probe.loss_and_grads(&xb, &yb);
+        if let Some(what) = burn_broke {
+            self.burn_broke(&what, &burn, [&manual, &probe], at)?;
+        }
+        self.sane(&manual, at, "hand-written")?;
         self.sane(&probe, at, "hand-written")?;
         // The hand-written step from burn's point with burn's gradient and optimizer state.
         let state_before = std::mem::replace(&mut self.burn_state, self.burn.optimizer_state());
@@ -58,22 +64,57 @@ impl Lockstep<'_> {
 
     /// A twin's loss and gradients are finite and the loss has not blown up; else the run
     /// stops here with a divergence.
-    fn sane(
-        &mut self,
-        (loss, grads): &(f64, Params),
-        at: (usize, usize),
-        twin: &str,
-    ) -> Result<()> {
-        let (epoch, step) = at;
-        let initial_loss = self.result.initial_loss_burn;
-        check_sane(*loss, grads, initial_loss, epoch, step, twin).map_err(|m| {
+    fn sane(&mut self, result: &(f64, Params), at: (usize, usize), twin: &str) -> Result<()> {
+        self.check(result, at, twin).map_err(|m| {
+            let (epoch, step) = at;
             let blowup = Blowup {
                 epoch,
                 step,
-                loss: *loss,
+                loss: result.0,
             };
             self.diverged(m, blowup)
         })
+    }
+
+    /// Burn's `what` is NaN or infinite. Where a hand-written twin is not sane either, the
+    /// training diverged (burn named, as it steps first); where both are, this is burn's
+    /// failure: the step is judged (an infinite `err_bound`) and the run halts after it.
+    fn burn_broke(
+        &mut self,
+        what: &str,
+        burn: &(f64, Params),
+        hand_written: [&(f64, Params); 2],
+        at: (usize, usize),
+    ) -> Result<()> {
+        if hand_written
+            .iter()
+            .any(|h| self.check(h, at, "hand-written").is_err())
+        {
+            return self.sane(burn, at, "burn");
+        }
+        self.result.halted = Some(format!(
+            "at epoch {}, step {}, burn's {what} is NaN or infinite where the hand-written \
+             twin's, at the same parameters, is finite: no step after it can be compared",
+            at.0, at.1
+        ));
+        Ok(())
+    }
+
+    /// The message of [`Self::sane`]'s divergence, if any.
+    fn check(
+        &self,
+        (loss, grads): &(f64, Params),
+        (epoch, step): (usize, usize),
+        twin: &str,
+    ) -> Result<(), String> {
+        check_sane(
+            *loss,
+            grads,
+            self.result.initial_loss_burn,
+            epoch,
+            step,
+            twin,
+        )
     }
 
     /// The step's three measures, against burn's parameters and state after the step.
@@ -101,7 +142,9 @@ impl Lockstep<'_> {
             (&step_scales.params, &step_scales.buffers),
             precision,
         );
-        let err_bound = if update.0 > grad.0 || update.0.is_nan() {
+        // The worst of the two, NaN worst of all; a gradient that is not finite is named first,
+        // since the update only carries it on.
+        let err_bound = if grad.0.is_finite() && (update.0 > grad.0 || update.0.is_nan()) {
             update
         } else {
             grad
@@ -123,8 +166,16 @@ impl Lockstep<'_> {
     fn record(&mut self, judged: &Judged, step: usize) {
         let r = &mut self.result;
         let m = &judged.measured;
-        r.max_grad_rel_err = r.max_grad_rel_err.max(m.value(Measure::GradRelErr));
-        r.max_drift = r.max_drift.max(m.value(Measure::Drift));
+        // NaN stays NaN: a gradient that was not finite is not a relative error of 0.
+        let max = |a: f64, b: f64| {
+            if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else {
+                a.max(b)
+            }
+        };
+        r.max_grad_rel_err = max(r.max_grad_rel_err, m.value(Measure::GradRelErr));
+        r.max_drift = max(r.max_drift, m.value(Measure::Drift));
         let (err_bound, bound_at) = m.get(Measure::ErrBound);
         if err_bound > r.max_err_bound || (err_bound.is_nan() && !r.max_err_bound.is_nan()) {
             r.max_err_bound = err_bound;

@@ -109,6 +109,13 @@ pub struct Summary {
     pub boundary_cells_differ: Option<usize>,
     #[serde(default)]
     pub boundary_cells: Option<usize>,
+    /// Why the run stopped early at its first disagreement (burn not finite where the
+    /// mathematics is; [`crate::metrics::RunResult::halted`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halted: Option<String>,
+    /// Where a GPU backend ran: the adapter, its driver and its kind (none on the CPU backends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -196,6 +203,8 @@ impl Summary {
             diverged: None,
             boundary_cells_differ: None,
             boundary_cells: None,
+            halted: run.halted.clone(),
+            device: None,
         }
     }
 
@@ -301,6 +310,9 @@ impl Summary {
                 count(self.steps, "step")
             ),
         };
+        if let Some(device) = &self.device {
+            let _ = writeln!(s, "  device        {device}");
+        }
         let _ = writeln!(
             s,
             "  final loss    hand-written {}   burn ({}) {}",
@@ -342,6 +354,9 @@ impl Summary {
             "  time          hand-written {:.3} s   burn {:.3} s",
             self.seconds_manual, self.seconds_burn
         );
+        if let Some(why) = &self.halted {
+            let _ = writeln!(s, "  halted        {why}");
+        }
         let _ = write!(
             s,
             "  result        {}",

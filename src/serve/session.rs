@@ -357,6 +357,13 @@ fn advance(lockstep: &mut Lockstep, shown: &mut Shown, init: Init, out: &Outbox)
     match lockstep.advance() {
         Ok((report, epoch)) => {
             shown.add(report, epoch);
+            if let Some(why) = &lockstep.result().halted {
+                shown.stopped = Some(Stopped {
+                    verdict: Verdict::Fail,
+                    message: why.clone(),
+                    at: None,
+                });
+            }
             None
         }
         Err(e) => {

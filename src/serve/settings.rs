@@ -225,6 +225,8 @@ pub fn hello() -> Value {
         "kinds": kinds,
         "activations": activations,
         "optimizers": optimizers,
+        // The backends this binary was built with (wgpu and cuda with their features).
+        "backends": crate::config::Backend::built_ones().iter().map(|b| b.name()).collect::<Vec<_>>(),
         "defaults": default_settings(),
     })
 }

@@ -40,11 +40,15 @@ fn significant(x: f64, digits: i32) -> f64 {
     (x * scale).round() / scale
 }
 
+/// The backends a sweep draws from unless told (`--backends`): the CPU ones every build has.
+pub const DEFAULT_BACKENDS: [Backend; 2] = [Backend::Flex, Backend::Ndarray];
+
 /// The config of run `run` of a sweep with seed `seed`, with the gate's limit overridden when
 /// `limit` is given: [`base_problem`]'s, with an activation and an optimizer drawn after it.
-pub fn problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
+/// The backend is drawn from `backends`, each equally often.
+pub fn problem(seed: u64, run: usize, limit: Option<f64>, backends: &[Backend]) -> Config {
     let mut rng = run_rng(seed, run);
-    let mut config = base(&mut rng, seed, run, limit);
+    let mut config = base(&mut rng, seed, run, limit, backends);
     let (activation, negative_slope) = draw_activation(&mut rng);
     config.model.activation = activation;
     config.model.negative_slope = negative_slope;
@@ -145,10 +149,16 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
 /// Run `run`'s data, net, batch, learning rate, init, precision and backend, with ReLU and plain
 /// SGD: the sweep's problem before it drew the activation and the optimizer.
 pub fn base_problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
-    base(&mut run_rng(seed, run), seed, run, limit)
+    base(&mut run_rng(seed, run), seed, run, limit, &DEFAULT_BACKENDS)
 }
 
-fn base(rng: &mut ChaCha8Rng, seed: u64, run: usize, limit: Option<f64>) -> Config {
+fn base(
+    rng: &mut ChaCha8Rng,
+    seed: u64,
+    run: usize,
+    limit: Option<f64>,
+    backends: &[Backend],
+) -> Config {
     let data = draw_data(rng);
     let train_rows = (data.samples.unwrap_or(150) as f64 * 0.8).floor().max(1.0);
     let depth = rng.gen_range(0..=6usize);
@@ -170,11 +180,9 @@ fn base(rng: &mut ChaCha8Rng, seed: u64, run: usize, limit: Option<f64>) -> Conf
     } else {
         Precision::F64
     };
-    let backend = if rng.gen_bool(0.5) {
-        Backend::Flex
-    } else {
-        Backend::Ndarray
-    };
+    // One draw whatever the list: with the default two, the same draw (and run) as before
+    // the list existed (unit test).
+    let backend = backends[rng.gen_range(0..backends.len())];
     let steps_per_epoch = (train_rows as usize).div_ceil(batch_size.max(1));
     let epochs = STEPS.div_ceil(steps_per_epoch).max(1);
     // Shrink the widest layers until the run's work fits the budget.
@@ -294,7 +302,7 @@ mod tests {
         let (mut nesterov, mut dampening, mut adam_decay) = (false, false, false);
         let mut rms_centered = false;
         for run in 0..400 {
-            let c = problem(4, run, None);
+            let c = problem(4, run, None, &DEFAULT_BACKENDS);
             c.validate().unwrap();
             let b = base_problem(4, run, None);
             assert_eq!(b.model.activation, ActivationKind::Relu);
@@ -376,5 +384,44 @@ mod tests {
         assert_eq!(significant(0.99987, 4), 0.9999);
         assert_eq!(significant(3.4e-8, 1), 3e-8);
         assert_eq!(significant(0.0, 2), 0.0);
+    }
+
+    /// The default list draws each run's backend as the sweep did before `--backends` (a fair
+    /// coin: flex on heads), so committed sweeps and documented runs stay the same problems.
+    #[test]
+    fn the_default_backends_draw_as_the_coin_did() {
+        let (mut flex, mut ndarray) = (0, 0);
+        for run in 0..2000 {
+            let mut coin = run_rng(7, run);
+            let mut list = coin.clone();
+            let by_coin = if coin.gen_bool(0.5) {
+                Backend::Flex
+            } else {
+                Backend::Ndarray
+            };
+            let by_list = DEFAULT_BACKENDS[list.gen_range(0..DEFAULT_BACKENDS.len())];
+            assert_eq!(by_coin, by_list, "run {run}");
+            assert_eq!(coin.gen::<u64>(), list.gen::<u64>(), "run {run}: the stream moved alike");
+            match by_list {
+                Backend::Flex => flex += 1,
+                _ => ndarray += 1,
+            }
+        }
+        assert!(flex > 900 && ndarray > 900, "{flex} {ndarray}");
+    }
+
+    /// A list with a third backend draws it about a third of the time.
+    #[test]
+    fn every_listed_backend_is_drawn() {
+        let all = [Backend::Flex, Backend::Ndarray, Backend::Wgpu];
+        let mut counts = [0usize; 3];
+        for run in 0..900 {
+            let b = problem(3, run, None, &all).compare.backend;
+            counts[all.iter().position(|&x| x == b).unwrap()] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (240..360).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use anyhow::Result;
 pub use all::{compare_all, config_files};
 use pictures::{stage_loss_png, stage_pictures};
 
-use crate::config::{Backend, Config, Overrides, Precision};
+use crate::config::{Backend, Config, DeviceChoice, Overrides, Precision};
 use crate::divergence::Diverged;
 use crate::output::{OutputDir, Staged, check_targets};
 use crate::progress::EpochProgress;
@@ -43,9 +43,13 @@ pub struct Args {
     /// Override the config's precision.
     #[arg(long, value_enum)]
     pub precision: Option<Precision>,
-    /// Override the config's burn backend.
+    /// Override the config's burn backend (wgpu and cuda need a build with `--features gpu`
+    /// or `cuda`).
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
+    /// The device a GPU backend runs on: a GPU if there is one, else the CPU device (auto).
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceChoice>,
     /// Print only the final summary (no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
@@ -58,6 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             epochs: args.epochs,
             precision: args.precision,
             backend: args.backend,
+            device: args.device,
         },
         init: args.init,
         quiet: args.quiet,
@@ -140,6 +145,10 @@ fn train_and_write(
     record_divergence: bool,
 ) -> Result<RunOutput> {
     let progress = EpochProgress::new(&config.name, config.train.epochs, opts.quiet);
+    if let Some(device) = crate::burn_device::describe(config.compare.backend)? {
+        // A GPU backend compiles a shader for each new kernel and shape: seconds on lavapipe.
+        progress.note(&format!("compiling shaders for the first step on {device}"));
+    }
     let outcome = setup.train(|m| progress.update(m));
     progress.finish();
     let RunSetup {
@@ -181,6 +190,7 @@ fn train_and_write(
         }
     };
     let mut summary = Summary::new(config, prepared, sizes, &run);
+    summary.device = crate::burn_device::describe(config.compare.backend)?;
     let mut staged = Staged::default();
     let stats = stage_pictures(out, &mut staged, &summary, prepared, &run, options)?;
     summary.boundary_cells_differ = Some(stats.differ);

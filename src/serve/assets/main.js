@@ -116,9 +116,19 @@ function onMessage(msg) {
   else console.warn("mlp2d: unknown message type", msg.type);
 }
 
+// The backend menu holds the backends the server was built with (wgpu with `--features gpu`).
+function offerBackends(names) {
+  const menu = $("backend");
+  if (!Array.isArray(names) || names.length === 0) return;
+  const chosen = menu.value;
+  menu.replaceChildren(...names.map((n) => new Option(n, n)));
+  menu.value = names.includes(chosen) ? chosen : names[0];
+}
+
 function onHello(msg) {
   state.hello = msg;
   applyLimits(msg.limits);
+  offerBackends(msg.backends);
   if (!helloSeen) {
     // First contact: the URL's settings (a shared link, a reload), else the server's defaults.
     helloSeen = true;
