@@ -68,11 +68,14 @@ pub const FINDINGS: &[Finding] = &[
                 && s.precision == Precision::F64
                 && s.backend == Backend::Ndarray
         },
-        // Of an f32 evaluation's size: within the limit against f32's bound, its range
-        // included (below z = −88.72 the f32 sigmoid is 0, a whole value lost).
-        explains: |s, seen| match seen.step {
-            Some(step) => f32_err_bound(s.activation, step) <= seen.limit,
-            None => seen.err_bound * (f64::EPSILON / f32::EPSILON as f64) <= seen.limit,
+        // Of an f32 evaluation's size: within the limit in units of f32's rounding bound, or,
+        // the step judged again, against f32's bound with its range (below z = −88.72 the f32
+        // sigmoid is 0, a whole value lost).
+        explains: |s, seen| {
+            seen.err_bound * (f64::EPSILON / f32::EPSILON as f64) <= seen.limit
+                || seen
+                    .step
+                    .is_some_and(|step| f32_err_bound(s.activation, step) <= seen.limit)
         },
     },
     Finding {
