@@ -3,7 +3,10 @@
 //! says which, and each with a test that expects its FAIL (docs/findings.md, with each one's
 //! reproduction). A fix upstream then shows up as that test failing, not as silence.
 
+use ndarray::Array2;
+
 use crate::config::{Activation, Backend, Optimizer, Precision};
+use crate::params::Params;
 
 /// What decides whether a run meets a finding.
 #[derive(Debug, Clone, Copy)]
@@ -23,10 +26,29 @@ pub struct Finding {
     pub what: &'static str,
     /// Whether a run in this setting meets it.
     pub applies: fn(&Setting) -> bool,
-    /// Whether it explains a disagreement of `err_bound` (in units of the run's rounding bound)
-    /// against `limit` in a setting it applies to: a bigger one is another mistake, not this
-    /// finding.
-    pub explains: fn(&Setting, f64, f64) -> bool,
+    /// Whether it explains what was seen in a setting it applies to: a bigger disagreement is
+    /// another mistake, not this finding.
+    pub explains: fn(&Setting, &Seen) -> bool,
+}
+
+/// A disagreement as a finding's explanation sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    /// Its size, in units of the run's rounding bound, and the gate's limit.
+    pub err_bound: f64,
+    pub limit: f64,
+    /// The step it was in, when it was in the loss or a gradient.
+    pub step: Option<Step<'a>>,
+}
+
+/// A step at burn's point: its parameters before the step, the batch as the twins see it, and
+/// the hand-written twin's loss and gradients there beside burn's.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    pub params: &'a Params,
+    pub batch: (&'a Array2<f64>, &'a [usize]),
+    pub ours: (f64, &'a Params),
+    pub theirs: (f64, &'a Params),
 }
 
 /// The largest gap between the derivative of GELU's tanh approximation, as burn-backend's
@@ -45,20 +67,28 @@ pub const FINDINGS: &[Finding] = &[
                first step",
         applies: |s| s.backend == Backend::Wgpu && s.precision == Precision::F64,
         // The values are not approximations of anything: any disagreement, NaN included.
-        explains: |_, _, _| true,
+        explains: |_, _| true,
     },
     Finding {
         id: "ndarray-sigmoid-f32",
         what: "burn-ndarray computes the sigmoid in f32 in an f64 run (burn-backend's default \
                `sigmoid` casts its input to f32 and back), so every hidden output is off by \
-               f32's rounding; SiLU, z·σ(z) in burn, with it",
+               f32's rounding, and is 0 below z = −88.72 where exp(−z) overflows f32; SiLU, \
+               z·σ(z) in burn, with it",
         applies: |s| {
             matches!(s.activation, Activation::Sigmoid | Activation::Silu)
                 && s.precision == Precision::F64
                 && s.backend == Backend::Ndarray
         },
-        // Of f32's size: within the limit in units of f32's rounding bound.
-        explains: |_, err_bound, limit| err_bound * (f64::EPSILON / f32::EPSILON as f64) <= limit,
+        // Of an f32 evaluation's size: within the limit in units of f32's rounding bound, or,
+        // the step judged again, against f32's bound with its range (below z = −88.72 the f32
+        // sigmoid is 0, a whole value lost).
+        explains: |s, seen| {
+            seen.err_bound * (f64::EPSILON / f32::EPSILON as f64) <= seen.limit
+                || seen
+                    .step
+                    .is_some_and(|step| f32_err_bound(s.activation, step) <= seen.limit)
+        },
     },
     Finding {
         id: "gelu-backward-tanh",
@@ -72,8 +102,9 @@ pub const FINDINGS: &[Finding] = &[
         },
         // Of the approximation's size: relative to the scale, no more than the largest gap
         // between the two derivatives, times the limit.
-        explains: |s, err_bound, limit| {
-            err_bound * crate::exact::unit_roundoff(s.precision) <= limit * GELU_TANH_DERIVATIVE_GAP
+        explains: |s, seen| {
+            seen.err_bound * crate::exact::unit_roundoff(s.precision)
+                <= seen.limit * GELU_TANH_DERIVATIVE_GAP
         },
     },
 ];
@@ -84,9 +115,86 @@ pub fn known(setting: &Setting) -> Option<&'static Finding> {
     FINDINGS.iter().find(|f| (f.applies)(setting))
 }
 
-/// The known finding that explains a disagreement of `err_bound` against `limit` in `setting`.
-pub fn explaining(setting: &Setting, err_bound: f64, limit: f64) -> Option<&'static Finding> {
-    FINDINGS
+/// The known finding that explains what was seen in `setting`: every one that applies is
+/// asked, not only the first.
+pub fn explaining(setting: &Setting, seen: &Seen) -> Option<&'static Finding> {
+    first_explaining(FINDINGS, setting, seen)
+}
+
+/// The first of `findings` that applies to `setting` and explains `seen`.
+fn first_explaining<'f>(
+    findings: &'f [Finding],
+    setting: &Setting,
+    seen: &Seen,
+) -> Option<&'f Finding> {
+    findings
         .iter()
-        .find(|f| (f.applies)(setting) && (f.explains)(setting, err_bound, limit))
+        .find(|f| (f.applies)(setting) && (f.explains)(setting, seen))
+}
+
+/// The step's loss and gradients judged against the bound of an evaluation in f32
+/// (agreement/rounded.rs: f32's rounding, and the whole value where `exp(−z)` overflows f32 and
+/// a sigmoid may return 0), measured as the gate measures: what a sigmoid computed in f32 may be
+/// off by, carried through the rest of the net by the same chain rule. f64's smallest normal
+/// number stays the floor: only the sigmoid runs in f32.
+fn f32_err_bound(activation: Activation, step: Step) -> f64 {
+    let mut scales =
+        crate::agreement::gradient_scales(step.params, step.batch, activation, Precision::F32);
+    // In units of f32's rounding bound: the scales made f64-sized for the judge.
+    let ratio =
+        crate::exact::unit_roundoff(Precision::F32) / crate::exact::unit_roundoff(Precision::F64);
+    scales.loss *= ratio;
+    for l in &mut scales.grads.layers {
+        l.weight.mapv_inplace(|v| v * ratio);
+        l.bias.mapv_inplace(|v| v * ratio);
+    }
+    crate::agreement::judge_grads(
+        (step.ours.0, step.ours.1),
+        (step.theirs.0, step.theirs.1),
+        &scales,
+        Precision::F64,
+    )
+    .0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applies(_: &Setting) -> bool {
+        true
+    }
+
+    #[test]
+    fn explaining_asks_every_finding_that_applies_not_only_the_first() {
+        let setting = Setting {
+            activation: Activation::Silu,
+            optimizer: Optimizer::default(),
+            precision: Precision::F64,
+            backend: Backend::Ndarray,
+        };
+        let list = [
+            Finding {
+                id: "applies-explains-nothing",
+                what: "",
+                applies,
+                explains: |_, _| false,
+            },
+            Finding {
+                id: "applies-explains-small",
+                what: "",
+                applies,
+                explains: |_, seen| seen.err_bound <= 10.0,
+            },
+        ];
+        let seen = |err_bound| Seen {
+            err_bound,
+            limit: 4.0,
+            step: None,
+        };
+        let found = first_explaining(&list, &setting, &seen(5.0)).map(|f| f.id);
+        assert_eq!(found, Some("applies-explains-small"));
+        assert!(first_explaining(&list, &setting, &seen(50.0)).is_none());
+        assert!(first_explaining(&list[..1], &setting, &seen(5.0)).is_none());
+    }
 }

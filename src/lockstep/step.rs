@@ -55,8 +55,9 @@ impl Lockstep<'_> {
         self.record(&judged, at.1);
         if self.result.first_disagreement.is_none() {
             let first = judged.measured.first_over(&self.settings.tolerances);
+            let point = (&before, (&xb, &yb[..]), (&probe, &burn));
             self.result.first_disagreement =
-                first.map(|m| self.disagreement(m, &judged.measured, &before, (&xb, &yb), at));
+                first.map(|m| self.disagreement(m, &judged.measured, point, at));
         }
         self.result.steps += 1;
         Ok(judged.report(at, burn.0, manual.0))
@@ -186,13 +187,13 @@ impl Lockstep<'_> {
     }
 
     /// The first disagreement, on `measure`: where, by how much, its cause when the forward
-    /// pass can tell, and the burn finding that explains it, if one does.
+    /// pass can tell, and the burn finding that explains it, if one does. `point`: burn's
+    /// parameters before the step, the batch, the probe's and burn's loss and gradients there.
     fn disagreement(
         &mut self,
         measure: Measure,
         measured: &Measured,
-        before: &Params,
-        (xb, yb): (&Array2<f64>, &[usize]),
+        (before, (xb, yb), (probe, burn)): Point,
         (epoch, step): (usize, usize),
     ) -> Disagreement {
         let (value, tensor) = measured.get(measure);
@@ -223,6 +224,17 @@ impl Lockstep<'_> {
             precision,
             backend,
         };
+        let xb_seen = xb.mapv(|v| agreement::round_to(v, precision));
+        let seen = crate::findings::Seen {
+            err_bound: value,
+            limit: tolerance,
+            step: at_point.then_some(crate::findings::Step {
+                params: before,
+                batch: (&xb_seen, yb),
+                ours: (probe.0, &probe.1),
+                theirs: (burn.0, &burn.1),
+            }),
+        };
         Disagreement {
             epoch,
             step,
@@ -232,12 +244,20 @@ impl Lockstep<'_> {
             tolerance,
             cause,
             finding: gate
-                .then(|| crate::findings::explaining(&setting, value, tolerance))
+                .then(|| crate::findings::explaining(&setting, &seen))
                 .flatten()
                 .map(|f| f.id),
         }
     }
 }
+
+/// Where a step was judged: burn's parameters before it, the batch, and the probe's and burn's
+/// loss and gradients there.
+type Point<'a> = (
+    &'a Params,
+    (&'a Array2<f64>, &'a [usize]),
+    (&'a (f64, Params), &'a (f64, Params)),
+);
 
 /// The rows `batch` of a split and their labels.
 fn batch_rows(split: &Dataset, batch: &[usize]) -> (Array2<f64>, Vec<usize>) {
