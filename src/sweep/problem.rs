@@ -180,9 +180,12 @@ fn base(
     } else {
         Precision::F64
     };
-    // One draw whatever the list: with the default two, the same draw (and run) as before
-    // the list existed (unit test).
-    let backend = backends[rng.gen_range(0..backends.len())];
+    // Two backends: a fair coin, the first on heads, so the default list draws every run as
+    // the sweep did before the list existed (unit test); more: uniformly.
+    let backend = match backends.len() {
+        2 => backends[usize::from(!rng.gen_bool(0.5))],
+        n => backends[rng.gen_range(0..n)],
+    };
     let steps_per_epoch = (train_rows as usize).div_ceil(batch_size.max(1));
     let epochs = STEPS.div_ceil(steps_per_epoch).max(1);
     // Shrink the widest layers until the run's work fits the budget.
@@ -387,31 +390,25 @@ mod tests {
     }
 
     /// The default list draws each run's backend as the sweep did before `--backends` (a fair
-    /// coin: flex on heads), so committed sweeps and documented runs stay the same problems.
+    /// coin, flex on heads), so documented runs stay the same problems: seed 5's runs 146 and
+    /// 161 (docs/sweep.md) are SiLU on f64 burn-ndarray, and the two backends come about
+    /// equally often.
     #[test]
     fn the_default_backends_draw_as_the_coin_did() {
-        let (mut flex, mut ndarray) = (0, 0);
-        for run in 0..2000 {
-            let mut coin = run_rng(7, run);
-            let mut list = coin.clone();
-            let by_coin = if coin.gen_bool(0.5) {
-                Backend::Flex
-            } else {
-                Backend::Ndarray
-            };
-            let by_list = DEFAULT_BACKENDS[list.gen_range(0..DEFAULT_BACKENDS.len())];
-            assert_eq!(by_coin, by_list, "run {run}");
+        for run in [146, 161] {
+            let c = problem(5, run, None, &DEFAULT_BACKENDS);
             assert_eq!(
-                rand::RngCore::next_u64(&mut coin),
-                rand::RngCore::next_u64(&mut list),
-                "run {run}: the stream moved alike"
+                (c.compare.backend, c.compare.precision, c.model.activation),
+                (Backend::Ndarray, Precision::F64, ActivationKind::Silu),
+                "run {run}"
             );
-            match by_list {
-                Backend::Flex => flex += 1,
-                _ => ndarray += 1,
-            }
         }
-        assert!(flex > 900 && ndarray > 900, "{flex} {ndarray}");
+        let flex = (0..2000)
+            .filter(|&run| {
+                problem(7, run, None, &DEFAULT_BACKENDS).compare.backend == Backend::Flex
+            })
+            .count();
+        assert!((900..1100).contains(&flex), "{flex} of 2000 on flex");
     }
 
     /// A list with a third backend draws it about a third of the time.
