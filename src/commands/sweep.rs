@@ -39,6 +39,10 @@ pub struct Args {
     /// need a build with their feature).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = crate::sweep::DEFAULT_BACKENDS)]
     pub backends: Vec<crate::config::Backend>,
+    /// The precisions each run's is drawn from (comma-separated): one alone keeps every run's
+    /// problem and sets its precision.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "f32,f64")]
+    pub precisions: Vec<crate::config::Precision>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -55,8 +59,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         out: args.out,
         threads,
         quiet: args.quiet,
-        limit: args.err_bound_limit,
-        backends: dedup(args.backends),
+        draw: crate::sweep::Draw {
+            limit: args.err_bound_limit,
+            backends: dedup(args.backends),
+            precisions: dedup(args.precisions),
+        },
     };
     let rows = crate::sweep::sweep(&opts)?;
     print!("{}", crate::report::sweep::summary_table(&rows));
@@ -94,9 +101,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// `--backends flex,flex` draws flex alone, as `--backends flex` does.
-fn dedup(backends: Vec<crate::config::Backend>) -> Vec<crate::config::Backend> {
+fn dedup<T: PartialEq>(values: Vec<T>) -> Vec<T> {
     let mut out = Vec::new();
-    for b in backends {
+    for b in values {
         if !out.contains(&b) {
             out.push(b);
         }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 
-use crate::config::{Backend, Config};
+use crate::config::Config;
 use crate::divergence::Diverged;
 use crate::metrics::Verdict;
 use crate::output::{OutputDir, Staged, check_targets};
@@ -19,7 +19,7 @@ use crate::run_setup::RunSetup;
 mod problem;
 mod rows;
 
-pub use problem::{DEFAULT_BACKENDS, base_problem, config_toml, problem};
+pub use problem::{DEFAULT_BACKENDS, Draw, base_problem, config_toml, problem};
 pub use rows::{SweepRow, read_rows, rows_csv, same_row};
 
 /// `--shard K/N`: this process runs the runs with `r mod N = K − 1`.
@@ -54,13 +54,8 @@ impl Shard {
 }
 
 /// Trains one problem in lockstep and records the verdict.
-pub fn run_one(
-    seed: u64,
-    run: usize,
-    limit: Option<f64>,
-    backends: &[Backend],
-) -> Result<(SweepRow, Config)> {
-    let config = problem(seed, run, limit, backends);
+pub fn run_one(seed: u64, run: usize, draw: &Draw) -> Result<(SweepRow, Config)> {
+    let config = problem(seed, run, draw);
     config
         .validate()
         .with_context(|| format!("run {run}: the generated config is invalid"))?;
@@ -86,10 +81,8 @@ pub struct SweepOptions {
     pub out: PathBuf,
     pub threads: usize,
     pub quiet: bool,
-    /// Overrides `err_bound_limit` (for experiments; the default is the gate's).
-    pub limit: Option<f64>,
-    /// The backends each run's is drawn from.
-    pub backends: Vec<Backend>,
+    /// The limit (when overridden, for experiments), the backends and the precisions drawn.
+    pub draw: Draw,
 }
 
 /// Runs the shard's problems on `threads` workers; writes `out/sweep.csv` (rows in run order)
@@ -98,10 +91,10 @@ pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
     if opts.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    if opts.backends.is_empty() {
-        bail!("--backends needs at least one backend");
+    if opts.draw.backends.is_empty() || opts.draw.precisions.is_empty() {
+        bail!("--backends and --precisions need at least one value each");
     }
-    for &b in &opts.backends {
+    for &b in &opts.draw.backends {
         crate::burn_device::ensure_built(b)?;
     }
     let todo: Vec<usize> = (0..opts.runs).filter(|&r| opts.shard.takes(r)).collect();
@@ -132,7 +125,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Vec<SweepRow>> {
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&run) = todo.get(i) else { return };
-                    match run_one(opts.seed, run, opts.limit, &opts.backends) {
+                    match run_one(opts.seed, run, &opts.draw) {
                         Ok(done) => rows.lock().expect("no worker panics").push(done),
                         Err(e) => errors
                             .lock()

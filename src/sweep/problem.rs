@@ -43,12 +43,31 @@ fn significant(x: f64, digits: i32) -> f64 {
 /// The backends a sweep draws from unless told (`--backends`): the CPU ones every build has.
 pub const DEFAULT_BACKENDS: [Backend; 2] = [Backend::Flex, Backend::Ndarray];
 
+/// What a sweep draws from beyond its seed: the gate's limit when overridden, the backends and
+/// the precisions (each drawn equally often).
+#[derive(Debug, Clone)]
+pub struct Draw {
+    pub limit: Option<f64>,
+    pub backends: Vec<Backend>,
+    pub precisions: Vec<Precision>,
+}
+
+impl Default for Draw {
+    fn default() -> Self {
+        Draw {
+            limit: None,
+            backends: DEFAULT_BACKENDS.to_vec(),
+            precisions: vec![Precision::F32, Precision::F64],
+        }
+    }
+}
+
 /// The config of run `run` of a sweep with seed `seed`, with the gate's limit overridden when
-/// `limit` is given: [`base_problem`]'s, with an activation and an optimizer drawn after it.
+/// `draw` says: [`base_problem`]'s, with an activation and an optimizer drawn after it.
 /// The backend is drawn from `backends`, each equally often.
-pub fn problem(seed: u64, run: usize, limit: Option<f64>, backends: &[Backend]) -> Config {
+pub fn problem(seed: u64, run: usize, draw: &Draw) -> Config {
     let mut rng = run_rng(seed, run);
-    let mut config = base(&mut rng, seed, run, limit, backends);
+    let mut config = base(&mut rng, seed, run, draw);
     let (activation, negative_slope) = draw_activation(&mut rng);
     config.model.activation = activation;
     config.model.negative_slope = negative_slope;
@@ -149,16 +168,14 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
 /// Run `run`'s data, net, batch, learning rate, init, precision and backend, with ReLU and plain
 /// SGD: the sweep's problem before it drew the activation and the optimizer.
 pub fn base_problem(seed: u64, run: usize, limit: Option<f64>) -> Config {
-    base(&mut run_rng(seed, run), seed, run, limit, &DEFAULT_BACKENDS)
+    let draw = Draw {
+        limit,
+        ..Draw::default()
+    };
+    base(&mut run_rng(seed, run), seed, run, &draw)
 }
 
-fn base(
-    rng: &mut ChaCha8Rng,
-    seed: u64,
-    run: usize,
-    limit: Option<f64>,
-    backends: &[Backend],
-) -> Config {
+fn base(rng: &mut ChaCha8Rng, seed: u64, run: usize, draw: &Draw) -> Config {
     let data = draw_data(rng);
     let train_rows = (data.samples.unwrap_or(150) as f64 * 0.8).floor().max(1.0);
     let depth = rng.gen_range(0..=6usize);
@@ -175,11 +192,15 @@ fn base(
     } else {
         Init::He
     };
-    let precision = if rng.gen_bool(0.5) {
-        Precision::F32
-    } else {
-        Precision::F64
+    // The coin is tossed whatever the list, so a sweep of one precision draws the same
+    // problems as the sweep of both, in that precision.
+    let heads = rng.gen_bool(0.5);
+    let precision = match draw.precisions[..] {
+        [only] => only,
+        _ if heads => Precision::F32,
+        _ => Precision::F64,
     };
+    let backends = &draw.backends[..];
     // Two backends: a fair coin, the first on heads, so the default list draws every run as
     // the sweep did before the list existed (unit test); more: uniformly.
     let backend = match backends.len() {
@@ -221,7 +242,7 @@ fn base(
         compare: CompareConfig {
             precision,
             backend,
-            err_bound_limit: limit,
+            err_bound_limit: draw.limit,
             ..CompareConfig::default()
         },
         base_dir: PathBuf::from("."),
@@ -305,7 +326,7 @@ mod tests {
         let (mut nesterov, mut dampening, mut adam_decay) = (false, false, false);
         let mut rms_centered = false;
         for run in 0..400 {
-            let c = problem(4, run, None, &DEFAULT_BACKENDS);
+            let c = problem(4, run, &Draw::default());
             c.validate().unwrap();
             let b = base_problem(4, run, None);
             assert_eq!(b.model.activation, ActivationKind::Relu);
@@ -396,7 +417,7 @@ mod tests {
     #[test]
     fn the_default_backends_draw_as_the_coin_did() {
         for run in [146, 161] {
-            let c = problem(5, run, None, &DEFAULT_BACKENDS);
+            let c = problem(5, run, &Draw::default());
             assert_eq!(
                 (c.compare.backend, c.compare.precision, c.model.activation),
                 (Backend::Ndarray, Precision::F64, ActivationKind::Silu),
@@ -404,9 +425,7 @@ mod tests {
             );
         }
         let flex = (0..2000)
-            .filter(|&run| {
-                problem(7, run, None, &DEFAULT_BACKENDS).compare.backend == Backend::Flex
-            })
+            .filter(|&run| problem(7, run, &Draw::default()).compare.backend == Backend::Flex)
             .count();
         assert!((900..1100).contains(&flex), "{flex} of 2000 on flex");
     }
@@ -415,14 +434,38 @@ mod tests {
     #[test]
     fn every_listed_backend_is_drawn() {
         let all = [Backend::Flex, Backend::Ndarray, Backend::Wgpu];
+        let draw = Draw {
+            backends: all.to_vec(),
+            ..Draw::default()
+        };
         let mut counts = [0usize; 3];
         for run in 0..900 {
-            let b = problem(3, run, None, &all).compare.backend;
+            let b = problem(3, run, &draw).compare.backend;
             counts[all.iter().position(|&x| x == b).unwrap()] += 1;
         }
         assert!(
             counts.iter().all(|&c| (240..360).contains(&c)),
             "{counts:?}"
         );
+    }
+
+    /// One precision: the same problems as the sweep of both, every one in that precision.
+    #[test]
+    fn one_precision_draws_the_same_problems_in_it() {
+        let f32_only = Draw {
+            precisions: vec![Precision::F32],
+            ..Draw::default()
+        };
+        for run in 0..50 {
+            let (both, one) = (
+                problem(2, run, &Draw::default()),
+                problem(2, run, &f32_only),
+            );
+            assert_eq!(one.compare.precision, Precision::F32);
+            assert_eq!(
+                (&both.model.hidden, both.seed, both.model.activation),
+                (&one.model.hidden, one.seed, one.model.activation)
+            );
+        }
     }
 }
