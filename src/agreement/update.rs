@@ -4,14 +4,20 @@
 //! new parameters and of each new state buffer, entry by entry, one first-order term per
 //! operation (few operations: no `√k` here).
 
-use super::adagrad::adagrad;
-use super::adam::{adam, adamw};
-use super::rmsprop::rmsprop;
-use super::sgd::{plain, with_state};
-use super::step::Entry;
 use crate::config::{Optimizer, Precision};
 use crate::exact::step::{before, map_entries};
 use crate::params::{OptimizerState, Params};
+use adagrad::adagrad;
+use adam::{adam, adamw};
+use rmsprop::rmsprop;
+use sgd::{plain, with_state};
+use step::Entry;
+
+pub mod adagrad;
+pub mod adam;
+pub mod rmsprop;
+pub mod sgd;
+pub mod step;
 
 /// The scales of one step's results: the parameters, and each state buffer by name.
 #[derive(Debug, Clone)]

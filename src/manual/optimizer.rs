@@ -1,18 +1,24 @@
-//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs, adagrad.rs,
-//! rmsprop.rs) and the state
-//! it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
+//! The optimizer of the hand-written twin: which step (a file each in optimizer/: sgd.rs,
+//! adam.rs, adamw.rs, adagrad.rs, rmsprop.rs) and the state it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
 //! 1's weight, …) for each of the optimizer's buffers.
 
 use ndarray::{Array1, Array2};
 
-use super::adagrad::AdaGradStep;
-use super::adam::AdamStep;
-use super::adamw::AdamWStep;
-use super::rmsprop::{RmsPropBuffers, RmsPropStep};
-use super::sgd::{Sgd, SgdWithState};
 use super::{Mlp, Scalar};
 use crate::config;
 use crate::params::{LayerParams, OptimizerState, Params};
+
+mod adagrad;
+mod adam;
+mod adamw;
+mod rmsprop;
+mod sgd;
+
+pub use adagrad::AdaGradStep;
+pub use adam::{AdamStep, moments};
+pub use adamw::AdamWStep;
+pub use rmsprop::{RmsPropBuffers, RmsPropStep};
+pub use sgd::{Sgd, SgdWithState};
 
 /// The fields are crate-visible for the mutation tests' broken copies of the step
 /// (src/mutants/).

@@ -1,5 +1,5 @@
 //! One optimizer step in f64, per entry, as burn defines it (the formulas of
-//! src/manual/{sgd,adam,adamw,adagrad,rmsprop}.rs' module docs), under either [`Convention`] for its
+//! src/manual/optimizer/{sgd,adam,…}.rs' module docs), under either [`Convention`] for its
 //! constants.
 //!
 //! burn keeps `β₁`, `β₂`, `ε`, the decay penalty and the momentum as f32 and computes Adam's
