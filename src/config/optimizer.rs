@@ -9,7 +9,9 @@ pub use super::setting::{Range, Setting, SettingValue};
 use super::setting::{labelled, number};
 
 /// `[train] optimizer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize, Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
     #[default]
@@ -100,6 +102,20 @@ pub struct OptimizerInfo {
     pub label: &'static str,
     /// Its keys (in [`SETTINGS`] order) with burn's defaults.
     pub defaults: &'static [(&'static str, SettingValue)],
+    /// How sweep and check draw it; None: they have a draw written for it.
+    pub draw: Option<Draw>,
+}
+
+/// How sweep and check draw an optimizer from its row (keys.rs' `OptimizerKind::draw`): sweep's
+/// learning rate log-uniform in `learning_rate`, each listed number log-uniform in its range (3
+/// significant digits) and left at 0 one time in two where burn's default is 0, each of its
+/// bools a coin. SGD, Adam, AdamW, AdaGrad and RMSprop keep the draws written for them
+/// (sweep/problem.rs, check/problems.rs).
+#[derive(Debug, Clone, Copy)]
+pub struct Draw {
+    pub learning_rate: (f64, f64),
+    /// Key, lowest, highest.
+    pub numbers: &'static [(&'static str, f64, f64)],
 }
 
 use SettingValue::{Bool, Number};
@@ -117,6 +133,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("nesterov", Bool(false)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Adam,
@@ -129,6 +146,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Adamw,
@@ -141,6 +159,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(DEFAULT_ADAMW_WEIGHT_DECAY)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Adagrad,
@@ -152,6 +171,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Rmsprop,
@@ -165,6 +185,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
 ];
 
@@ -239,7 +260,7 @@ pub struct OptimizerKeys {
 }
 
 impl OptimizerKeys {
-    fn number_mut(&mut self, key: &str) -> Option<&mut Option<f64>> {
+    pub(super) fn number_mut(&mut self, key: &str) -> Option<&mut Option<f64>> {
         Some(match key {
             "momentum" => &mut self.momentum,
             "dampening" => &mut self.dampening,
@@ -253,90 +274,13 @@ impl OptimizerKeys {
         })
     }
 
-    fn bool_mut(&mut self, key: &str) -> Option<&mut Option<bool>> {
+    pub(super) fn bool_mut(&mut self, key: &str) -> Option<&mut Option<bool>> {
         match key {
             "nesterov" => Some(&mut self.nesterov),
             "centered" => Some(&mut self.centered),
             _ => None,
         }
     }
-
-    /// The value given for `key`.
-    pub fn get(&self, key: &str) -> Option<SettingValue> {
-        let mut copy = *self;
-        if let Some(n) = copy.number_mut(key) {
-            return n.map(SettingValue::Number);
-        }
-        copy.bool_mut(key).and_then(|b| b.map(SettingValue::Bool))
-    }
-
-    /// Gives `key` the value `v` (of the setting's type; false for an unknown key).
-    pub fn set(&mut self, key: &str, v: SettingValue) -> bool {
-        match v {
-            SettingValue::Number(x) => self.number_mut(key).map(|n| *n = Some(x)).is_some(),
-            SettingValue::Bool(b) => self.bool_mut(key).map(|n| *n = Some(b)).is_some(),
-        }
-    }
-
-    /// The value of `key` for `kind`: given, else burn's default.
-    fn value(&self, kind: OptimizerKind, key: &str) -> SettingValue {
-        self.get(key)
-            .or_else(|| kind.default_of(key))
-            .unwrap_or(SettingValue::Number(0.0))
-    }
-
-    /// Every key given that does not apply to `kind`, then every value out of its range or
-    /// beyond f32: the first problem as `key …` (the caller names where the key was).
-    pub fn check(&self, kind: OptimizerKind) -> Result<(), String> {
-        let momentum = self.value(kind, "momentum").number();
-        for s in SETTINGS {
-            let applies = kind.default_of(s.key).is_some() && (!s.with_momentum || momentum > 0.0);
-            if self.get(s.key).is_some() && !applies {
-                return Err(format!(
-                    "{} applies to {} only (optimizer is \"{}\")",
-                    s.key,
-                    needs(s),
-                    kind.name()
-                ));
-            }
-        }
-        for s in SETTINGS {
-            let (Some(range), Some(SettingValue::Number(v))) = (s.range, self.get(s.key)) else {
-                continue;
-            };
-            if !range.admits(v) {
-                return Err(format!("{} must be {}, got {v}", s.key, range.text()));
-            }
-            let f = v as f32;
-            let lost = !f.is_finite() || (v > 0.0 && f == 0.0) || (v < 1.0 && f >= 1.0);
-            if s.f32 && lost {
-                return Err(format!(
-                    "{} = {v} is beyond f32, in which burn keeps it",
-                    s.key
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `optimizer = "sgd" with momentum > 0`, `optimizer = "adam" or "adamw"`: what a key needs.
-fn needs(s: &Setting) -> String {
-    let names: Vec<String> = OPTIMIZERS
-        .iter()
-        .filter(|o| o.defaults.iter().any(|(k, _)| *k == s.key))
-        .map(|o| format!("\"{}\"", o.name))
-        .collect();
-    let list = match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => names.join(""),
-    };
-    let momentum = if s.with_momentum {
-        " with momentum > 0"
-    } else {
-        ""
-    };
-    format!("optimizer = {list}{momentum}")
 }
 
 /// SGD's settings, as burn's `SgdConfig` takes them: `momentum` 0 is plain SGD (dampening and
