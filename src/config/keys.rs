@@ -1,9 +1,12 @@
 //! The optimizer settings given ([`OptimizerKeys`], whose fields optimizer.rs lists): read and
-//! written by key, and checked against the table (which keys apply, their ranges, f32).
+//! written by key, and checked against the table (which keys apply, their ranges, f32); an
+//! optimizer's row of the table, and an optimizer drawn from it.
 
 use rand::Rng;
 
-use super::optimizer::{OPTIMIZERS, OptimizerKeys, OptimizerKind, SETTINGS, Setting, SettingValue};
+use super::optimizer::{
+    OPTIMIZERS, OptimizerInfo, OptimizerKeys, OptimizerKind, SETTINGS, Setting, SettingValue,
+};
 
 impl OptimizerKeys {
     /// The value given for `key`.
@@ -85,6 +88,31 @@ fn needs(s: &Setting) -> String {
 }
 
 impl OptimizerKind {
+    pub fn info(self) -> &'static OptimizerInfo {
+        OPTIMIZERS
+            .iter()
+            .find(|o| o.kind == self)
+            .expect("every optimizer is in the table")
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The optimizer named `name`.
+    pub fn named(name: &str) -> Option<OptimizerKind> {
+        OPTIMIZERS.iter().find(|o| o.name == name).map(|o| o.kind)
+    }
+
+    /// burn's default of `key`, if `key` is one of this optimizer's.
+    pub fn default_of(self, key: &str) -> Option<SettingValue> {
+        self.info()
+            .defaults
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|&(_, v)| v)
+    }
+
     /// Every optimizer whose row says how to draw it, in the table's order.
     pub fn drawn() -> Vec<OptimizerKind> {
         OPTIMIZERS

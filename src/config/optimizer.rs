@@ -206,33 +206,6 @@ pub const DEFAULT_BETA_2: f64 = 0.999;
 pub const DEFAULT_EPSILON: f64 = 1e-5;
 pub const DEFAULT_ADAMW_WEIGHT_DECAY: f64 = 1e-4;
 
-impl OptimizerKind {
-    pub fn info(self) -> &'static OptimizerInfo {
-        OPTIMIZERS
-            .iter()
-            .find(|o| o.kind == self)
-            .expect("every optimizer is in the table")
-    }
-
-    pub fn name(self) -> &'static str {
-        self.info().name
-    }
-
-    /// The optimizer named `name`.
-    pub fn named(name: &str) -> Option<OptimizerKind> {
-        OPTIMIZERS.iter().find(|o| o.name == name).map(|o| o.kind)
-    }
-
-    /// burn's default of `key`, if `key` is one of this optimizer's.
-    pub fn default_of(self, key: &str) -> Option<SettingValue> {
-        self.info()
-            .defaults
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|&(_, v)| v)
-    }
-}
-
 /// The optimizer settings given (in a config's `[train]` or a problem file's metadata); None:
 /// not given, burn's default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, Serialize)]
