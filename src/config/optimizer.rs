@@ -20,6 +20,7 @@ pub enum OptimizerKind {
     Adamw,
     Adagrad,
     Rmsprop,
+    Adan,
 }
 
 /// Every optimizer setting, in the order configs, files and the page list them.
@@ -58,6 +59,11 @@ pub const SETTINGS: &[Setting] = &[
         "the second moment's decay",
     ),
     labelled(
+        number("beta_3", Range::BelowOne, true),
+        "β₃",
+        "adan: the second moment's decay",
+    ),
+    labelled(
         number("alpha", Range::BelowOne, true),
         "α",
         "rmsprop: the squared gradients' decay",
@@ -72,6 +78,15 @@ pub const SETTINGS: &[Setting] = &[
         "rmsprop: divide by the gradients' estimated standard deviation, √(E[g²] − E[g]²)",
     ),
     labelled(
+        Setting {
+            range: None,
+            f32: false,
+            ..number("no_prox", Range::NonNegative, false)
+        },
+        "No prox",
+        "adan: decay the weights decoupled, θ·(1 − λ·wd), not proximally, θ/(1 + λ·wd)",
+    ),
+    labelled(
         number("lr_decay", Range::NonNegative, false),
         "lr decay",
         "adagrad: the rate at step t is λ / (1 + (t − 1)·lr_decay)",
@@ -79,12 +94,12 @@ pub const SETTINGS: &[Setting] = &[
     labelled(
         number("epsilon", Range::Positive, true),
         "ε",
-        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad, rmsprop: in g / (√s + ε)",
+        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad, rmsprop: in g / (√s + ε); adan: in √n̂ + ε",
     ),
     labelled(
         number("weight_decay", Range::NonNegative, true),
         "Weight decay",
-        "sgd, adam, adagrad, rmsprop: L2 added to the gradient; adamw: decoupled",
+        "sgd, adam, adagrad, rmsprop: L2 added to the gradient; adamw: decoupled; adan: proximal",
     ),
 ];
 
@@ -187,6 +202,30 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
         ],
         draw: None,
     },
+    OptimizerInfo {
+        kind: OptimizerKind::Adan,
+        name: "adan",
+        label: "Adan",
+        // `AdanConfig`: its own betas and ε; decay proximal unless `no_prox`.
+        defaults: &[
+            ("beta_1", Number(0.98)),
+            ("beta_2", Number(0.92)),
+            ("beta_3", Number(0.99)),
+            ("no_prox", Bool(false)),
+            ("epsilon", Number(1e-8)),
+            ("weight_decay", Number(0.0)),
+        ],
+        draw: Some(Draw {
+            learning_rate: (1e-4, 1e-2),
+            numbers: &[
+                ("beta_1", 0.9, 0.99),
+                ("beta_2", 0.8, 0.99),
+                ("beta_3", 0.9, 0.999),
+                ("epsilon", 1e-8, 1e-4),
+                ("weight_decay", 1e-5, 1e-2),
+            ],
+        }),
+    },
 ];
 
 /// Every optimizer's name, in the table's order.
@@ -221,9 +260,13 @@ pub struct OptimizerKeys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta_2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta_3: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub centered: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_prox: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr_decay: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +282,7 @@ impl OptimizerKeys {
             "dampening" => &mut self.dampening,
             "beta_1" => &mut self.beta_1,
             "beta_2" => &mut self.beta_2,
+            "beta_3" => &mut self.beta_3,
             "alpha" => &mut self.alpha,
             "lr_decay" => &mut self.lr_decay,
             "epsilon" => &mut self.epsilon,
@@ -251,6 +295,7 @@ impl OptimizerKeys {
         match key {
             "nesterov" => Some(&mut self.nesterov),
             "centered" => Some(&mut self.centered),
+            "no_prox" => Some(&mut self.no_prox),
             _ => None,
         }
     }
@@ -296,6 +341,19 @@ pub struct RmsPropSettings {
     pub weight_decay: f64,
 }
 
+/// Adan's settings (`AdanConfig`): `β₁` decays the gradients' average, `β₂` their differences'
+/// `β₃` the squares'; `weight_decay` proximal, `θ/(1 + λ·wd)` after the step, or decoupled,
+/// `θ·(1 − λ·wd)`, with `no_prox` (0 is none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdanSettings {
+    pub beta_1: f64,
+    pub beta_2: f64,
+    pub beta_3: f64,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+    pub no_prox: bool,
+}
+
 /// An optimizer with every setting resolved, as the config gives them (f64; which of them
 /// burn keeps in f32 is the twins' business).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -305,6 +363,7 @@ pub enum Optimizer {
     AdamW(AdamSettings),
     AdaGrad(AdaGradSettings),
     RmsProp(RmsPropSettings),
+    Adan(AdanSettings),
 }
 
 impl Default for Optimizer {
@@ -345,6 +404,14 @@ impl OptimizerKeys {
                 epsilon: n("epsilon"),
                 weight_decay: n("weight_decay"),
             }),
+            OptimizerKind::Adan => Optimizer::Adan(AdanSettings {
+                beta_1: n("beta_1"),
+                beta_2: n("beta_2"),
+                beta_3: n("beta_3"),
+                epsilon: n("epsilon"),
+                weight_decay: n("weight_decay"),
+                no_prox: self.value(kind, "no_prox") == SettingValue::Bool(true),
+            }),
         }
     }
 }
@@ -357,6 +424,7 @@ impl Optimizer {
             Optimizer::AdamW(_) => OptimizerKind::Adamw,
             Optimizer::AdaGrad(_) => OptimizerKind::Adagrad,
             Optimizer::RmsProp(_) => OptimizerKind::Rmsprop,
+            Optimizer::Adan(_) => OptimizerKind::Adan,
         }
     }
 
@@ -387,6 +455,14 @@ impl Optimizer {
                 ("centered", Bool(r.centered)),
                 ("epsilon", Number(r.epsilon)),
                 ("weight_decay", Number(r.weight_decay)),
+            ],
+            Optimizer::Adan(a) => vec![
+                ("beta_1", Number(a.beta_1)),
+                ("beta_2", Number(a.beta_2)),
+                ("beta_3", Number(a.beta_3)),
+                ("no_prox", Bool(a.no_prox)),
+                ("epsilon", Number(a.epsilon)),
+                ("weight_decay", Number(a.weight_decay)),
             ],
         };
         let momentum = v
@@ -464,6 +540,15 @@ impl Optimizer {
                 if r.centered { ", centered" } else { "" },
                 r.weight_decay
             ),
+            Optimizer::Adan(a) => format!(
+                "adan (β₁ {}, β₂ {}, β₃ {}, ε {:e}, weight_decay {}{})",
+                a.beta_1,
+                a.beta_2,
+                a.beta_3,
+                a.epsilon,
+                a.weight_decay,
+                if a.no_prox { ", no_prox" } else { "" }
+            ),
         }
     }
 
@@ -480,6 +565,7 @@ impl Optimizer {
                 (false, true) => &["square_avg", "buf"],
                 (true, true) => &["square_avg", "grad_avg", "buf"],
             },
+            Optimizer::Adan(_) => &["exp_avg", "exp_avg_sq", "exp_avg_diff", "neg_pre_grad"],
         }
     }
 

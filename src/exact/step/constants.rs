@@ -72,20 +72,23 @@ pub struct Constants {
     /// RMSprop: `α`, `1 − α` (its `μ` is `mu`, its `ε` is `eps`).
     pub(super) alpha: f64,
     pub(super) f_alpha: f64,
+    /// Adan: `β₃`, `1 − β₃`, `√(1 − β₃ᵗ)`, `1 + λ·wd`, and the decoupled decay in place of the
+    /// proximal one (its `β₁`, `β₂`, `1 − β₁`, `1 − β₂`, `1 − β₁ᵗ`, `1 − β₂ᵗ`, `ε`, `λ·wd` and
+    /// `1 − λ·wd` are Adam's and AdamW's fields).
+    pub(super) b3: f64,
+    pub(super) f3: f64,
+    pub(super) c3: f64,
+    pub(super) prox: f64,
+    pub(super) no_prox: bool,
     /// Each held constant's relative error, in units of `u`, when an implementation computes it
     /// in its own precision ([`Constants::held_mut`]'s order).
     pub(super) kappa: [f64; HELD],
 }
 
 impl Constants {
-    /// The constants of step `t` (1-based) under `convention`, with `mistake` built in.
-    pub fn new(
-        optimizer: Optimizer,
-        (lr, t): (f64, usize),
-        (precision, convention): (Precision, Convention),
-        mistake: Option<Mistake>,
-    ) -> Constants {
-        let mut k = Constants {
+    /// Constants that change nothing: no momentum, no decay, no moments, the rate `lr`.
+    fn neutral(lr: f64) -> Constants {
+        Constants {
             lr,
             mu: 0.0,
             keep: 1.0,
@@ -105,8 +108,23 @@ impl Constants {
             lr_t: lr,
             alpha: 0.0,
             f_alpha: 0.0,
+            b3: 0.0,
+            f3: 0.0,
+            c3: 1.0,
+            prox: 1.0,
+            no_prox: false,
             kappa: [0.0; HELD],
-        };
+        }
+    }
+
+    /// The constants of step `t` (1-based) under `convention`, with `mistake` built in.
+    pub fn new(
+        optimizer: Optimizer,
+        (lr, t): (f64, usize),
+        (precision, convention): (Precision, Convention),
+        mistake: Option<Mistake>,
+    ) -> Constants {
+        let mut k = Constants::neutral(lr);
         let burn = convention == Convention::Burn;
         // burn holds these in f32; exactly, they are what the settings say.
         let held = |v: f64| if burn { v as f32 as f64 } else { v };
@@ -168,6 +186,28 @@ impl Constants {
                     1.0 - r.alpha
                 };
             }
+            Optimizer::Adan(a) => {
+                // burn: the betas, ε and every factor of them in f32 on the host.
+                let factors = if burn {
+                    adam_factors_f32
+                } else {
+                    adam_factors_exact
+                };
+                let f = factors(a.beta_1, a.beta_2, a.epsilon, t);
+                let f3 = factors(a.beta_3, a.beta_3, a.epsilon, t);
+                (k.b1, k.b2, k.f1, k.f2, k.d1, k.d2) = (f.b1, f.b2, f.f1, f.f2, f.d1, f.d2);
+                (k.b3, k.f3, k.eps) = (f3.b1, f3.f1, f.eps);
+                k.c3 = if burn {
+                    (f3.d1 as f32).sqrt() as f64
+                } else {
+                    f3.d1.sqrt()
+                };
+                // burn: `λ·wd` in f64, `1 ∓ λ·wd` in the tensors' precision where it acts.
+                k.decay_rate = lr * held(a.weight_decay);
+                k.decay_keep = rounded(1.0 - k.decay_rate);
+                k.prox = rounded(1.0 + k.decay_rate);
+                k.no_prox = a.no_prox;
+            }
         }
         k.kappa = conditions(optimizer, t, (k.decay_rate, mistake));
         k
@@ -194,12 +234,16 @@ impl Constants {
             &mut self.lr_t,
             &mut self.alpha,
             &mut self.f_alpha,
+            &mut self.b3,
+            &mut self.f3,
+            &mut self.c3,
+            &mut self.prox,
         ]
     }
 }
 
 /// How many constants [`Constants::held_mut`] lists.
-pub(super) const HELD: usize = 17;
+pub(super) const HELD: usize = 21;
 
 /// The relative error, in units of `u`, of each held constant computed in precision `u` from the
 /// settings (each setting rounded once): a setting 1; `1 − x` from `x`, `|x|/|1 − x| + 1` (the
@@ -263,6 +307,24 @@ fn conditions(
             k[11] = 1.0;
             k[15] = 1.0;
             k[16] = minus(r.alpha, 1.0);
+        }
+        Optimizer::Adan(a) => {
+            // b1, b2, f1, f2, d1, d2, eps, decay_rate, decay_keep; b3, f3, c3 (a square root:
+            // half its argument's and 1), prox (`1 + x`, x off by 2u: 2x/(1 + x) + 1).
+            let x = decay_rate;
+            (k[3], k[4], k[11], k[12], k[17]) = (1.0, 1.0, 1.0, 2.0, 1.0);
+            (k[5], k[6], k[18]) = (
+                minus(a.beta_1, 1.0),
+                minus(a.beta_2, 1.0),
+                minus(a.beta_3, 1.0),
+            );
+            (k[9], k[10], k[19]) = (
+                power(a.beta_1),
+                power(a.beta_2),
+                power(a.beta_3) / 2.0 + 1.0,
+            );
+            k[13] = minus(x, 2.0);
+            k[20] = 2.0 * x / (1.0 + x) + 1.0;
         }
     }
     k

@@ -66,6 +66,7 @@ pub fn entry(
         }
         Optimizer::AdaGrad(_) => adagrad_entry(k, (theta, g, before), mistake),
         Optimizer::RmsProp(r) => rmsprop_entry(r, k, (theta, g, before), mistake),
+        Optimizer::Adan(_) => derived_entry(optimizer, k, (theta, g, before)),
     }
 }
 
@@ -200,14 +201,48 @@ pub fn derived_entry(
 /// on the first step). In f64 its values, over [`Dual`] its `∂/∂g`, over the bound's numbers
 /// (agreement/rounded.rs) what evaluating it in a lower precision may round: that optimizer's
 /// bound is derived, not written (agreement/update.rs). None for an optimizer whose step is
-/// written out above with its slope and its bound in agreement/update/: so far, every one.
+/// written out above with its slope and its bound in agreement/update/.
 pub fn formula<N: Number>(
     optimizer: Optimizer,
     k: &Constants,
     (theta, g, before): (N, N, &[N]),
 ) -> Option<Vec<N>> {
-    let _ = (optimizer, k, theta, g, before);
-    None
+    match optimizer {
+        Optimizer::Adan(_) => Some(adan(k, (theta, g, before))),
+        _ => None,
+    }
+}
+
+/// Adan's entry as burn's `Adan` computes it (`burn-optim-0.22.1/src/optim/adan.rs`): on the
+/// first step `m = g·(1 − β₁)`, `v = g²·(1 − β₃)`, `n = 0`; after it, with the difference
+/// `δ = g − g_prev` (burn keeps `−g_prev`), `m = m·β₁ + g·(1 − β₁)`, `n = n·β₂ + δ·(1 − β₂)`,
+/// `v = v·β₃ + (δ·β₂ + g)²·(1 − β₃)`; then `den = √v / √(1 − β₃ᵗ) + ε`, the direction
+/// `d = (m / (1 − β₁ᵗ)) / den + ((n·β₂) / (1 − β₂ᵗ)) / den`, and `θ' = (θ − d·λ) / (1 + λ·wd)`
+/// (proximal), `θ·(1 − λ·wd) − d·λ` with no_prox. Outputs `θ'`, `m`, `v`, `n`, `−g`.
+fn adan<N: Number>(k: &Constants, (theta, g, before): (N, N, &[N])) -> Vec<N> {
+    let c = N::exact;
+    let (m, v, n) = if let &[m, v, n, neg] = before {
+        let diff = neg + g;
+        let b = diff * c(k.b2) + g;
+        (
+            m * c(k.b1) + g * c(k.f1),
+            v * c(k.b3) + (b * b) * c(k.f3),
+            n * c(k.b2) + diff * c(k.f2),
+        )
+    } else {
+        (g * c(k.f1), (g * g) * c(k.f3), c(0.0))
+    };
+    let den = v.sqrt() / c(k.c3) + c(k.eps);
+    let d = (m / c(k.d1)) / den + ((n * c(k.b2)) / c(k.d2)) / den;
+    let step = d * c(k.lr);
+    let theta = if k.decay_rate == 0.0 {
+        theta - step
+    } else if k.no_prox {
+        theta * c(k.decay_keep) - step
+    } else {
+        (theta - step) / c(k.prox)
+    };
+    vec![theta, m, v, n, -g]
 }
 
 /// One step: `θ'` and each of the optimizer's buffers (in `Optimizer::buffers` order), with
