@@ -19,8 +19,8 @@ pub use linear::Linear;
 pub use loss::softmax_cross_entropy_into;
 pub use mlp::Mlp;
 pub use optimizer::{
-    AdaGradStep, AdamStep, AdamWStep, Optimizer, RmsPropBuffers, RmsPropStep, Sgd, SgdWithState,
-    moments,
+    AdaGradStep, AdamStep, AdamWStep, AdanBuffers, AdanStep, Optimizer, RmsPropBuffers,
+    RmsPropStep, Sgd, SgdWithState, moments,
 };
 
 pub use crate::scalar::Scalar;
