@@ -1,5 +1,5 @@
 //! The burn twin's optimizer: burn's own `Sgd` (with its `Momentum` and `WeightDecay`), `Adam`,
-//! `AdamW`, `AdaGrad` and `RmsProp`, configured from the run's settings and stepped parameter by parameter through
+//! `AdamW`, `AdaGrad`, `RmsProp` and `Adan`, configured from the run's settings and stepped parameter by parameter through
 //! burn's `Optimizer::step`, the same call `ModuleOptimizer` makes for each parameter. Holding
 //! each parameter's state here (rather than inside a `ModuleOptimizer`) is what lets the
 //! harness read it: momentum buffer and moments, every step, as plain values.
@@ -10,9 +10,9 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::{MomentumConfig, MomentumState};
 use burn::optim::{
     AdaGrad, AdaGradConfig, AdaGradState, Adam, AdamConfig, AdamState, AdamW, AdamWConfig,
-    AdamWState, AdaptiveMomentumState, CenteredState, LrDecayState, Optimizer, RecordState,
-    RmsProp, RmsPropConfig, RmsPropMomentumState, RmsPropState, Sgd, SgdConfig, SgdState,
-    SquareAvgState, StateSink,
+    AdamWState, Adan, AdanConfig, AdanState, AdaptiveMomentumState, AdaptiveNesterovMomentumState,
+    CenteredState, LrDecayState, Optimizer, RecordState, RmsProp, RmsPropConfig,
+    RmsPropMomentumState, RmsPropState, Sgd, SgdConfig, SgdState, SquareAvgState, StateSink,
 };
 use burn::prelude::*;
 use burn::tensor::DType;
@@ -112,6 +112,17 @@ impl FromBuffers for RmsProp {
     }
 }
 
+impl FromBuffers for Adan {
+    fn state_from<const D: usize>(
+        _: &[&str],
+        buffers: Vec<Tensor<D>>,
+        steps: usize,
+    ) -> AdanState<D> {
+        let [m, v, n, neg]: [Tensor<D>; 4] = buffers.try_into().expect("four buffers");
+        AdanState::new(AdaptiveNesterovMomentumState::new(steps, m, v, n, neg))
+    }
+}
+
 /// Plain values as a tensor beside `like` (its device, without autodiff, and its dtype).
 fn beside<const D: usize>(
     like: &Param<Tensor<D>>,
@@ -174,6 +185,17 @@ pub fn stepper(spec: config::Optimizer) -> Box<dyn Stepper> {
             }
             Box::new(PerParam::new(c.build(), spec))
         }
+        config::Optimizer::Adan(a) => Box::new(PerParam::new(
+            AdanConfig::new()
+                .with_beta_1(a.beta_1 as f32)
+                .with_beta_2(a.beta_2 as f32)
+                .with_beta_3(a.beta_3 as f32)
+                .with_epsilon(a.epsilon as f32)
+                .with_weight_decay(a.weight_decay as f32)
+                .with_no_prox(a.no_prox)
+                .build(),
+            spec,
+        )),
         config::Optimizer::AdaGrad(a) => {
             let mut c = AdaGradConfig::new()
                 .with_lr_decay(a.lr_decay)

@@ -50,12 +50,14 @@ enum Command {
     /// `layers.{i}.weight` [c_in, c_out], `layers.{i}.bias` [c_out], the optimizer's state before
     /// the step (`state.velocity.layers.{i}.weight|bias` for SGD with momentum,
     /// `state.moment_1…` and `state.moment_2…` for Adam and AdamW, `state.sum…` for AdaGrad,
-    /// `state.square_avg…`, `state.grad_avg…`, `state.buf…` for RMSprop, after their first
-    /// step), and metadata `learning_rate`, `precision`, `activation` (relu, leaky_relu with
+    /// `state.square_avg…`, `state.grad_avg…`, `state.buf…` for RMSprop, `state.exp_avg…`,
+    /// `state.exp_avg_sq…`, `state.exp_avg_diff…`, `state.neg_pre_grad…` for Adan, after their
+    /// first step), and metadata `learning_rate`, `precision`, `activation` (relu, leaky_relu with
     /// `negative_slope`, tanh, sigmoid, gelu, silu), `optimizer` (sgd with `momentum`, `dampening`,
     /// `nesterov`, `weight_decay`; adam or adamw with `beta_1`, `beta_2`, `epsilon`,
     /// `weight_decay`; adagrad with `lr_decay`, `epsilon`, `weight_decay`; rmsprop with
-    /// `momentum`, `alpha`, `centered`, `epsilon`, `weight_decay`) and `step` (the steps already taken). The answer holds any of `logits`,
+    /// `momentum`, `alpha`, `centered`, `epsilon`, `weight_decay`; adan with `beta_1`, `beta_2`,
+    /// `beta_3`, `no_prox`, `epsilon`, `weight_decay`) and `step` (the steps already taken). The answer holds any of `logits`,
     /// `loss`, `grad.logits`, `grad.layers.{i}.weight|bias|preactivation`,
     /// `next.layers.{i}.weight|bias`, `next.state.{buffer}.layers.{i}.weight|bias` (the
     /// optimizer's state after the step), and for hidden layers `layers.{i}.output`,

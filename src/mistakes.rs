@@ -221,6 +221,11 @@ pub const CATALOGUE: &[Entry] = &[
         Part::Step,
         "centered RMSprop without subtracting the mean's square",
     ),
+    entry(
+        "adan-first-difference",
+        Part::Step,
+        "Adan's first gradient difference g, the previous gradient taken as 0, not 0",
+    ),
 ];
 
 /// The entry of `slug`.

@@ -170,7 +170,7 @@ fn mutation_a_slightly_scaled_gradient_is_caught() {
 
 /// Mistakes in the new activations' backward and the optimizers' steps, each with the
 /// `[model]`/`[train]` lines that put it to work.
-const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 16] = [
+const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 18] = [
     (
         Mutant::TanhWithoutSquare,
         "tanh′ as 1 − tanh",
@@ -250,6 +250,16 @@ const ACTIVATION_AND_OPTIMIZER: [(Mutant, &str, &str); 16] = [
         Mutant::EpsilonInsideSqrt,
         "ε inside the square root (RMSprop)",
         "[train]\noptimizer = \"rmsprop\"",
+    ),
+    (
+        Mutant::AdanFirstDifference,
+        "Adan's first difference g, not 0",
+        "[train]\noptimizer = \"adan\"",
+    ),
+    (
+        Mutant::AdamWithoutBiasCorrection,
+        "Adan without bias correction",
+        "[train]\noptimizer = \"adan\"",
     ),
 ];
 

@@ -296,9 +296,17 @@ fn the_report_header_says_the_scope() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let output = doc["output"].as_str().unwrap();
+    let optimizers: Vec<&str> = OptimizerChoice::ALL.iter().map(|o| o.name()).collect();
+    assert_eq!(
+        optimizers[..7],
+        [
+            "sgd", "momentum", "nesterov", "adam", "adamw", "adagrad", "rmsprop"
+        ]
+    );
     let header = format!(
-        "mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation {}; optimizer sgd, momentum, nesterov, adam, adamw, adagrad, rmsprop; precision f32\n",
-        ActivationKind::NAMES.join(", ")
+        "mlp2d check: seed 1, 3 problems (3 edge cases, then random); scope: activation {}; optimizer {}; precision f32\n",
+        ActivationKind::NAMES.join(", "),
+        optimizers.join(", ")
     );
     assert!(output.starts_with(&header), "{output}");
 }

@@ -1,17 +1,17 @@
 //! The optimizers' table (every optimizer's keys, the rules a config and a problem file share),
-//! and the exact step of the optimizers added after Adam (AdaGrad, RMSprop): under the exact convention it is
+//! and the exact step of the optimizers added after Adam (AdaGrad, RMSprop, Adan): under the exact convention it is
 //! PyTorch's formula, under burn's it is what the hand-written twin computes (bit for bit in
 //! f64, the same operations on the same constants), and the spread of the exact constants held
 //! in f32 covers burn's f32 constants in an f32 run.
 
 use mlp2d::config::{
-    AdaGradSettings, OPTIMIZERS, Optimizer, OptimizerKeys, OptimizerKind, Precision,
+    AdaGradSettings, AdanSettings, OPTIMIZERS, Optimizer, OptimizerKeys, OptimizerKind, Precision,
     RmsPropSettings, SETTINGS, SettingValue, setting,
 };
 use mlp2d::exact::step::bounds::constants_spread;
 use mlp2d::exact::step::{Constants, Convention, entry};
 use mlp2d::exact::unit_roundoff;
-use mlp2d::manual::{AdaGradStep, RmsPropBuffers, RmsPropStep};
+use mlp2d::manual::{AdaGradStep, AdanBuffers, AdanStep, RmsPropBuffers, RmsPropStep};
 
 /// A rate f32 holds exactly, as a problem's learning rate is held in its precision.
 const LR: f64 = 0.0625;
@@ -309,5 +309,127 @@ fn keys_that_do_not_apply_and_values_out_of_range_are_named() {
             .check(OptimizerKind::Sgd)
             .is_err(),
         "dampening needs momentum"
+    );
+}
+
+fn adan(weight_decay: f64, no_prox: bool) -> (Optimizer, AdanSettings) {
+    let a = AdanSettings {
+        beta_1: 0.98,
+        beta_2: 0.92,
+        beta_3: 0.99,
+        epsilon: 1e-8,
+        weight_decay,
+        no_prox,
+    };
+    (Optimizer::Adan(a), a)
+}
+
+/// The Adan paper's step as its authors' PyTorch code writes it (sail-sg/Adan, `betas` as
+/// decays): the first step's difference 0, `n̂ = n/(1 − β₂ᵗ)`, `m̂ + β₂·n̂` over
+/// `√(v/(1 − β₃ᵗ)) + ε`, the proximal decay `θ/(1 + λ·wd)`.
+#[test]
+fn the_exact_adan_step_is_the_papers() {
+    let (o, a) = adan(0.02, false);
+    let (theta, g, prev, m0, v0, n0) = (0.3, -0.02, 0.05, 0.01, 4e-4, -3e-3);
+    for t in [1usize, 2, 9] {
+        let k = constants(o, t, Precision::F64, Convention::Exact);
+        let before: &[f64] = if t == 1 { &[] } else { &[m0, v0, n0, -prev] };
+        let got = entry(o, &k, (theta, g, before), None);
+        let diff = if t == 1 { 0.0 } else { g - prev };
+        let (b1, b2, b3) = (a.beta_1, a.beta_2, a.beta_3);
+        let keep = |old: f64, b: f64, new: f64| {
+            if t == 1 {
+                (1.0 - b) * new
+            } else {
+                b * old + (1.0 - b) * new
+            }
+        };
+        let m = keep(m0, b1, g);
+        let n = keep(n0, b2, diff);
+        let v = keep(v0, b3, (g + b2 * diff).powi(2));
+        let c = |b: f64| 1.0 - b.powi(t as i32);
+        let den = (v / c(b3)).sqrt() + 1e-8;
+        let want = (theta - LR * (m / c(b1) + b2 * n / c(b2)) / den) / (1.0 + LR * 0.02);
+        assert!(
+            (got[0].0 - want).abs() <= 1e-15 * want.abs(),
+            "t {t}: {} vs {want}",
+            got[0].0
+        );
+        for (i, w) in [m, v, n, -g].into_iter().enumerate() {
+            assert!(
+                (got[1 + i].0 - w).abs() <= 1e-16 * w.abs().max(1e-3),
+                "t {t} buffer {i}"
+            );
+        }
+    }
+}
+
+/// The hand-written twin's step in f64 is the exact step under burn's constants, bit for bit,
+/// with proximal, decoupled (no_prox) and no weight decay.
+#[test]
+fn adan_under_burns_constants_is_the_twins_step() {
+    for (wd, no_prox) in [(0.0, false), (0.01, false), (0.05, true)] {
+        let (o, a) = adan(wd, no_prox);
+        for t in [1usize, 2, 40] {
+            let k = constants(o, t, Precision::F64, Convention::Burn);
+            let twin = AdanStep::<f64>::new(LR, a, t);
+            for (theta, g, b) in [
+                (0.3, -0.02, [0.01, 4e-4, -3e-3, -0.05]),
+                (-1.5, 3.0, [1.0, 2.0, 0.5, 2.5]),
+                (0.0, 0.0, [0.0; 4]),
+            ] {
+                let before: &[f64] = if t == 1 { &[] } else { &b };
+                let want = entry(o, &k, (theta, g, before), None);
+                let (mut th, [mut m, mut v, mut n, mut neg]) = ([theta], b.map(|x| [x]));
+                let buffers = AdanBuffers {
+                    exp_avg: &mut m,
+                    exp_avg_sq: &mut v,
+                    exp_avg_diff: &mut n,
+                    neg_pre_grad: &mut neg,
+                };
+                twin.step(&mut th, &[g], buffers, t == 1);
+                let got = [th[0], m[0], v[0], n[0], neg[0]];
+                for (i, (x, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(
+                        x.to_bits(),
+                        w.0.to_bits(),
+                        "{wd} {no_prox} t {t} output {i}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// burn's f32 constants (the betas, ε, the bias corrections computed in f32) are within the
+/// spread of the exact ones held in f32, in an f32 problem.
+#[test]
+fn the_spread_of_f32_constants_covers_burns_adan() {
+    let (o, _) = adan(0.01, false);
+    let u = unit_roundoff(Precision::F32);
+    let mut differ = 0;
+    for t in [1usize, 3, 50] {
+        let exact = constants(o, t, Precision::F32, Convention::Exact);
+        let burn = constants(o, t, Precision::F32, Convention::Burn);
+        for g in [1e-3, -0.4, 2.0] {
+            let before: &[f64] = if t == 1 { &[] } else { &[0.1, 0.3, -0.05, 0.2] };
+            let e = (0.3, g, before);
+            let spread = constants_spread(o, &exact, e, None);
+            let (a, b) = (entry(o, &exact, e, None), entry(o, &burn, e, None));
+            for i in 0..5 {
+                differ += usize::from(a[i].0 != b[i].0);
+                assert!(
+                    (a[i].0 - b[i].0).abs() <= u * spread[i],
+                    "t {t} g {g} output {i}: {} vs {} (spread {})",
+                    a[i].0,
+                    b[i].0,
+                    spread[i]
+                );
+            }
+        }
+    }
+    assert!(
+        differ > 0,
+        "burn's constants are the exact ones here: nothing tested"
     );
 }

@@ -338,8 +338,8 @@ fn bad_messages_and_settings_get_errors_and_the_session_goes_on() {
             "at most 512 units",
         ),
         (
-            json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "train": {"optimizer": "sgd", "beta_1": 0.9}}}),
-            "[train] beta_1 applies to optimizer = \"adam\" or \"adamw\" only (optimizer is \"sgd\")",
+            json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "train": {"optimizer": "sgd", "alpha": 0.9}}}),
+            "[train] alpha applies to optimizer = \"rmsprop\" only (optimizer is \"sgd\")",
         ),
         (
             json!({"type": "configure", "settings": {"data": {"kind": "moons"}, "model": {"activation": "tanh", "negative_slope": 0.1}}}),

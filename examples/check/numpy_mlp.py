@@ -7,7 +7,7 @@ It reads the problem (argv[-2]) and writes the answer (argv[-1]): the forward pa
 every gradient and intermediate, and the parameters and the optimizer's state after one step, in
 the problem's precision. Every activation (relu, leaky_relu, tanh, sigmoid, gelu, silu) and optimizer (sgd
 with momentum, dampening, Nesterov and coupled weight decay; adam; adamw) of the problem's
-metadata; adagrad with lr_decay; rmsprop with alpha, momentum and centered. The step follows
+metadata; adagrad with lr_decay; rmsprop with alpha, momentum and centered; adan with beta_3 and no_prox. The step follows
 burn's formulas by default: beta_1, beta_2, epsilon, alpha, the momentum and the decay penalty
 are float32, Adam's factors and RMSprop's 1 − alpha are computed in float32 (beta**t by binary
 exponentiation, as Rust's f32::powi), AdaGrad's rate λ/(1 + (t − 1)·lr_decay) in float64, whatever
@@ -186,7 +186,7 @@ for i in reversed(range(L)):
             g = gh * act_prime(zs[i - 1], hs[i])
 
 
-# The optimizer's step, by burn's formulas (src/manual/{sgd,adam,adamw,adagrad,rmsprop}.rs).
+# The optimizer's step, by burn's formulas (src/manual/optimizer/{sgd,adam,adamw,adagrad,rmsprop,adan}.rs).
 def f32(v):
     return np.float32(v)
 
@@ -218,6 +218,38 @@ lr_decay = 0.0 if bug == "no-lr-decay" else float(meta.get("lr_decay", "0"))
 alpha = float(meta.get("alpha", "0.99"))
 centered = meta.get("centered") == "true"
 wd = float(meta.get("weight_decay", "0.0001" if meta.get("optimizer") == "adamw" else "0"))
+adan_betas = (("beta_1", "0.98"), ("beta_2", "0.92"), ("beta_3", "0.99"))
+
+
+def adan_step(theta, grad, i, part):
+    """Adan as burn computes it: f32 betas, ε and bias corrections; the previous gradient kept
+    negated; the first difference 0; proximal decay (θ − λ·d)/(1 + λ·wd), or decoupled."""
+    b1, b2, b3 = (f32(meta.get(k, d)) for k, d in adan_betas)
+    one = f32(1)
+    f1, f2, f3 = dtype(one - b1), dtype(one - b2), dtype(one - b3)
+    if first:
+        m, v, n = grad * f1, (grad * grad) * f3, grad * dtype(0)
+    else:
+        diff = state("neg_pre_grad", i, part) + grad
+        u = diff * dtype(b2) + grad
+        m = state("exp_avg", i, part) * dtype(b1) + grad * f1
+        v = state("exp_avg_sq", i, part) * dtype(b3) + (u * u) * f3
+        n = state("exp_avg_diff", i, part) * dtype(b2) + diff * f2
+    corrected = bug != "adam-no-bias-correction"
+    d1 = one - powi(b1, t_step) if corrected else one
+    d2 = one - powi(b2, t_step) if corrected else one
+    c3 = np.sqrt(one - powi(b3, t_step), dtype=np.float32) if corrected else one
+    den = np.sqrt(v) / dtype(c3) + dtype(f32(meta.get("epsilon", "1e-8")))
+    d = (m / dtype(d1)) / den + ((n * dtype(b2)) / dtype(d2)) / den
+    delta = d * lr
+    decay_rate = float(lr) * float(f32(wd))
+    if decay_rate == 0:
+        new = theta - delta
+    elif meta.get("no_prox") == "true":
+        new = theta * dtype(1.0 - decay_rate) - delta
+    else:
+        new = (theta - delta) / dtype(1.0 + decay_rate)
+    return new, {"exp_avg": m, "exp_avg_sq": v, "exp_avg_diff": n, "neg_pre_grad": -grad}
 
 
 def state(buffer, i, part):
@@ -234,6 +266,20 @@ def textbook_step(theta, grad, i, part):
         v = g if first else sgd_momentum * state("velocity", i, part) + (1 - damp) * g
         d = g + sgd_momentum * v if meta.get("nesterov") == "true" else v
         return theta - lr * d, {"velocity": v}
+    if opt == "adan":
+        b1, b2, b3 = (float(meta.get(k, d)) for k, d in adan_betas)
+        diff = 0 * grad if first else grad + state("neg_pre_grad", i, part)
+        m = (1 - b1) * grad if first else b1 * state("exp_avg", i, part) + (1 - b1) * grad
+        n = 0 * grad if first else b2 * state("exp_avg_diff", i, part) + (1 - b2) * diff
+        u = grad + b2 * diff
+        v = (1 - b3) * u * u if first else b3 * state("exp_avg_sq", i, part) + (1 - b3) * u * u
+        den = np.sqrt(v / (1 - b3 ** t_step)) + float(meta.get("epsilon", "1e-8"))
+        d = (m / (1 - b1 ** t_step) + b2 * n / (1 - b2 ** t_step)) / den
+        if meta.get("no_prox") == "true":
+            new = theta * (1 - float(lr) * wd) - lr * d
+        else:
+            new = (theta - lr * d) / (1 + float(lr) * wd)
+        return new, {"exp_avg": m, "exp_avg_sq": v, "exp_avg_diff": n, "neg_pre_grad": -grad}
     eps = float(meta.get("epsilon", "1e-5"))
     if opt == "adagrad":
         g = grad + wd * theta if wd != 0 else grad
@@ -282,6 +328,8 @@ def step(theta, grad, i, part):
         nesterov = meta.get("nesterov") == "true" and bug != "nesterov-missing"
         d = v * mu + g if nesterov else v
         return theta - d * lr, {"velocity": v}
+    if opt == "adan":
+        return adan_step(theta, grad, i, part)
     eps = f32(meta.get("epsilon", "1e-5"))
     inside = bug == "eps-inside-sqrt"
     if opt in ("adagrad", "rmsprop"):

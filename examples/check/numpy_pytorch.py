@@ -124,6 +124,11 @@ dampening = float(meta.get("dampening", "0"))
 nesterov = meta.get("nesterov") == "true"
 beta_1, beta_2 = float(meta.get("beta_1", "0.9")), float(meta.get("beta_2", "0.999"))
 eps = float(meta.get("epsilon", "1e-5"))
+if name == "adan":
+    beta_1, beta_2 = float(meta.get("beta_1", "0.98")), float(meta.get("beta_2", "0.92"))
+    eps = float(meta.get("epsilon", "1e-8"))
+beta_3 = float(meta.get("beta_3", "0.99"))
+no_prox = meta.get("no_prox") == "true"
 
 
 def state(buffer, i, part):
@@ -164,6 +169,22 @@ def step(theta, grad, i, part):
             buffers["buf"] = b
             return theta + (-lr) * b, buffers
         return theta + (-lr) * (grad / a), buffers
+    if name == "adan":
+        # The Adan authors' PyTorch step (sail-sg/Adan): the first difference 0.
+        zero, first = np.zeros_like(theta), steps == 0
+        diff = zero if first else grad + state("neg_pre_grad", i, part)
+        m = (zero if first else state("exp_avg", i, part)) * beta_1 + (1 - beta_1) * grad
+        n = (zero if first else state("exp_avg_diff", i, part)) * beta_2 + (1 - beta_2) * diff
+        u = grad + beta_2 * diff
+        v = (zero if first else state("exp_avg_sq", i, part)) * beta_3 + ((1 - beta_3) * u) * u
+        t_step = steps + 1
+        denom = np.sqrt(v) / (1 - beta_3 ** t_step) ** 0.5 + eps
+        update = (m / (1 - beta_1 ** t_step) + beta_2 * n / (1 - beta_2 ** t_step)) / denom
+        if no_prox:
+            new = theta * (1 - lr * wd) + (-lr) * update
+        else:
+            new = (theta + (-lr) * update) / (1 + lr * wd)
+        return new, {"exp_avg": m, "exp_avg_sq": v, "exp_avg_diff": n, "neg_pre_grad": -grad}
     if name == "adamw":
         theta = theta * (1 - lr * wd)
     elif wd != 0:

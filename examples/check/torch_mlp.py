@@ -6,7 +6,7 @@ Reads the problem (argv[-2]) and writes the answer (argv[-1]) in the problem's p
 forward and backward passes (relu, leaky_relu, tanh, sigmoid, gelu with approximate="none",
 silu) run through torch.autograd (the hidden layers' outputs and their
 gradients kept with retain_grad), and the step through torch.optim itself: SGD (momentum,
-dampening, Nesterov, weight decay), Adam, AdamW, Adagrad or RMSprop as the problem's metadata
+dampening, Nesterov, weight decay), Adam, AdamW, Adagrad, RMSprop or Adan (its authors' step: torch.optim has none) as the problem's metadata
 asks, with the optimizer's state loaded from the problem (momentum_buffer, exp_avg, exp_avg_sq,
 sum, square_avg, grad_avg, step) and written back as next.state.*. PyTorch holds beta_1, beta_2, epsilon, the momentum and the decay
 as Python floats (f64), not as burn's f32.
@@ -14,6 +14,7 @@ as Python floats (f64), not as burn's f32.
 Needs torch and safetensors (pip install torch safetensors); tests/check_conventions.rs runs it
 where torch imports.
 """
+import math
 import sys
 
 import torch
@@ -71,6 +72,42 @@ with torch.no_grad():
     # that another entry of `out` shares).
     out = {k: v.detach().clone() for k, v in out.items()}
 
+class Adan(torch.optim.Optimizer):
+    """torch.optim has no Adan: its authors' PyTorch step (sail-sg/Adan, betas as decays, the
+    first difference 0), keeping the previous gradient negated as burn's state names it."""
+
+    def __init__(self, params, lr, betas, eps, weight_decay, no_prox):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      no_prox=no_prox))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            (b1, b2, b3), lr, wd = group["betas"], group["lr"], group["weight_decay"]
+            for p in group["params"]:
+                g, st = p.grad, self.state[p]
+                if not st:
+                    st["step"] = torch.tensor(0.0)
+                    for k in ("exp_avg", "exp_avg_sq", "exp_avg_diff"):
+                        st[k] = torch.zeros_like(p)
+                    st["neg_pre_grad"] = -g
+                st["step"] += 1
+                t_step = st["step"].item()
+                diff = g + st["neg_pre_grad"]
+                st["exp_avg"].mul_(b1).add_(g, alpha=1 - b1)
+                st["exp_avg_diff"].mul_(b2).add_(diff, alpha=1 - b2)
+                u = g + b2 * diff
+                st["exp_avg_sq"].mul_(b3).addcmul_(u, u, value=1 - b3)
+                denom = (st["exp_avg_sq"].sqrt() / math.sqrt(1 - b3 ** t_step)).add_(group["eps"])
+                update = (st["exp_avg"] / (1 - b1 ** t_step)
+                          + b2 * st["exp_avg_diff"] / (1 - b2 ** t_step)).div_(denom)
+                if group["no_prox"]:
+                    p.mul_(1 - lr * wd).add_(update, alpha=-lr)
+                else:
+                    p.add_(update, alpha=-lr).div_(1 + lr * wd)
+                st["neg_pre_grad"] = -g.clone()
+
+
 # torch.optim's optimizer and its state, by the problem's names.
 name = meta.get("optimizer", "sgd")
 steps = int(meta.get("step", "0"))
@@ -90,6 +127,12 @@ elif name == "adagrad":
     opt = torch.optim.Adagrad(params, lr=lr, lr_decay=float(meta.get("lr_decay", "0")),
                               eps=float(meta.get("epsilon", "1e-5")), weight_decay=wd)
     buffers = {"sum": "sum"}
+elif name == "adan":
+    betas = tuple(float(meta.get(k, d)) for k, d in
+                  (("beta_1", "0.98"), ("beta_2", "0.92"), ("beta_3", "0.99")))
+    opt = Adan(params, lr=lr, betas=betas, eps=float(meta.get("epsilon", "1e-8")),
+               weight_decay=wd, no_prox=meta.get("no_prox") == "true")
+    buffers = {b: b for b in ("exp_avg", "exp_avg_sq", "exp_avg_diff", "neg_pre_grad")}
 elif name == "rmsprop":
     momentum = float(meta.get("momentum", "0.9"))
     centered = meta.get("centered") == "true"

@@ -49,18 +49,13 @@ use crate::exact;
 use crate::params::Params;
 
 pub mod activation;
-pub mod adagrad;
-pub mod adam;
 pub mod judge;
 pub mod leaky_relu;
 pub mod linear;
 pub mod loss;
 pub mod relu;
-pub mod rmsprop;
 pub mod rounded;
-pub mod sgd;
 pub mod smooth;
-pub mod step;
 pub mod update;
 
 pub use judge::{

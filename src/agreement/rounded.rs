@@ -49,6 +49,18 @@ impl Rounded {
         }
     }
 
+    /// An input held exactly in the precision of unit roundoff `u` (an optimizer step's `θ` and
+    /// state, read at burn's point): no error, no derivative followed.
+    pub fn input(v: f64, u: f64) -> Self {
+        Rounded {
+            v,
+            dz: 0.0,
+            dh: 0.0,
+            r: 0.0,
+            u,
+        }
+    }
+
     /// The formula's input `h` (the output of the forward pass, which tanh′ and σ′ read).
     pub fn h(h: f64, u: f64) -> Self {
         Rounded {
@@ -160,6 +172,15 @@ impl Div for Rounded {
 }
 
 impl Number for Rounded {
+    fn exact(c: f64) -> Self {
+        Rounded {
+            v: c,
+            dz: 0.0,
+            dh: 0.0,
+            r: 0.0,
+            u: 0.0,
+        }
+    }
     fn constant(c: f64) -> Self {
         let exact = c == f64::from(c as f32);
         Rounded {
@@ -193,9 +214,26 @@ impl Number for Rounded {
         let slope = std::f64::consts::FRAC_2_SQRT_PI * (-self.v * self.v).exp();
         self.through((sum, slope), 2.0 * (sum - 1.0).abs() + 2.0 * sum)
     }
+    /// To first order `r/(2√x)`, capped by `√(r/u)`, which holds however close `x` is to 0
+    /// (an error `δ` in `x` moves `√x` by at most `√δ`); then its own rounding.
     fn sqrt(self) -> Self {
         let q = self.v.sqrt();
-        self.through((q, 0.5 / q), q)
+        let slope = if q > 0.0 { 0.5 / q } else { 0.0 };
+        let mut out = self.through((q, slope), q);
+        let capped = if self.u > 0.0 {
+            (self.r / self.u).sqrt()
+        } else {
+            f64::INFINITY
+        };
+        let carried = if self.r == 0.0 {
+            0.0
+        } else if q > 0.0 {
+            (self.r * slope).min(capped)
+        } else {
+            capped
+        };
+        out.r = carried + q;
+        out
     }
     fn value(self) -> f64 {
         self.v

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use ndarray::s;
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::Problem;
 use super::edges::edge;
@@ -12,7 +13,8 @@ pub use super::files::{from_safetensors, to_safetensors};
 use super::making::{adam, adamw, make, with_optimizer};
 use super::scope::{OptimizerChoice, Scope};
 use crate::config::{
-    ActivationKind, AdaGradSettings, AdamSettings, Optimizer, RmsPropSettings, SgdSettings,
+    ActivationKind, AdaGradSettings, AdamSettings, Optimizer, OptimizerKind, RmsPropSettings,
+    SgdSettings,
 };
 use crate::params::Params;
 use crate::rng::{Family, item_rng};
@@ -103,24 +105,46 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
     let kind = activations[rng.gen_range(0..activations.len())];
     let slope = (kind == ActivationKind::LeakyRelu).then(|| [0.01, 0.2][rng.gen_range(0..2)]);
     let activation = kind.with_slope(slope);
+    let optimizer = draw_optimizer(scope, &mut rng);
+    let steps = if rng.gen_bool(0.5) {
+        0
+    } else {
+        rng.gen_range(1..=8)
+    };
+    Ok(with_optimizer(
+        problem,
+        activation,
+        (optimizer, steps),
+        &mut rng,
+    ))
+}
+
+/// The optimizer of a problem in `scope`: each choice in it equally often (Adam twice: burn's
+/// and another), SGD's and the adaptive ones' settings from a few values each, an optimizer
+/// drawn from its row of the table as the row says.
+fn draw_optimizer(scope: &Scope, rng: &mut ChaCha8Rng) -> Optimizer {
     let has = |o| scope.optimizers.contains(&o);
     let (momentum, nesterov) = (
         has(OptimizerChoice::Momentum),
         has(OptimizerChoice::Nesterov),
     );
-    let kinds: Vec<u8> = [
+    let kind = |k| has(OptimizerChoice::Kind(k));
+    // Then every optimizer drawn from its row of the table, as 7, 8, …
+    let drawn = OptimizerKind::drawn();
+    let kinds: Vec<usize> = [
         (0, has(OptimizerChoice::Sgd)),
         (1, momentum || nesterov),
-        (2, has(OptimizerChoice::Adam)),
-        (3, has(OptimizerChoice::Adam)),
-        (4, has(OptimizerChoice::AdamW)),
-        (5, has(OptimizerChoice::AdaGrad)),
-        (6, has(OptimizerChoice::RmsProp)),
+        (2, kind(OptimizerKind::Adam)),
+        (3, kind(OptimizerKind::Adam)),
+        (4, kind(OptimizerKind::Adamw)),
+        (5, kind(OptimizerKind::Adagrad)),
+        (6, kind(OptimizerKind::Rmsprop)),
     ]
     .into_iter()
+    .chain(drawn.iter().enumerate().map(|(i, &k)| (7 + i, kind(k))))
     .filter_map(|(kind, admitted)| admitted.then_some(kind))
     .collect();
-    let optimizer = match kinds[rng.gen_range(0..kinds.len())] {
+    match kinds[rng.gen_range(0..kinds.len())] {
         0 => Optimizer::default(),
         1 => {
             let dampening = [0.0, 0.1][rng.gen_range(0..2)];
@@ -147,21 +171,15 @@ fn random(seed: u64, k: usize, scope: &Scope) -> Result<Problem> {
             epsilon: [crate::config::DEFAULT_EPSILON, 1e-8][rng.gen_range(0..2)],
             weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
         }),
-        _ => Optimizer::AdaGrad(AdaGradSettings {
+        5 => Optimizer::AdaGrad(AdaGradSettings {
             lr_decay: [0.0, 0.05][rng.gen_range(0..2)],
             epsilon: [crate::config::DEFAULT_EPSILON, 1e-10][rng.gen_range(0..2)],
             weight_decay: [0.0, 1e-3][rng.gen_range(0..2)],
         }),
-    };
-    let steps = if rng.gen_bool(0.5) {
-        0
-    } else {
-        rng.gen_range(1..=8)
-    };
-    Ok(with_optimizer(
-        problem,
-        activation,
-        (optimizer, steps),
-        &mut rng,
-    ))
+        // Its settings from its row; the learning rate stays the problem's.
+        i => {
+            let k = drawn[i - 7];
+            k.draw(rng).expect("drawn from its row").1.resolve(k)
+        }
+    }
 }

@@ -11,40 +11,39 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use toml_edit::{ImDocument, Item, Value};
 
-use crate::config::{ActivationKind, Optimizer, Precision};
+use crate::config::{ActivationKind, OPTIMIZERS, Optimizer, OptimizerKind, Precision};
 
-/// An optimizer as a scope names it: `sgd` is plain SGD (no momentum, no weight decay).
+/// An optimizer as a scope names it: `sgd` is plain SGD (no momentum, no weight decay),
+/// `momentum` and `nesterov` SGD with them; every other optimizer of the table by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OptimizerChoice {
     Sgd,
     Momentum,
     Nesterov,
-    Adam,
-    AdamW,
-    AdaGrad,
-    RmsProp,
+    Kind(OptimizerKind),
 }
 
 impl OptimizerChoice {
-    pub const ALL: [OptimizerChoice; 7] = [
-        OptimizerChoice::Sgd,
-        OptimizerChoice::Momentum,
-        OptimizerChoice::Nesterov,
-        OptimizerChoice::Adam,
-        OptimizerChoice::AdamW,
-        OptimizerChoice::AdaGrad,
-        OptimizerChoice::RmsProp,
-    ];
+    /// SGD's three, then the table's other optimizers in its order.
+    pub const ALL: [OptimizerChoice; OPTIMIZERS.len() + 2] = {
+        assert!(matches!(OPTIMIZERS[0].kind, OptimizerKind::Sgd));
+        let mut all = [OptimizerChoice::Sgd; OPTIMIZERS.len() + 2];
+        all[1] = OptimizerChoice::Momentum;
+        all[2] = OptimizerChoice::Nesterov;
+        let mut i = 1;
+        while i < OPTIMIZERS.len() {
+            all[i + 2] = OptimizerChoice::Kind(OPTIMIZERS[i].kind);
+            i += 1;
+        }
+        all
+    };
 
     pub fn name(self) -> &'static str {
         match self {
             OptimizerChoice::Sgd => "sgd",
             OptimizerChoice::Momentum => "momentum",
             OptimizerChoice::Nesterov => "nesterov",
-            OptimizerChoice::Adam => "adam",
-            OptimizerChoice::AdamW => "adamw",
-            OptimizerChoice::AdaGrad => "adagrad",
-            OptimizerChoice::RmsProp => "rmsprop",
+            OptimizerChoice::Kind(k) => k.name(),
         }
     }
 
@@ -57,10 +56,7 @@ impl OptimizerChoice {
                 OptimizerChoice::Momentum
             }
             Optimizer::Sgd(_) => OptimizerChoice::Sgd,
-            Optimizer::Adam(_) => OptimizerChoice::Adam,
-            Optimizer::AdamW(_) => OptimizerChoice::AdamW,
-            Optimizer::AdaGrad(_) => OptimizerChoice::AdaGrad,
-            Optimizer::RmsProp(_) => OptimizerChoice::RmsProp,
+            o => OptimizerChoice::Kind(o.kind()),
         }
     }
 }
@@ -312,7 +308,10 @@ mod tests {
         );
         assert_eq!(
             optimizers("adamw,sgd").unwrap(),
-            vec![OptimizerChoice::Sgd, OptimizerChoice::AdamW]
+            vec![
+                OptimizerChoice::Sgd,
+                OptimizerChoice::Kind(OptimizerKind::Adamw)
+            ]
         );
         let e = precisions("f16").unwrap_err().to_string();
         assert!(

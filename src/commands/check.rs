@@ -72,7 +72,7 @@ pub struct Args {
     #[arg(long, value_name = "LIST")]
     pub activation: Option<String>,
     /// Only problems with these optimizers: sgd (plain: no momentum, no weight decay), momentum,
-    /// nesterov, adam, adamw, adagrad, rmsprop (a comma list) [default: all].
+    /// nesterov, adam, adamw, adagrad, rmsprop, adan (a comma list) [default: all].
     #[arg(long, value_name = "LIST")]
     pub optimizer: Option<String>,
     /// Only problems in these precisions: f32, f64 (a comma list) [default: both].

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 mod data;
+mod keys;
 mod optimizer;
 mod schema;
 mod setting;

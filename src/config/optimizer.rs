@@ -9,7 +9,9 @@ pub use super::setting::{Range, Setting, SettingValue};
 use super::setting::{labelled, number};
 
 /// `[train] optimizer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize, Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
     #[default]
@@ -18,6 +20,7 @@ pub enum OptimizerKind {
     Adamw,
     Adagrad,
     Rmsprop,
+    Adan,
 }
 
 /// Every optimizer setting, in the order configs, files and the page list them.
@@ -56,6 +59,11 @@ pub const SETTINGS: &[Setting] = &[
         "the second moment's decay",
     ),
     labelled(
+        number("beta_3", Range::BelowOne, true),
+        "β₃",
+        "adan: the second moment's decay",
+    ),
+    labelled(
         number("alpha", Range::BelowOne, true),
         "α",
         "rmsprop: the squared gradients' decay",
@@ -70,6 +78,15 @@ pub const SETTINGS: &[Setting] = &[
         "rmsprop: divide by the gradients' estimated standard deviation, √(E[g²] − E[g]²)",
     ),
     labelled(
+        Setting {
+            range: None,
+            f32: false,
+            ..number("no_prox", Range::NonNegative, false)
+        },
+        "No prox",
+        "adan: decay the weights decoupled, θ·(1 − λ·wd), not proximally, θ/(1 + λ·wd)",
+    ),
+    labelled(
         number("lr_decay", Range::NonNegative, false),
         "lr decay",
         "adagrad: the rate at step t is λ / (1 + (t − 1)·lr_decay)",
@@ -77,12 +94,12 @@ pub const SETTINGS: &[Setting] = &[
     labelled(
         number("epsilon", Range::Positive, true),
         "ε",
-        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad, rmsprop: in g / (√s + ε)",
+        "adam, adamw: ε in m̂ / (√v̂ + ε); adagrad, rmsprop: in g / (√s + ε); adan: in √n̂ + ε",
     ),
     labelled(
         number("weight_decay", Range::NonNegative, true),
         "Weight decay",
-        "sgd, adam, adagrad, rmsprop: L2 added to the gradient; adamw: decoupled",
+        "sgd, adam, adagrad, rmsprop: L2 added to the gradient; adamw: decoupled; adan: proximal",
     ),
 ];
 
@@ -100,6 +117,20 @@ pub struct OptimizerInfo {
     pub label: &'static str,
     /// Its keys (in [`SETTINGS`] order) with burn's defaults.
     pub defaults: &'static [(&'static str, SettingValue)],
+    /// How sweep and check draw it; None: they have a draw written for it.
+    pub draw: Option<Draw>,
+}
+
+/// How sweep and check draw an optimizer from its row (keys.rs' `OptimizerKind::draw`): sweep's
+/// learning rate log-uniform in `learning_rate`, each listed number log-uniform in its range (3
+/// significant digits) and left at 0 one time in two where burn's default is 0, each of its
+/// bools a coin. SGD, Adam, AdamW, AdaGrad and RMSprop keep the draws written for them
+/// (sweep/problem.rs, check/problems.rs).
+#[derive(Debug, Clone, Copy)]
+pub struct Draw {
+    pub learning_rate: (f64, f64),
+    /// Key, lowest, highest.
+    pub numbers: &'static [(&'static str, f64, f64)],
 }
 
 use SettingValue::{Bool, Number};
@@ -117,6 +148,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("nesterov", Bool(false)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Adam,
@@ -129,6 +161,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Adamw,
@@ -141,6 +174,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(DEFAULT_ADAMW_WEIGHT_DECAY)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Adagrad,
@@ -152,6 +186,7 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
     },
     OptimizerInfo {
         kind: OptimizerKind::Rmsprop,
@@ -165,6 +200,31 @@ pub const OPTIMIZERS: &[OptimizerInfo] = &[
             ("epsilon", Number(DEFAULT_EPSILON)),
             ("weight_decay", Number(0.0)),
         ],
+        draw: None,
+    },
+    OptimizerInfo {
+        kind: OptimizerKind::Adan,
+        name: "adan",
+        label: "Adan",
+        // `AdanConfig`: its own betas and ε; decay proximal unless `no_prox`.
+        defaults: &[
+            ("beta_1", Number(0.98)),
+            ("beta_2", Number(0.92)),
+            ("beta_3", Number(0.99)),
+            ("no_prox", Bool(false)),
+            ("epsilon", Number(1e-8)),
+            ("weight_decay", Number(0.0)),
+        ],
+        draw: Some(Draw {
+            learning_rate: (1e-4, 1e-2),
+            numbers: &[
+                ("beta_1", 0.9, 0.99),
+                ("beta_2", 0.8, 0.99),
+                ("beta_3", 0.9, 0.999),
+                ("epsilon", 1e-8, 1e-4),
+                ("weight_decay", 1e-5, 1e-2),
+            ],
+        }),
     },
 ];
 
@@ -185,33 +245,6 @@ pub const DEFAULT_BETA_2: f64 = 0.999;
 pub const DEFAULT_EPSILON: f64 = 1e-5;
 pub const DEFAULT_ADAMW_WEIGHT_DECAY: f64 = 1e-4;
 
-impl OptimizerKind {
-    pub fn info(self) -> &'static OptimizerInfo {
-        OPTIMIZERS
-            .iter()
-            .find(|o| o.kind == self)
-            .expect("every optimizer is in the table")
-    }
-
-    pub fn name(self) -> &'static str {
-        self.info().name
-    }
-
-    /// The optimizer named `name`.
-    pub fn named(name: &str) -> Option<OptimizerKind> {
-        OPTIMIZERS.iter().find(|o| o.name == name).map(|o| o.kind)
-    }
-
-    /// burn's default of `key`, if `key` is one of this optimizer's.
-    pub fn default_of(self, key: &str) -> Option<SettingValue> {
-        self.info()
-            .defaults
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|&(_, v)| v)
-    }
-}
-
 /// The optimizer settings given (in a config's `[train]` or a problem file's metadata); None:
 /// not given, burn's default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, Serialize)]
@@ -227,9 +260,13 @@ pub struct OptimizerKeys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta_2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta_3: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub centered: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_prox: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr_decay: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,12 +276,13 @@ pub struct OptimizerKeys {
 }
 
 impl OptimizerKeys {
-    fn number_mut(&mut self, key: &str) -> Option<&mut Option<f64>> {
+    pub(super) fn number_mut(&mut self, key: &str) -> Option<&mut Option<f64>> {
         Some(match key {
             "momentum" => &mut self.momentum,
             "dampening" => &mut self.dampening,
             "beta_1" => &mut self.beta_1,
             "beta_2" => &mut self.beta_2,
+            "beta_3" => &mut self.beta_3,
             "alpha" => &mut self.alpha,
             "lr_decay" => &mut self.lr_decay,
             "epsilon" => &mut self.epsilon,
@@ -253,90 +291,14 @@ impl OptimizerKeys {
         })
     }
 
-    fn bool_mut(&mut self, key: &str) -> Option<&mut Option<bool>> {
+    pub(super) fn bool_mut(&mut self, key: &str) -> Option<&mut Option<bool>> {
         match key {
             "nesterov" => Some(&mut self.nesterov),
             "centered" => Some(&mut self.centered),
+            "no_prox" => Some(&mut self.no_prox),
             _ => None,
         }
     }
-
-    /// The value given for `key`.
-    pub fn get(&self, key: &str) -> Option<SettingValue> {
-        let mut copy = *self;
-        if let Some(n) = copy.number_mut(key) {
-            return n.map(SettingValue::Number);
-        }
-        copy.bool_mut(key).and_then(|b| b.map(SettingValue::Bool))
-    }
-
-    /// Gives `key` the value `v` (of the setting's type; false for an unknown key).
-    pub fn set(&mut self, key: &str, v: SettingValue) -> bool {
-        match v {
-            SettingValue::Number(x) => self.number_mut(key).map(|n| *n = Some(x)).is_some(),
-            SettingValue::Bool(b) => self.bool_mut(key).map(|n| *n = Some(b)).is_some(),
-        }
-    }
-
-    /// The value of `key` for `kind`: given, else burn's default.
-    fn value(&self, kind: OptimizerKind, key: &str) -> SettingValue {
-        self.get(key)
-            .or_else(|| kind.default_of(key))
-            .unwrap_or(SettingValue::Number(0.0))
-    }
-
-    /// Every key given that does not apply to `kind`, then every value out of its range or
-    /// beyond f32: the first problem as `key …` (the caller names where the key was).
-    pub fn check(&self, kind: OptimizerKind) -> Result<(), String> {
-        let momentum = self.value(kind, "momentum").number();
-        for s in SETTINGS {
-            let applies = kind.default_of(s.key).is_some() && (!s.with_momentum || momentum > 0.0);
-            if self.get(s.key).is_some() && !applies {
-                return Err(format!(
-                    "{} applies to {} only (optimizer is \"{}\")",
-                    s.key,
-                    needs(s),
-                    kind.name()
-                ));
-            }
-        }
-        for s in SETTINGS {
-            let (Some(range), Some(SettingValue::Number(v))) = (s.range, self.get(s.key)) else {
-                continue;
-            };
-            if !range.admits(v) {
-                return Err(format!("{} must be {}, got {v}", s.key, range.text()));
-            }
-            let f = v as f32;
-            let lost = !f.is_finite() || (v > 0.0 && f == 0.0) || (v < 1.0 && f >= 1.0);
-            if s.f32 && lost {
-                return Err(format!(
-                    "{} = {v} is beyond f32, in which burn keeps it",
-                    s.key
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `optimizer = "sgd" with momentum > 0`, `optimizer = "adam" or "adamw"`: what a key needs.
-fn needs(s: &Setting) -> String {
-    let names: Vec<String> = OPTIMIZERS
-        .iter()
-        .filter(|o| o.defaults.iter().any(|(k, _)| *k == s.key))
-        .map(|o| format!("\"{}\"", o.name))
-        .collect();
-    let list = match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => names.join(""),
-    };
-    let momentum = if s.with_momentum {
-        " with momentum > 0"
-    } else {
-        ""
-    };
-    format!("optimizer = {list}{momentum}")
 }
 
 /// SGD's settings, as burn's `SgdConfig` takes them: `momentum` 0 is plain SGD (dampening and
@@ -379,6 +341,19 @@ pub struct RmsPropSettings {
     pub weight_decay: f64,
 }
 
+/// Adan's settings (`AdanConfig`): `β₁` decays the gradients' average, `β₂` their differences'
+/// `β₃` the squares'; `weight_decay` proximal, `θ/(1 + λ·wd)` after the step, or decoupled,
+/// `θ·(1 − λ·wd)`, with `no_prox` (0 is none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdanSettings {
+    pub beta_1: f64,
+    pub beta_2: f64,
+    pub beta_3: f64,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+    pub no_prox: bool,
+}
+
 /// An optimizer with every setting resolved, as the config gives them (f64; which of them
 /// burn keeps in f32 is the twins' business).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -388,6 +363,7 @@ pub enum Optimizer {
     AdamW(AdamSettings),
     AdaGrad(AdaGradSettings),
     RmsProp(RmsPropSettings),
+    Adan(AdanSettings),
 }
 
 impl Default for Optimizer {
@@ -428,6 +404,14 @@ impl OptimizerKeys {
                 epsilon: n("epsilon"),
                 weight_decay: n("weight_decay"),
             }),
+            OptimizerKind::Adan => Optimizer::Adan(AdanSettings {
+                beta_1: n("beta_1"),
+                beta_2: n("beta_2"),
+                beta_3: n("beta_3"),
+                epsilon: n("epsilon"),
+                weight_decay: n("weight_decay"),
+                no_prox: self.value(kind, "no_prox") == SettingValue::Bool(true),
+            }),
         }
     }
 }
@@ -440,6 +424,7 @@ impl Optimizer {
             Optimizer::AdamW(_) => OptimizerKind::Adamw,
             Optimizer::AdaGrad(_) => OptimizerKind::Adagrad,
             Optimizer::RmsProp(_) => OptimizerKind::Rmsprop,
+            Optimizer::Adan(_) => OptimizerKind::Adan,
         }
     }
 
@@ -470,6 +455,14 @@ impl Optimizer {
                 ("centered", Bool(r.centered)),
                 ("epsilon", Number(r.epsilon)),
                 ("weight_decay", Number(r.weight_decay)),
+            ],
+            Optimizer::Adan(a) => vec![
+                ("beta_1", Number(a.beta_1)),
+                ("beta_2", Number(a.beta_2)),
+                ("beta_3", Number(a.beta_3)),
+                ("no_prox", Bool(a.no_prox)),
+                ("epsilon", Number(a.epsilon)),
+                ("weight_decay", Number(a.weight_decay)),
             ],
         };
         let momentum = v
@@ -547,6 +540,15 @@ impl Optimizer {
                 if r.centered { ", centered" } else { "" },
                 r.weight_decay
             ),
+            Optimizer::Adan(a) => format!(
+                "adan (β₁ {}, β₂ {}, β₃ {}, ε {:e}, weight_decay {}{})",
+                a.beta_1,
+                a.beta_2,
+                a.beta_3,
+                a.epsilon,
+                a.weight_decay,
+                if a.no_prox { ", no_prox" } else { "" }
+            ),
         }
     }
 
@@ -563,6 +565,7 @@ impl Optimizer {
                 (false, true) => &["square_avg", "buf"],
                 (true, true) => &["square_avg", "grad_avg", "buf"],
             },
+            Optimizer::Adan(_) => &["exp_avg", "exp_avg_sq", "exp_avg_diff", "neg_pre_grad"],
         }
     }
 

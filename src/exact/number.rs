@@ -1,7 +1,8 @@
-//! The numbers a smooth activation's formula is written over: `f64` for its exact value, and any
-//! other type that follows the same operations (the rounding bound's, agreement/rounded.rs, which
-//! carries beside each value what its evaluation in a lower precision may have rounded). A
-//! formula written once over [`Number`] gives both.
+//! The numbers a formula (a smooth activation's, an optimizer's step) is written over: `f64` for
+//! its exact value, [`Dual`] for its derivative with respect to one input, and any other type
+//! that follows the same operations (the rounding bound's, agreement/rounded.rs, which carries
+//! beside each value what its evaluation in a lower precision may have rounded). A formula
+//! written once over [`Number`] gives all three.
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -17,6 +18,9 @@ pub trait Number:
 {
     /// A constant, as an implementation holds it in its precision (rounded unless exact there).
     fn constant(c: f64) -> Self;
+    /// A number every evaluation holds alike, with no rounding of its own: an input, or a
+    /// constant computed the same way by everyone judged (burn's f32 constants, the rate).
+    fn exact(c: f64) -> Self;
     fn exp(self) -> Self;
     fn tanh(self) -> Self;
     /// `1 / (1 + e^{−x})`, one operation as burn and most libraries provide it.
@@ -31,6 +35,9 @@ pub trait Number:
 
 impl Number for f64 {
     fn constant(c: f64) -> Self {
+        c
+    }
+    fn exact(c: f64) -> Self {
         c
     }
     fn exp(self) -> Self {
@@ -57,5 +64,112 @@ impl Number for f64 {
     }
     fn value(self) -> f64 {
         self
+    }
+}
+
+/// A value and its derivative with respect to one input (forward mode): an optimizer step's
+/// `∂/∂g` from its formula.
+#[derive(Debug, Clone, Copy)]
+pub struct Dual {
+    pub v: f64,
+    pub d: f64,
+}
+
+impl Dual {
+    /// The input the derivative is taken with respect to.
+    pub fn input(v: f64) -> Self {
+        Dual { v, d: 1.0 }
+    }
+
+    /// `f(v)` with slope `f′(v)`.
+    fn through(self, v: f64, slope: f64) -> Self {
+        Dual {
+            v,
+            d: if self.d == 0.0 { 0.0 } else { slope * self.d },
+        }
+    }
+}
+
+impl Add for Dual {
+    type Output = Dual;
+    fn add(self, b: Dual) -> Dual {
+        Dual {
+            v: self.v + b.v,
+            d: self.d + b.d,
+        }
+    }
+}
+
+impl Sub for Dual {
+    type Output = Dual;
+    fn sub(self, b: Dual) -> Dual {
+        Dual {
+            v: self.v - b.v,
+            d: self.d - b.d,
+        }
+    }
+}
+
+impl Mul for Dual {
+    type Output = Dual;
+    fn mul(self, b: Dual) -> Dual {
+        Dual {
+            v: self.v * b.v,
+            d: self.d * b.v + self.v * b.d,
+        }
+    }
+}
+
+impl Div for Dual {
+    type Output = Dual;
+    fn div(self, b: Dual) -> Dual {
+        Dual {
+            v: self.v / b.v,
+            d: (self.d * b.v - self.v * b.d) / (b.v * b.v),
+        }
+    }
+}
+
+impl Neg for Dual {
+    type Output = Dual;
+    fn neg(self) -> Dual {
+        Dual {
+            v: -self.v,
+            d: -self.d,
+        }
+    }
+}
+
+impl Number for Dual {
+    fn constant(c: f64) -> Self {
+        Dual { v: c, d: 0.0 }
+    }
+    fn exact(c: f64) -> Self {
+        Dual { v: c, d: 0.0 }
+    }
+    fn exp(self) -> Self {
+        let e = self.v.exp();
+        self.through(e, e)
+    }
+    fn tanh(self) -> Self {
+        let t = self.v.tanh();
+        self.through(t, 1.0 - t * t)
+    }
+    fn sigmoid(self) -> Self {
+        let s = Number::sigmoid(self.v);
+        self.through(s, s * (1.0 - s))
+    }
+    fn one_plus_erf(self) -> Self {
+        let slope = std::f64::consts::FRAC_2_SQRT_PI * (-self.v * self.v).exp();
+        self.through(self.v.one_plus_erf(), slope)
+    }
+    /// At 0 the slope is taken as 0, as the written steps take it (`√` of a sum of squares
+    /// that is 0 only where the gradient is).
+    fn sqrt(self) -> Self {
+        let q = self.v.sqrt();
+        self.through(q, if q > 0.0 { 0.5 / q } else { 0.0 })
+    }
+    fn value(self) -> f64 {
+        self.v
     }
 }

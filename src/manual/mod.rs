@@ -8,26 +8,19 @@
 //! those buffers, and the bias add is an in-place pass.
 
 mod activation;
-mod adagrad;
-mod adam;
-mod adamw;
 mod linear;
 mod loss;
 mod mlp;
 mod optimizer;
-mod rmsprop;
-mod sgd;
 mod workspace;
 
 pub use activation::{activation_backward, activation_forward, relu_backward, relu_forward};
-pub use adagrad::AdaGradStep;
-pub use adam::{AdamStep, moments};
-pub use adamw::AdamWStep;
 pub use linear::Linear;
 pub use loss::softmax_cross_entropy_into;
 pub use mlp::Mlp;
-pub use optimizer::Optimizer;
-pub use rmsprop::{RmsPropBuffers, RmsPropStep};
-pub use sgd::{Sgd, SgdWithState};
+pub use optimizer::{
+    AdaGradStep, AdamStep, AdamWStep, AdanBuffers, AdanStep, Optimizer, RmsPropBuffers,
+    RmsPropStep, Sgd, SgdWithState, moments,
+};
 
 pub use crate::scalar::Scalar;

@@ -1,18 +1,26 @@
-//! The optimizer of the hand-written twin: which step (sgd.rs, adam.rs, adamw.rs, adagrad.rs,
-//! rmsprop.rs) and the state
-//! it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
+//! The optimizer of the hand-written twin: which step (a file each in optimizer/: sgd.rs,
+//! adam.rs, adamw.rs, adagrad.rs, rmsprop.rs, adan.rs) and the state it keeps between steps, one buffer per parameter tensor (layer 0's weight, its bias, layer
 //! 1's weight, …) for each of the optimizer's buffers.
 
 use ndarray::{Array1, Array2};
 
-use super::adagrad::AdaGradStep;
-use super::adam::AdamStep;
-use super::adamw::AdamWStep;
-use super::rmsprop::{RmsPropBuffers, RmsPropStep};
-use super::sgd::{Sgd, SgdWithState};
 use super::{Mlp, Scalar};
 use crate::config;
 use crate::params::{LayerParams, OptimizerState, Params};
+
+mod adagrad;
+mod adam;
+mod adamw;
+mod adan;
+mod rmsprop;
+mod sgd;
+
+pub use adagrad::AdaGradStep;
+pub use adam::{AdamStep, moments};
+pub use adamw::AdamWStep;
+pub use adan::{AdanBuffers, AdanStep};
+pub use rmsprop::{RmsPropBuffers, RmsPropStep};
+pub use sgd::{Sgd, SgdWithState};
 
 /// The fields are crate-visible for the mutation tests' broken copies of the step
 /// (src/mutants/).
@@ -76,6 +84,22 @@ impl<T: Scalar> Optimizer<T> {
                 let s = AdaGradStep::<T>::new(lr, a, t);
                 for ((theta, grad), sum) in tensors_mut(mlp).zip(&mut self.buffers[0]) {
                     s.step(theta, grad, sum, first);
+                }
+            }
+            config::Optimizer::Adan(a) => {
+                let s = AdanStep::<T>::new(lr, a, t);
+                let [m, v, n, neg] = &mut self.buffers[..] else {
+                    unreachable!("Adan keeps four buffers")
+                };
+                let buffers = m.iter_mut().zip(v).zip(n).zip(neg);
+                for ((theta, grad), (((m, v), n), neg)) in tensors_mut(mlp).zip(buffers) {
+                    let b = AdanBuffers {
+                        exp_avg: m,
+                        exp_avg_sq: v,
+                        exp_avg_diff: n,
+                        neg_pre_grad: neg,
+                    };
+                    s.step(theta, grad, b, first);
                 }
             }
             config::Optimizer::RmsProp(r) => {

@@ -50,7 +50,7 @@ pub enum Mutant {
     MomentumNeverUpdated,
     /// Nesterov's look-ahead `v·μ + g` left out (the plain momentum direction `v`).
     NesterovMissing,
-    /// Adam and AdamW without the bias corrections `1 − βᵗ`.
+    /// Adam, AdamW and Adan without the bias corrections `1 − βᵗ`.
     AdamWithoutBiasCorrection,
     /// `√(v + ε)` instead of `√v + ε` (Adam, AdamW, RMSprop).
     EpsilonInsideSqrt,
@@ -65,11 +65,14 @@ pub enum Mutant {
     /// Centered RMSprop dividing by `√a + ε`, the gradients' average kept but its square not
     /// subtracted.
     RmsPropCenteredWithoutMean,
+    /// Adan's previous gradient taken as 0 on the first step, so its first difference is `g`
+    /// (the buffers started from zeros as the other moments), not 0.
+    AdanFirstDifference,
 }
 
 impl Mutant {
     /// Every mutant (one `Scaled` standing for all).
-    pub const ALL: [Mutant; 23] = [
+    pub const ALL: [Mutant; 24] = [
         Mutant::MissingMean,
         Mutant::NotTransposed,
         Mutant::BiasWrongAxis,
@@ -93,6 +96,7 @@ impl Mutant {
         Mutant::AdaGradWithoutLrDecay,
         Mutant::AdaGradSumForgotten,
         Mutant::RmsPropCenteredWithoutMean,
+        Mutant::AdanFirstDifference,
     ];
 
     /// The mistake it plants, by its slug in the catalogue (src/mistakes.rs).
@@ -121,6 +125,7 @@ impl Mutant {
             Mutant::AdaGradWithoutLrDecay => "no-lr-decay",
             Mutant::AdaGradSumForgotten => "adagrad-sum-forgotten",
             Mutant::RmsPropCenteredWithoutMean => "uncentered",
+            Mutant::AdanFirstDifference => "adan-first-difference",
         }
     }
 
@@ -138,6 +143,7 @@ impl Mutant {
                 | Mutant::AdaGradWithoutLrDecay
                 | Mutant::AdaGradSumForgotten
                 | Mutant::RmsPropCenteredWithoutMean
+                | Mutant::AdanFirstDifference
         )
     }
 }

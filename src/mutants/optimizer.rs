@@ -1,12 +1,12 @@
 //! The optimizer's mistakes: `Optimizer::step` with one step's kernel swapped for a broken copy
 //! (built from the same constants, `SgdWithState`, `AdamStep`, `AdamWStep`, `AdaGradStep`,
-//! `RmsPropStep`).
+//! `RmsPropStep`, `AdanStep`).
 
 use super::Mutant;
 use crate::config::{self, AdamSettings};
 use crate::manual::{
-    AdaGradStep, AdamStep, AdamWStep, Mlp, Optimizer, RmsPropStep, Scalar, Sgd, SgdWithState,
-    moments,
+    AdaGradStep, AdamStep, AdamWStep, AdanBuffers, AdanStep, Mlp, Optimizer, RmsPropStep, Scalar,
+    Sgd, SgdWithState, moments,
 };
 
 /// One optimizer step with the optimizer's mistake switched on; false (and nothing done) when
@@ -66,6 +66,7 @@ pub fn step<T: Scalar>(opt: &mut Optimizer<T>, net: &mut Mlp<T>) -> bool {
             }
         }
         config::Optimizer::RmsProp(r) => rmsprop(m, RmsPropStep::new(lr, r), opt, net, first),
+        config::Optimizer::Adan(a) => adan(m, AdanStep::new(lr, a, t), opt, net, first),
         spec => {
             // The other optimizers have no mutant here.
             let config::Optimizer::AdamW(a) = spec else {
@@ -298,4 +299,32 @@ fn tensors<T: Scalar>(net: &Mlp<T>) -> impl Iterator<Item = (&[T], &[T])> {
             ),
         ]
     })
+}
+
+/// Adan's step without the bias corrections, or with the previous gradient taken as 0 on the
+/// first step (the buffers start at zeros, so the first difference is `g`).
+fn adan<T: Scalar>(
+    m: Mutant,
+    mut s: AdanStep<T>,
+    opt: &mut Optimizer<T>,
+    net: &mut Mlp<T>,
+    first: bool,
+) {
+    if m == Mutant::AdamWithoutBiasCorrection {
+        (s.correction_1, s.correction_2, s.root_correction_3) = (T::one(), T::one(), T::one());
+    }
+    let first = first && m != Mutant::AdanFirstDifference;
+    let [ms, vs, ns, negs] = &mut opt.buffers[..] else {
+        unreachable!("Adan keeps four buffers")
+    };
+    let buffers = ms.iter_mut().zip(vs).zip(ns).zip(negs);
+    for ((theta, grad), (((m, v), n), neg)) in tensors_mut(net).zip(buffers) {
+        let b = AdanBuffers {
+            exp_avg: m,
+            exp_avg_sq: v,
+            exp_avg_diff: n,
+            neg_pre_grad: neg,
+        };
+        s.step(theta, grad, b, first);
+    }
 }

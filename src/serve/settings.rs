@@ -337,11 +337,11 @@ mod tests {
     #[test]
     fn keys_that_do_not_apply_get_the_config_files_message() {
         let mut s = default_settings();
-        s["train"]["beta_1"] = json!(0.9);
+        s["train"]["alpha"] = json!(0.9);
         let e = from_settings(&s, None).unwrap_err().to_string();
         assert_eq!(
             e,
-            "[train] beta_1 applies to optimizer = \"adam\" or \"adamw\" only (optimizer is \"sgd\")"
+            "[train] alpha applies to optimizer = \"rmsprop\" only (optimizer is \"sgd\")"
         );
         let mut s = default_settings();
         s["model"]["negative_slope"] = json!(0.1);

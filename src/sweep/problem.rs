@@ -88,7 +88,8 @@ fn draw_activation(rng: &mut ChaCha8Rng) -> (ActivationKind, Option<f64>) {
     }
 }
 
-/// The optimizer with its settings, each of seven families equally often: plain SGD, SGD with
+/// The optimizer with its settings, each of seven families and each optimizer the table says how
+/// to draw (config/optimizer.rs' `Draw`) equally often: plain SGD, SGD with
 /// momentum (μ uniform in [0.5, 0.99], dampening in [0.05, 0.5] one time in three, Nesterov one
 /// time in three), SGD with weight decay, Adam (coupled weight decay one time in three), AdamW
 /// and AdaGrad (learning rate log-uniform in [1e-3, 1e-1], lr_decay log-uniform in
@@ -102,7 +103,8 @@ fn draw_activation(rng: &mut ChaCha8Rng) -> (ActivationKind, Option<f64>) {
 /// (AdamW's in [1e-5, 1e-1]). Only the keys that apply are set.
 fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
     let weight_decay = |rng: &mut ChaCha8Rng, hi: f64| significant(log_uniform(rng, 1e-5, hi), 2);
-    match rng.gen_range(0..7) {
+    let drawn = OptimizerKind::drawn();
+    match rng.gen_range(0..7 + drawn.len()) {
         0 => train.optimizer = OptimizerKind::Sgd,
         1 => {
             train.optimizer = OptimizerKind::Sgd;
@@ -144,7 +146,7 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
                 train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
             }
         }
-        family => {
+        family @ (3 | 4) => {
             let adamw = family == 4;
             train.optimizer = if adamw {
                 OptimizerKind::Adamw
@@ -161,6 +163,13 @@ fn draw_optimizer(rng: &mut ChaCha8Rng, train: &mut TrainConfig) {
             } else if rng.gen_bool(1.0 / 3.0) {
                 train.keys.weight_decay = Some(weight_decay(rng, 1e-2));
             }
+        }
+        family => {
+            let kind = drawn[family - 7];
+            let (learning_rate, keys) = kind.draw(rng).expect("drawn from its row");
+            train.optimizer = kind;
+            train.learning_rate = learning_rate;
+            train.keys = keys;
         }
     }
 }
@@ -315,7 +324,7 @@ pub fn config_toml(config: &Config) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Activation, Optimizer, SgdSettings};
+    use crate::config::{Activation, OPTIMIZERS, Optimizer, SettingValue, SgdSettings};
 
     /// Every drawn config is valid, draws every activation and optimizer family, and keeps the
     /// base draw (data, net, batch, init, precision, backend, seed; SGD's learning rate).
@@ -378,16 +387,26 @@ mod tests {
                     rms_centered |= r.centered;
                     optimizers.insert("rmsprop");
                 }
-                o => {
-                    let (Optimizer::Adam(a) | Optimizer::AdamW(a)) = o else {
-                        panic!("{} is not drawn", o.name())
-                    };
+                o @ (Optimizer::Adam(a) | Optimizer::AdamW(a)) => {
                     assert!((1e-4..=3e-2).contains(&lr), "{lr}");
                     assert!((0.8..=0.95).contains(&a.beta_1), "{}", a.beta_1);
                     assert!((0.99..=0.9999).contains(&a.beta_2), "{}", a.beta_2);
                     assert!((1e-8..=1e-4).contains(&a.epsilon), "{}", a.epsilon);
                     assert!(a.weight_decay <= 0.1, "{}", a.weight_decay);
                     adam_decay |= matches!(o, Optimizer::Adam(_)) && a.weight_decay > 0.0;
+                    optimizers.insert(o.name());
+                }
+                // Every optimizer drawn from its row.
+                #[allow(unreachable_patterns)]
+                o => {
+                    let draw = o.kind().info().draw.expect("drawn from its row");
+                    let (lo, hi) = draw.learning_rate;
+                    assert!((lo..=hi).contains(&lr), "{lr}");
+                    for &(key, lo, hi) in draw.numbers {
+                        let v = o.keys().get(key).expect("its key").number();
+                        let zero = o.kind().default_of(key) == Some(SettingValue::Number(0.0));
+                        assert!((zero && v == 0.0) || (lo..=hi).contains(&v), "{key} {v}");
+                    }
                     optimizers.insert(o.name());
                 }
             }
@@ -397,7 +416,8 @@ mod tests {
             ActivationKind::ALL.len(),
             "{activations:?}"
         );
-        assert_eq!(optimizers.len(), 7, "{optimizers:?}");
+        // SGD counts three times: plain, with momentum, with weight decay.
+        assert_eq!(optimizers.len(), OPTIMIZERS.len() + 2, "{optimizers:?}");
         assert!(rms_centered);
         assert!(nesterov && dampening && adam_decay);
     }

@@ -102,6 +102,20 @@ function update(train) {
         squared gradients, <code>a ← α·a + (1 − α)·g²</code> (from 0; α = ${num(train.alpha)}),
         divides its gradient by ${divisor} (ε = ${num(train.epsilon)}), and moves by ${step}.`;
     }
+    case "adan": {
+      const betas = `β₁ = ${num(train.beta_1)}, β₂ = ${num(train.beta_2)}, β₃ = ${num(train.beta_3)}, ε = ${num(train.epsilon)}`;
+      const decay = wd === 0
+        ? "<code>W ← W − λ·d</code>"
+        : train.no_prox
+          ? `<code>W ← W·(1 − λ·wd) − λ·d</code> (wd = ${num(wd)}, decoupled)`
+          : `<code>W ← (W − λ·d) / (1 + λ·wd)</code> (wd = ${num(wd)}, proximal)`;
+      return `Both take an Adan step (${lambda}; ${betas}). Each weight keeps the gradients'
+        average <code>m ← β₁·m + (1 − β₁)·g</code>, the average of their differences
+        <code>n ← β₂·n + (1 − β₂)·(g − g_prev)</code> and of the squares
+        <code>v ← β₃·v + (1 − β₃)·(g + β₂·(g − g_prev))²</code> (from 0; the first difference is 0).
+        At step t, with <code>den = √(v / (1 − β₃ᵗ)) + ε</code>, the direction is
+        <code>d = (m / (1 − β₁ᵗ) + β₂·n / (1 − β₂ᵗ)) / den</code>, and ${decay}.`;
+    }
     default: {
       const mu = Number(train.momentum) || 0;
       if (mu === 0 && wd === 0) {

@@ -1,4 +1,4 @@
-//! The bound of Adam's and AdamW's steps (beside manual/adam.rs and manual/adamw.rs), per
+//! The bound of Adam's and AdamW's steps (beside manual/optimizer/adam.rs and manual/optimizer/adamw.rs), per
 //! entry, one first-order term per operation, in burn's order (f32 constants taken as exact):
 //!
 //! - moments: `m = m·β₁ + g'·(1 − β₁)` (first step: `g'·(1 − β₁)`):

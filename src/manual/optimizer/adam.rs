@@ -8,8 +8,8 @@
 //! - at step `t`: `c₂ = √(1 − β₂ᵗ)`, `c = c₂ / (1 − β₁ᵗ)`, the direction
 //!   `d = (m·c) / (√v + ε·c₂)` (mathematically `m̂ / (√v̂ + ε)`), and `θ ← θ − d·λ`.
 
-use super::Scalar;
 use crate::config::AdamSettings;
+use crate::scalar::Scalar;
 
 /// The constants of one step `t` (from 1), as burn computes them.
 #[derive(Debug, Clone, Copy)]

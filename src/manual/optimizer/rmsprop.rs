@@ -9,8 +9,8 @@
 //! - `x = g / divisor`; with momentum `b ← x` on the first step, then `b ← b·μ + x`, the step
 //!   along `b`, else along `x`: `θ ← θ − d·λ`.
 
-use super::Scalar;
 use crate::config::RmsPropSettings;
+use crate::scalar::Scalar;
 
 /// The constants of a step, as burn holds them.
 #[derive(Debug, Clone, Copy)]

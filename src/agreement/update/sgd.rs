@@ -1,4 +1,4 @@
-//! The bound of SGD's step (beside manual/sgd.rs), per entry, one first-order term per
+//! The bound of SGD's step (beside manual/optimizer/sgd.rs), per entry, one first-order term per
 //! operation, in burn's order:
 //!
 //! - plain: `θ' = θ − λ·g`: `S = |θ| + |λ·g| + |θ'|`;

@@ -4,9 +4,9 @@
 //! decoupled decay `θ ← θ·(1 − λ·wd) − d·λ` (`λ·wd` in f64 from the f32 `wd`; no decay factor
 //! at all when `λ·wd` is 0).
 
-use super::Scalar;
 use super::adam::{AdamStep, moments};
 use crate::config::AdamSettings;
+use crate::scalar::Scalar;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AdamWStep<T: Scalar> {

@@ -1,4 +1,4 @@
-//! The bound of AdaGrad's step (beside manual/adagrad.rs), per entry, one first-order term per
+//! The bound of AdaGrad's step (beside manual/optimizer/adagrad.rs), per entry, one first-order term per
 //! operation, in burn's order (its f32 `ε` and penalty, and `λₜ` rounded to the run's precision,
 //! are the same numbers in both twins, taken as exact):
 //!

@@ -6,8 +6,8 @@
 //! - at step `t`: the decayed rate `λₜ = λ / (1 + (t − 1)·lr_decay)`, computed in f64;
 //! - `θ ← θ − (g / (√s + ε))·λₜ`.
 
-use super::Scalar;
 use crate::config::AdaGradSettings;
+use crate::scalar::Scalar;
 
 /// The constants of one step `t` (from 1), as burn holds them.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,4 @@
-//! The bound of RMSprop's step (beside manual/rmsprop.rs), per entry, one first-order term per
+//! The bound of RMSprop's step (beside manual/optimizer/rmsprop.rs), per entry, one first-order term per
 //! operation, in burn's order (its f32 `α`, `1 − α`, `μ`, `ε` and penalty are the same numbers in
 //! both twins, taken as exact); the old buffers are exact inputs:
 //!

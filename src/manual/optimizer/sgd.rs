@@ -9,8 +9,9 @@
 //! Plain SGD (no momentum, no decay) is the course's `θ ← θ − λ·∂L/∂θ` and runs as one
 //! vectorised pass per tensor.
 
-use super::{Mlp, Scalar};
 use crate::config::SgdSettings;
+use crate::manual::Mlp;
+use crate::scalar::Scalar;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Sgd {
