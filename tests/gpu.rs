@@ -198,3 +198,35 @@ fn naga_writes_spirv_the_validator_rejects_for_f64_exp() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// No Vulkan driver (the loader pointed at none): which package to install; a GPU asked for
+/// on a machine that has only lavapipe: what wgpu sees. Exit 2, one line, nothing written.
+#[test]
+fn a_missing_vulkan_device_says_what_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let moons = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/moons.toml");
+    let out = dir.path().join("run");
+    let run = |device: &str, icd: Option<&str>| {
+        let mut cmd = common::bin();
+        cmd.args(["compare", "--config", moons, "--backend", "wgpu", "--device", device])
+            .args(["--epochs", "1", "--out"])
+            .arg(&out);
+        if let Some(icd) = icd {
+            cmd.env("VK_ICD_FILENAMES", icd);
+        }
+        let o = cmd.output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (code, err) = run("auto", Some("/nonexistent/icd.json"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("apt-get install mesa-vulkan-drivers"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let has_gpu = mlp2d::burn_device::adapter()
+        .is_ok_and(|a| a.info.device_type != wgpu::DeviceType::Cpu);
+    if !has_gpu {
+        let (code, err) = run("gpu", None);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("found no such adapter; wgpu sees:"), "{err}");
+    }
+    assert!(!out.exists());
+}
