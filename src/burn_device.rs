@@ -78,7 +78,7 @@ fn gpu_device() -> Result<Device> {
 
 #[cfg(feature = "cuda")]
 fn cuda_device() -> Result<Device> {
-    Ok(Device::cuda(0).autodiff())
+    Ok(Device::cuda(0usize).autodiff())
 }
 
 #[cfg(not(feature = "cuda"))]
