@@ -2,21 +2,12 @@
 //! and on both burn backends, the hand-written twin and the burn twin agree within the rounding
 //! bound at every step (`err_bound` ≤ its limit, src/agreement/), and the trained net is good.
 
-use std::path::{Path, PathBuf};
-
 use mlp2d::config::{ActivationKind, Backend, Config, Precision};
 use mlp2d::run_setup::RunSetup;
 
-fn configs() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    paths
-}
+mod common;
+
+use common::shipped_configs as configs;
 
 fn check_all(precision: Precision, backend: Backend) {
     let paths = configs();

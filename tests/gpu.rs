@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::prelude::*;
 use burn::tensor::DType;
@@ -14,16 +14,7 @@ use mlp2d::config::{Backend, Config, Precision};
 use mlp2d::findings::{Setting, known};
 use mlp2d::run_setup::RunSetup;
 
-fn configs() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    paths
-}
+use common::shipped_configs as configs;
 
 /// `path` on wgpu in `precision`, cut to its first `steps` steps (each new shape costs seconds
 /// of shader compilation on lavapipe; the whole runs are in docs/gpu.md).
@@ -154,17 +145,25 @@ mod naga_spirv;
 #[test]
 fn naga_writes_spirv_the_validator_rejects_for_f64_exp() {
     let source = include_str!("../examples/wgpu_f64/exp_f64.wgsl");
+    let (valid, said) = spirv_val(source);
+    assert!(!valid, "spirv-val accepted it: {said}");
+    assert!(
+        said.contains("GLSL.std.450 Exp: expected Result Type to be a 16 or 32-bit"),
+        "{said}"
+    );
+    // The same shader in f32 is valid: the instruction, not the shader, is the trouble.
+    let (valid, said) = spirv_val(&source.replace("f64", "f32"));
+    assert!(valid, "{said}");
+}
+
+/// naga's SPIR-V for `source`, through `spirv-val --target-env vulkan1.3`: valid or not, and
+/// what the validator said.
+fn spirv_val(source: &str) -> (bool, String) {
     let words = naga_spirv::spirv(source).expect("naga accepts the shader");
     let dir = tempfile::tempdir().unwrap();
-    let spv = dir.path().join("exp_f64.spv");
-    std::fs::write(
-        &spv,
-        words
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .collect::<Vec<u8>>(),
-    )
-    .unwrap();
+    let spv = dir.path().join("shader.spv");
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    std::fs::write(&spv, bytes).unwrap();
     let out = std::process::Command::new("spirv-val")
         .args(["--target-env", "vulkan1.3"])
         .arg(&spv)
@@ -172,31 +171,7 @@ fn naga_writes_spirv_the_validator_rejects_for_f64_exp() {
         .expect("spirv-val runs (install spirv-tools)");
     let said =
         String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "spirv-val accepted it: {said}");
-    assert!(
-        said.contains("GLSL.std.450 Exp: expected Result Type to be a 16 or 32-bit"),
-        "{said}"
-    );
-    // The same shader in f32 is valid: the instruction, not the shader, is the trouble.
-    let words = naga_spirv::spirv(&source.replace("f64", "f32")).unwrap();
-    std::fs::write(
-        &spv,
-        words
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .collect::<Vec<u8>>(),
-    )
-    .unwrap();
-    let out = std::process::Command::new("spirv-val")
-        .args(["--target-env", "vulkan1.3"])
-        .arg(&spv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    (out.status.success(), said)
 }
 
 /// No Vulkan driver (the loader pointed at none): which package to install; a GPU asked for
@@ -208,21 +183,32 @@ fn a_missing_vulkan_device_says_what_to_install() {
     let out = dir.path().join("run");
     let run = |device: &str, icd: Option<&str>| {
         let mut cmd = common::bin();
-        cmd.args(["compare", "--config", moons, "--backend", "wgpu", "--device", device])
-            .args(["--epochs", "1", "--out"])
-            .arg(&out);
+        cmd.args([
+            "compare",
+            "--config",
+            moons,
+            "--backend",
+            "wgpu",
+            "--device",
+            device,
+        ])
+        .args(["--epochs", "1", "--out"])
+        .arg(&out);
         if let Some(icd) = icd {
             cmd.env("VK_ICD_FILENAMES", icd);
         }
         let o = cmd.output().unwrap();
-        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     };
     let (code, err) = run("auto", Some("/nonexistent/icd.json"));
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("apt-get install mesa-vulkan-drivers"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    let has_gpu = mlp2d::burn_device::adapter()
-        .is_ok_and(|a| a.info.device_type != wgpu::DeviceType::Cpu);
+    let has_gpu =
+        mlp2d::burn_device::adapter().is_ok_and(|a| a.info.device_type != wgpu::DeviceType::Cpu);
     if !has_gpu {
         let (code, err) = run("gpu", None);
         assert_eq!(code, Some(2), "{err}");

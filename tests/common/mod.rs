@@ -9,6 +9,17 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlp2d"))
 }
 
+/// Every shipped config (`configs/*.toml`), in name order.
+pub fn shipped_configs() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo("configs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// A file of the repository (e.g. `configs/moons.toml`).
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
