@@ -107,3 +107,67 @@ fn a_twin_takes_the_scope_and_a_bad_twin_is_one_line() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("pytorch"), "{err}");
 }
+
+/// Seed 7's problems 2958 and 4227, f32 RMSprop whose gradients lie below f32's normal range,
+/// once failed both twins alike. 2958 (centered): its drawn history flushed `square_avg` to 0
+/// under `grad_avg²`, and the next step wrote NaN into the problem's `state.buf`; the state is
+/// now finite and keeps `square_avg ≥ grad_avg²`. 4227 (ε 1e-8): a gradient entry of 8e-44,
+/// accepted within the smallest normal number, is carried into `buf` by `1/ε`, which the step's
+/// bound now allows. Both twins agree on both, and every step mistake is still caught there.
+#[test]
+fn seed_7s_rmsprop_problems_below_f32s_range_agree_and_mistakes_still_fail() {
+    use mlp2d::check::judge::judge;
+    use mlp2d::check::reference::{Variant, variant};
+    use mlp2d::exact::step::{Convention, Mistake};
+    for k in [2958, 4227] {
+        let p = problems::problem(7, k - 1).unwrap();
+        let value = |name: &str, l: usize| {
+            let b = &p.state.buffer(name).unwrap().layers[l];
+            b.weight
+                .iter()
+                .chain(&b.bias)
+                .copied()
+                .collect::<Vec<f64>>()
+        };
+        for l in 0..p.params.layers.len() {
+            for (name, _) in &p.state.buffers {
+                assert!(value(name, l).iter().all(|v| v.is_finite()), "{name}");
+            }
+            if p.state.buffer("grad_avg").is_some() {
+                let pairs = value("square_avg", l).into_iter().zip(value("grad_avg", l));
+                assert!(pairs.into_iter().all(|(a, m)| a >= m * m), "problem {k}");
+            }
+        }
+        let right = mlp2d::check::twin_manual::answer(&p).unwrap();
+        for (name, answer) in [
+            ("manual", right.clone()),
+            ("burn", mlp2d::check::twin_burn::answer(&p).unwrap()),
+        ] {
+            let j = judge(&p, &answer);
+            assert!(j.passed(), "{name}, problem {k}: {:?}", j.first_wrong());
+        }
+        // A mistake is caught wherever it moves what it writes; in 4227 every gradient is so
+        // small that no parameter moves in f32, so plain SGD and no momentum write exactly the
+        // right numbers there, and no judge could tell them.
+        let mut caught = 0;
+        for m in Mistake::for_optimizer(p.optimizer) {
+            let mut wrong = right.clone();
+            let mut moved = false;
+            for (name, v) in variant(&p, Variant::Step(m), Convention::Burn) {
+                if let Some(given) = wrong
+                    .tensors
+                    .get_mut(&name)
+                    .filter(|_| name.starts_with("next."))
+                {
+                    given.values = v.iter().map(|&x| x as f32 as f64).collect();
+                    moved |= given.values != right.tensors[&name].values;
+                }
+            }
+            if moved {
+                assert!(!judge(&p, &wrong).passed(), "{m:?} passes problem {k}");
+                caught += 1;
+            }
+        }
+        assert!(caught > 0, "problem {k}: no step mistake shows");
+    }
+}

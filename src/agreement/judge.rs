@@ -24,6 +24,13 @@ fn tiny(precision: Precision) -> f64 {
     }
 }
 
+/// The absolute difference one unit of `err_bound` allows an entry of scale `s`: `u·s`, never
+/// less than the smallest normal number (below it rounding is absolute). What the judge accepts
+/// for a tensor is `limit` times this, entry by entry.
+pub fn allowance(s: f64, precision: Precision) -> f64 {
+    (unit_roundoff(precision) * s).max(tiny(precision))
+}
+
 /// The gate: the largest `err_bound` a step may reach, one number per precision
 /// (docs/agreement.md, "The gate": why this value).
 pub fn err_bound_limit(precision: Precision) -> f64 {
@@ -78,7 +85,6 @@ pub fn err_bound<'a>(
     scale: impl Iterator<Item = &'a f64>,
     precision: Precision,
 ) -> f64 {
-    let (u, tiny) = (unit_roundoff(precision), tiny(precision));
     let mut worst: f64 = 0.0;
     for ((&a, &b), &s) in a.zip(b).zip(scale) {
         if a.is_nan() || b.is_nan() {
@@ -86,7 +92,7 @@ pub fn err_bound<'a>(
         }
         let diff = (a - b).abs();
         if diff > 0.0 {
-            worst = worst.max(diff / (u * s).max(tiny));
+            worst = worst.max(diff / allowance(s, precision));
         }
     }
     worst

@@ -59,8 +59,8 @@ pub mod smooth;
 pub mod update;
 
 pub use judge::{
-    Tolerances, err_bound, err_bound_limit, judge, judge_grads, judge_update, kink_factor,
-    round_to, unit_roundoff,
+    Tolerances, allowance, err_bound, err_bound_limit, judge, judge_grads, judge_update,
+    kink_factor, round_to, unit_roundoff,
 };
 pub use update::{UpdateScales, update_scales};
 

@@ -69,9 +69,53 @@ pub(super) fn with_optimizer(
                 .map(|(n, v, _)| (n.to_owned(), v.rounded(p.precision)))
                 .collect(),
         };
+        within_domain(optimizer, &mut state, p.precision);
     }
     p.state = state;
     p
+}
+
+/// Centered RMSprop's state keeps `square_avg ≥ grad_avg²` (an average of squares is at least
+/// the square of the average), and its step takes `√(square_avg − grad_avg²)`. Rounded to
+/// nearest, a `square_avg` below the precision's range flushes to 0 while `grad_avg` stays
+/// (problem 2958 of seed 7: `g ≈ 1e-27` in f32, `g²` below its smallest subnormal): a state no
+/// history has, whose next exact step is the root of a negative number (NaN). Such an entry
+/// takes the precision's smallest value not below `grad_avg²`: the nearest one the optimizer's
+/// mathematics allows.
+fn within_domain(optimizer: Optimizer, state: &mut OptimizerState, precision: Precision) {
+    if !matches!(optimizer, Optimizer::RmsProp(r) if r.centered) {
+        return;
+    }
+    let Some(mean) = state.buffer("grad_avg").cloned() else {
+        return;
+    };
+    let Some((_, squares)) = state.buffers.iter_mut().find(|(n, _)| n == "square_avg") else {
+        return;
+    };
+    for (a, m) in squares.layers.iter_mut().zip(&mean.layers) {
+        let weights = a.weight.iter_mut().zip(&m.weight);
+        for (a, &m) in weights.chain(a.bias.iter_mut().zip(&m.bias)) {
+            if *a < m * m {
+                *a = at_least(m * m, precision);
+            }
+        }
+    }
+}
+
+/// The smallest number of `precision` not below `v` > 0, the square of a number of
+/// `precision` (exact in f64 when that is f32; in f64, the next number above the rounded one).
+fn at_least(v: f64, precision: Precision) -> f64 {
+    match precision {
+        Precision::F32 => {
+            let r = v as f32;
+            if (r as f64) < v {
+                r.next_up() as f64
+            } else {
+                r as f64
+            }
+        }
+        Precision::F64 => v.next_up(),
+    }
 }
 
 /// Rounds everything to `precision`: the file holds exactly these values, and the reference is

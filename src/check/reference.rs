@@ -254,8 +254,9 @@ fn gradients(problem: &Problem, precision: Precision) -> (Reference, Params, Par
 
 /// The step's tensors under `convention`, each buffer then the parameters, layer by layer. The
 /// scale of each: the step's own rounding (`update_scales`), how far the answer's gradient, off
-/// by up to the judge's limit in units of its own scale, carries into it, and under
-/// [`Convention::Exact`] how far holding each constant in the problem's precision moves it.
+/// by as much as the judge accepts for it (the limit times its allowance: `u·S_g`, never less
+/// than the smallest normal number), carries into it, and under [`Convention::Exact`] how far
+/// holding each constant in the problem's precision moves it.
 fn step_tensors(
     problem: &Problem,
     precision: Precision,
@@ -279,7 +280,9 @@ fn step_tensors(
     let before = step::before(optimizer, &problem.state);
     let both = step::map_entries(2 * outputs, (inputs.0, inputs.1, &before), |loc, e| {
         let values = step::entry(optimizer, &k, e, None).into_iter().map(|o| o.0);
-        let delta = limit * u * loc.of(grad_scales);
+        // A gradient entry below the normal range rounds absolutely: the judge accepts it
+        // within the smallest normal number, and a step that divides by ε carries that on.
+        let delta = limit * agreement::allowance(loc.of(grad_scales), precision);
         let mut scale: Vec<f64> = step::bounds::carried(optimizer, &k, e, delta, None)
             .into_iter()
             .map(|c| c / (limit * u))
