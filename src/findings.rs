@@ -26,6 +26,9 @@ pub struct Finding {
     pub what: &'static str,
     /// Whether a run in this setting meets it.
     pub applies: fn(&Setting) -> bool,
+    /// Whether every run it applies to fails on it; if not, only runs that reach some
+    /// parameters do (the others pass).
+    pub always: bool,
     /// Whether it explains what was seen in a setting it applies to: a bigger disagreement is
     /// another mistake, not this finding.
     pub explains: fn(&Setting, &Seen) -> bool,
@@ -66,6 +69,7 @@ pub const FINDINGS: &[Finding] = &[
                + − × ÷ √, sums and products are right. The softmax cross-entropy is then wrong at the \
                first step",
         applies: |s| s.backend == Backend::Wgpu && s.precision == Precision::F64,
+        always: true,
         // The values are not approximations of anything: any disagreement, NaN included.
         explains: |_, _| true,
     },
@@ -80,6 +84,7 @@ pub const FINDINGS: &[Finding] = &[
                 && s.precision == Precision::F64
                 && s.backend == Backend::Ndarray
         },
+        always: true,
         // Of an f32 evaluation's size: within the limit in units of f32's rounding bound, or,
         // the step judged again, against f32's bound with its range (below z = −88.72 the f32
         // sigmoid is 0, a whole value lost).
@@ -100,11 +105,33 @@ pub const FINDINGS: &[Finding] = &[
             s.activation == Activation::Gelu
                 && matches!(s.backend, Backend::Ndarray | Backend::Wgpu | Backend::Cuda)
         },
+        always: true,
         // Of the approximation's size: relative to the scale, no more than the largest gap
         // between the two derivatives, times the limit.
         explains: |s, seen| {
             seen.err_bound * crate::exact::unit_roundoff(s.precision)
                 <= seen.limit * GELU_TANH_DERIVATIVE_GAP
+        },
+    },
+    Finding {
+        id: "wgsl-tanh",
+        what: "burn's wgpu backend computes tanh with WGSL's builtin, which WGSL defines only \
+               to what (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) rounds to with an exp of `3 + 2·|x|` ulp: near 0 \
+               an absolute error, not a relative one. \
+               lavapipe's f32 tanh is 804 ulps off at x = 1.05e-3 and 4.75e6 at 1.15e-7 \
+               (about 2e-8 absolute), so a tanh layer whose inputs are all small gives \
+               gradients beyond f32's rounding",
+        applies: |s| {
+            s.activation == Activation::Tanh
+                && s.precision == Precision::F32
+                && s.backend == Backend::Wgpu
+        },
+        always: false,
+        // Of WGSL's size: the step judged again against the bound of an evaluation whose exp
+        // and tanh are only as accurate as WGSL defines them.
+        explains: |s, seen| {
+            seen.step
+                .is_some_and(|step| wgsl_err_bound(s.activation, step) <= seen.limit)
         },
     },
 ];
@@ -130,6 +157,20 @@ fn first_explaining<'f>(
     findings
         .iter()
         .find(|f| (f.applies)(setting) && (f.explains)(setting, seen))
+}
+
+/// The step's loss and gradients judged against the bound of an f32 evaluation whose `exp` and
+/// `tanh` are WGSL's (agreement/rounded.rs).
+fn wgsl_err_bound(activation: Activation, step: Step) -> f64 {
+    let scales =
+        crate::agreement::gradient_scales_wgsl(step.params, step.batch, activation, Precision::F32);
+    crate::agreement::judge_grads(
+        (step.ours.0, step.ours.1),
+        (step.theirs.0, step.theirs.1),
+        &scales,
+        Precision::F32,
+    )
+    .0
 }
 
 /// The step's loss and gradients judged against the bound of an evaluation in f32
@@ -178,12 +219,14 @@ mod tests {
                 id: "applies-explains-nothing",
                 what: "",
                 applies,
+                always: true,
                 explains: |_, _| false,
             },
             Finding {
                 id: "applies-explains-small",
                 what: "",
                 applies,
+                always: true,
                 explains: |_, seen| seen.err_bound <= 10.0,
             },
         ];

@@ -39,16 +39,23 @@ fn run(path: &Path, precision: Precision, steps: usize) -> (mlp2d::metrics::RunR
     (setup.train(|_| {}).unwrap(), setting)
 }
 
-/// Every shipped config in f32 on wgpu: within the gate, or a documented finding's FAIL.
+/// Every shipped config in f32 on wgpu: within the gate, or a documented finding's FAIL (or,
+/// for one that shows only at some parameters, `wgsl-tanh`, either).
 #[test]
 fn every_shipped_config_agrees_on_wgpu_in_f32() {
     for path in configs() {
         let (run, setting) = run(&path, Precision::F32, 40);
         let name = path.display();
         match known(&setting) {
-            Some(f) => {
+            Some(f) if f.always => {
                 let d = run.first_disagreement.as_ref().expect("the finding's FAIL");
                 assert_eq!(d.finding, Some(f.id), "{name}: {d}");
+            }
+            // A finding shown only at some parameters: a pass, or a FAIL it explains.
+            Some(f) => {
+                if let Some(d) = &run.first_disagreement {
+                    assert_eq!(d.finding, Some(f.id), "{name}: {d}");
+                }
             }
             None => assert!(run.passed(), "{name}: {}", run.first_disagreement.unwrap()),
         }
@@ -215,4 +222,138 @@ fn a_missing_vulkan_device_says_what_to_install() {
         assert!(err.contains("found no such adapter; wgpu sees:"), "{err}");
     }
     assert!(!out.exists());
+}
+
+/// The finding `wgsl-tanh`, measured: burn's f32 tanh on wgpu is off by far more than an ulp
+/// near 0 (WGSL defines it only through `(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`), yet within what that
+/// definition allows, which is what the finding's re-judge (agreement/rounded.rs) assumes.
+#[test]
+fn wgpu_tanh_is_off_near_zero_by_what_wgsl_allows() {
+    use mlp2d::agreement::rounded::{Library, Rounded};
+    use mlp2d::exact::number::Number;
+    let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+    let xs: Vec<f32> = (0..=400)
+        .map(|i| 1e-5f32 * 10f32.powf(i as f32 / 100.0))
+        .collect();
+    let x = Tensor::<1>::from_data(
+        TensorData::new(xs.clone(), [xs.len()]),
+        (&device, DType::F32),
+    );
+    let got: Vec<f32> = x
+        .tanh()
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let u = f64::from(f32::EPSILON) / 2.0;
+    let mut worst_ulps = 0.0f64;
+    for (&x, &g) in xs.iter().zip(&got) {
+        let want = f64::from(x).tanh();
+        let error = (f64::from(g) - want).abs();
+        let ulp = f64::from((want as f32).next_up()) - want as f32 as f64;
+        worst_ulps = worst_ulps.max(error / ulp);
+        let allowed = u * Rounded::z(f64::from(x), u)
+            .with(Library::Wgsl)
+            .tanh()
+            .scale(0.0, 0.0);
+        assert!(
+            error <= allowed,
+            "tanh({x:e}) = {g:e}: off by {error:e}, WGSL allows {allowed:e}"
+        );
+    }
+    assert!(
+        worst_ulps > 100.0,
+        "tanh is within {worst_ulps} ulps: the finding is fixed"
+    );
+}
+
+/// The finding in the gate: where the first tanh layer's inputs are all small (W₁ scaled by
+/// 1e-3, b₁ = 0), burn's f32 gradients on wgpu are beyond f32's rounding bound, and the finding
+/// explains them (the step judged against WGSL's accuracy); burn-flex at the same point agrees.
+#[test]
+fn small_tanh_inputs_fail_on_wgpu_and_the_finding_names_it() {
+    use mlp2d::config::Init;
+    use mlp2d::params::Params;
+    let mut params = Params::init(&[2, 32, 32, 3], Init::Normal, 42);
+    params.layers[0].weight.mapv_inplace(|w| w * 1e-3);
+    params.layers[0].bias.fill(0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.safetensors");
+    std::fs::write(&file, params.to_safetensors(Precision::F32).unwrap()).unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/spiral_tanh_adam.toml");
+    let grads = |backend: &str| {
+        let out = common::bin()
+            .args(["grads", "--config", config, "--precision", "f32"])
+            .args(["--backend", backend, "--params"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), said)
+    };
+    let (code, said) = grads("flex");
+    assert_eq!(code, Some(0), "{said}");
+    let (code, said) = grads("wgpu");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("manual–burn err_bound"), "{said}");
+    assert!(said.contains("wgsl-tanh"), "{said}");
+}
+
+/// The finding explains only what WGSL's tanh can reach. At this point that is a lot: tanh's
+/// inputs all small, WGSL allows every hidden output an absolute error of about `6u` (lavapipe's
+/// is `0.3u`), which the later layers carry into every gradient, up to about 3e-3 relative
+/// (burn's gradients moved by 3e-3 are still explained). Moved by 1e-2, they are not labelled
+/// with it.
+#[test]
+fn the_tanh_finding_does_not_explain_a_disagreement_elsewhere() {
+    use mlp2d::config::Init;
+    use mlp2d::findings::{Seen, Step, explaining};
+    use mlp2d::grads::three_way::{Twins, run};
+    use mlp2d::params::Params;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/spiral_tanh_adam.toml");
+    let mut config = Config::load(Path::new(path)).unwrap();
+    config.compare.precision = Precision::F32;
+    config.compare.backend = Backend::Wgpu;
+    let prepared = mlp2d::data::prepare(&config).unwrap();
+    let mut params = Params::init(&[2, 32, 32, 3], Init::Normal, 42);
+    params.layers[0].weight.mapv_inplace(|w| w * 1e-3);
+    params.layers[0].bias.fill(0.0);
+    let twins = Twins {
+        precision: Precision::F32,
+        backend: Backend::Wgpu,
+        activation: config.model.activation(),
+        limit: 4.0,
+    };
+    let grads = run(&prepared, &params, twins, 1e-6, 1e-2).unwrap();
+    let params = params.rounded(Precision::F32);
+    let x = prepared
+        .train
+        .x
+        .mapv(|v| mlp2d::agreement::round_to(v, Precision::F32));
+    let setting = Setting {
+        activation: twins.activation,
+        optimizer: config.train.optimizer(),
+        precision: Precision::F32,
+        backend: Backend::Wgpu,
+    };
+    let named = |theirs: &Params| {
+        let seen = Seen {
+            err_bound: 100.0,
+            limit: 4.0,
+            step: Some(Step {
+                params: &params,
+                batch: (&x, &prepared.train.y),
+                ours: (grads.manual.loss, &grads.manual.grads),
+                theirs: (grads.burn.loss, theirs),
+            }),
+        };
+        explaining(&setting, &seen).map(|f| f.id)
+    };
+    assert_eq!(named(&grads.burn.grads), Some("wgsl-tanh"));
+    for layer in [1, 2] {
+        let mut moved = grads.burn.grads.clone();
+        moved.layers[layer].bias.mapv_inplace(|g| g * (1.0 + 1e-2));
+        assert_eq!(named(&moved), None, "layer {layer}");
+    }
 }

@@ -7,6 +7,7 @@ use ndarray::{Array2, ArrayView2};
 
 use super::leaky_relu::{self, Kinked};
 use super::relu::{self, Mask};
+use super::rounded::Library;
 use super::smooth::{self, Smooth};
 use crate::config::Activation;
 
@@ -29,12 +30,12 @@ impl Through {
 }
 
 /// Forward, in place: `S_z` becomes `S_h`, for the unit values `z` and `h = a(z)`. `kink` is
-/// `κ·u`, `u` the unit roundoff.
+/// `κ·u`, `u` the unit roundoff, `lib` whose `exp` and `tanh` a smooth activation calls.
 pub fn forward(
     a: Activation,
     (z, h): (&Array2<f64>, &Array2<f64>),
     s_z: &mut Array2<f64>,
-    (kink, u): (f64, f64),
+    (kink, u, lib): (f64, f64, Library),
 ) -> Through {
     match a {
         Activation::Relu => Through::Relu(relu::forward(z, s_z, kink)),
@@ -42,7 +43,7 @@ pub fn forward(
             leaky_relu::forward((z, h), s_z, negative_slope, kink),
             negative_slope,
         ),
-        _ => Through::Smooth(smooth::forward(a, (z, h), s_z, u)),
+        _ => Through::Smooth(smooth::forward(a, (z, h), s_z, (u, lib))),
     }
 }
 

@@ -47,6 +47,7 @@ use ndarray::Array2;
 use crate::config::{Activation, Precision};
 use crate::exact;
 use crate::params::Params;
+use rounded::Library;
 
 pub mod activation;
 pub mod judge;
@@ -100,7 +101,28 @@ pub fn gradient_scales(
     a: Activation,
     p: Precision,
 ) -> Scales {
-    scales_with_kinks(params, (x, y), (a, p), (kink_factor(p), false))
+    scales_with_kinks(
+        params,
+        (x, y),
+        (a, p, Library::Faithful),
+        (kink_factor(p), false),
+    )
+}
+
+/// [`gradient_scales`] for an evaluation whose `exp` and `tanh` are WGSL's, to the accuracy WGSL
+/// defines them to (rounded.rs), not a library's one ulp: what burn's wgpu backend may do.
+pub fn gradient_scales_wgsl(
+    params: &Params,
+    (x, y): (&Array2<f64>, &[usize]),
+    a: Activation,
+    p: Precision,
+) -> Scales {
+    scales_with_kinks(
+        params,
+        (x, y),
+        (a, p, Library::Wgsl),
+        (kink_factor(p), false),
+    )
 }
 
 /// [`gradient_scales`] with every intermediate kept ([`Scales::trace`]).
@@ -110,7 +132,12 @@ pub fn gradient_trace(
     a: Activation,
     p: Precision,
 ) -> Scales {
-    scales_with_kinks(params, (x, y), (a, p), (kink_factor(p), true))
+    scales_with_kinks(
+        params,
+        (x, y),
+        (a, p, Library::Faithful),
+        (kink_factor(p), true),
+    )
 }
 
 /// [`gradient_scales`] with no allowance for ReLU kinks (only an input of exactly 0 counts as
@@ -121,7 +148,7 @@ pub fn gradient_scales_no_kinks(
     a: Activation,
     p: Precision,
 ) -> Scales {
-    scales_with_kinks(params, (x, y), (a, p), (0.0, false))
+    scales_with_kinks(params, (x, y), (a, p, Library::Faithful), (0.0, false))
 }
 
 /// The chain rule over the layers' scales: exact/'s forward, loss and backward give the values,
@@ -130,7 +157,7 @@ pub fn gradient_scales_no_kinks(
 fn scales_with_kinks(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
-    (a, precision): (Activation, Precision),
+    (a, precision, lib): (Activation, Precision, Library),
     (kappa, keep): (f64, bool),
 ) -> Scales {
     let u = unit_roundoff(precision);
@@ -149,8 +176,12 @@ fn scales_with_kinks(
     let mut ambiguous_units = 0;
     for (i, l) in params.layers.iter().enumerate().take(last) {
         let mut s = linear::forward(&fwd.inputs[i], &s_h[i], l, &w_abs[i]);
-        let mask =
-            activation::forward(a, (&fwd.pre[i], &fwd.inputs[i + 1]), &mut s, (kappa * u, u));
+        let mask = activation::forward(
+            a,
+            (&fwd.pre[i], &fwd.inputs[i + 1]),
+            &mut s,
+            (kappa * u, u, lib),
+        );
         ambiguous_units += mask.ambiguous_units();
         s_h.push(s);
         masks.push(mask);

@@ -10,7 +10,12 @@
 //!
 //! - `+`, `−`, `·`, `/`, `√`: correctly rounded, `|result|` (a product by a power of two is exact);
 //! - a constant: `|c|` unless f32 holds it exactly (then f64 does too);
-//! - `exp`, `tanh`: faithfully rounded library functions, below one ulp: `2·|result|`;
+//! - `exp`, `tanh`: faithfully rounded library functions, below one ulp: `2·|result|`; or, where
+//!   the evaluation is WGSL's ([`Library::Wgsl`]: burn's wgpu backend), what WGSL allows:
+//!   `exp` within `3 + 2·|x|` ulp, and `tanh` within what its formula `(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`
+//!   rounds with that `exp` (WGSL's "inherited from sinh(x)/cosh(x)"): near 0 an absolute
+//!   error of a few `u`, not a relative one (the sigmoid below is not modelled so: burn
+//!   computes it through `log` too, whose WGSL accuracy is absolute near 1);
 //! - the sigmoid `1 / (1 + exp(−z))`: `exp` (`2u` relative, at most that on the quotient), the
 //!   sum and the quotient (`u` each): `4·|result|`; and where `exp(−z)` overflows the precision
 //!   (`z < −88.72` in f32, `−709.78` in f64) an implementation may return 0, so the whole value
@@ -22,6 +27,16 @@
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::exact::number::Number;
+
+/// Whose `exp` and `tanh` the evaluation calls (module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Library {
+    /// Within one ulp, as a CPU's libm.
+    #[default]
+    Faithful,
+    /// Within what WGSL's builtin functions are defined to (burn's wgpu backend).
+    Wgsl,
+}
 
 /// A value and what its evaluation may have rounded (module docs).
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +50,8 @@ pub struct Rounded {
     /// The unit roundoff of the precision evaluated in (0 for a constant): what tells an
     /// operation the precision's range.
     pub u: f64,
+    /// Whose `exp` and `tanh`.
+    pub lib: Library,
 }
 
 impl Rounded {
@@ -46,6 +63,7 @@ impl Rounded {
             dh: 0.0,
             r: 0.0,
             u,
+            lib: Library::Faithful,
         }
     }
 
@@ -58,6 +76,7 @@ impl Rounded {
             dh: 0.0,
             r: 0.0,
             u,
+            lib: Library::Faithful,
         }
     }
 
@@ -69,7 +88,13 @@ impl Rounded {
             dh: 1.0,
             r: 0.0,
             u,
+            lib: Library::Faithful,
         }
+    }
+
+    /// The same value, evaluated with `lib`'s `exp` and `tanh`.
+    pub fn with(self, lib: Library) -> Self {
+        Rounded { lib, ..self }
     }
 
     /// The largest `x` whose `exp(x)` the precision holds.
@@ -94,6 +119,7 @@ impl Rounded {
             dh: slope * self.dh,
             r: slope.abs() * self.r + own,
             u: self.u,
+            lib: self.lib,
         }
     }
 
@@ -117,6 +143,7 @@ impl Add for Rounded {
             dh: self.dh + b.dh,
             r: self.r + b.r + v.abs(),
             u: self.u.max(b.u),
+            lib: self.lib.max(b.lib),
         }
     }
 }
@@ -137,6 +164,7 @@ impl Neg for Rounded {
             dh: -self.dh,
             r: self.r,
             u: self.u,
+            lib: self.lib,
         }
     }
 }
@@ -152,6 +180,7 @@ impl Mul for Rounded {
             dh: self.dh * b.v + self.v * b.dh,
             r: b.v.abs() * self.r + self.v.abs() * b.r + if exact { 0.0 } else { v.abs() },
             u: self.u.max(b.u),
+            lib: self.lib.max(b.lib),
         }
     }
 }
@@ -167,6 +196,7 @@ impl Div for Rounded {
             dh: (self.dh * b.v - self.v * b.dh) / b2,
             r: self.r / b.v.abs() + self.v.abs() * b.r / b2 + v.abs(),
             u: self.u.max(b.u),
+            lib: self.lib.max(b.lib),
         }
     }
 }
@@ -179,6 +209,7 @@ impl Number for Rounded {
             dh: 0.0,
             r: 0.0,
             u: 0.0,
+            lib: Library::Faithful,
         }
     }
     fn constant(c: f64) -> Self {
@@ -189,13 +220,26 @@ impl Number for Rounded {
             dh: 0.0,
             r: if exact { 0.0 } else { c.abs() },
             u: 0.0,
+            lib: Library::Faithful,
         }
     }
+    /// One ulp is at most `2u·|result|`: faithfully rounded, `2·|result|`; WGSL's, `3 + 2·|x|`
+    /// ulp.
     fn exp(self) -> Self {
         let e = self.v.exp();
-        self.through((e, e), 2.0 * e)
+        let ulps = match self.lib {
+            Library::Faithful => 1.0,
+            Library::Wgsl => 3.0 + 2.0 * self.v.abs(),
+        };
+        self.through((e, e), 2.0 * ulps * e)
     }
+    /// WGSL's is its formula over WGSL's `exp` (where `eˣ` stays finite; beyond, `±1` within an
+    /// ulp, as a faithful one).
     fn tanh(self) -> Self {
+        if self.lib == Library::Wgsl && self.v.abs() < self.max_exp_argument() {
+            let (e, f) = (self.exp(), (-self).exp());
+            return (e - f) / (e + f);
+        }
         let t = self.v.tanh();
         self.through((t, 1.0 - t * t), 2.0 * t.abs())
     }
@@ -287,5 +331,22 @@ mod tests {
         assert!(u32 * h.scale(0.0, 0.0) < 1e-6 * h.v.abs());
         let h = silu(Rounded::z(-89.0, U));
         assert!(U * h.scale(0.0, 0.0) < 1e-14 * h.v.abs());
+    }
+
+    /// WGSL's tanh near 0: an absolute error of a few `u` (the formula's cancellation), where a
+    /// faithful one allows `2u·|tanh x|`; far from 0 both are a few `u` relative.
+    #[test]
+    fn wgsl_tanh_allows_an_absolute_error_near_zero() {
+        let u32 = f64::from(f32::EPSILON) / 2.0;
+        let small = Rounded::z(1e-3, u32);
+        let faithful = small.tanh().scale(0.0, 0.0);
+        let wgsl = small.with(Library::Wgsl).tanh();
+        assert!((wgsl.v - 1e-3f64.tanh()).abs() < 1e-15);
+        assert!(faithful < 2.1e-3, "{faithful}");
+        assert!(wgsl.scale(0.0, 0.0) > 5.0 && wgsl.scale(0.0, 0.0) < 20.0);
+        // The derivative is tanh′ either way.
+        assert!((wgsl.dz - (1.0 - wgsl.v * wgsl.v)).abs() < 1e-12);
+        let one = Rounded::z(1.0, u32).with(Library::Wgsl).tanh();
+        assert!(one.scale(0.0, 0.0) < 30.0 * one.v);
     }
 }

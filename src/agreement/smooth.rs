@@ -11,7 +11,7 @@
 
 use ndarray::{Array2, Zip};
 
-use super::rounded::Rounded;
+use super::rounded::{Library, Rounded};
 use crate::config::Activation;
 use crate::exact::activation::{derivative, value};
 
@@ -22,12 +22,13 @@ pub struct Smooth {
     pub derivative_scale: Array2<f64>,
 }
 
-/// Forward, in place: `S_z` becomes `S_h` (`z` and its output `h = a(z)` from exact/).
+/// Forward, in place: `S_z` becomes `S_h` (`z` and its output `h = a(z)` from exact/), for an
+/// evaluation in unit roundoff `u` with `lib`'s `exp` and `tanh`.
 pub fn forward(
     a: Activation,
     (z, h): (&Array2<f64>, &Array2<f64>),
     s_z: &mut Array2<f64>,
-    u: f64,
+    (u, lib): (f64, Library),
 ) -> Smooth {
     let mut slope = Array2::<f64>::zeros(z.raw_dim());
     let mut slope_scale = Array2::<f64>::zeros(z.raw_dim());
@@ -37,10 +38,10 @@ pub fn forward(
         .and(&mut slope)
         .and(&mut slope_scale)
         .for_each(|&z, &h, s, d, sd| {
-            let out = value(a, Rounded::z(z, u));
+            let out = value(a, Rounded::z(z, u).with(lib));
             let s_in = *s;
             *s = out.scale(s_in, 0.0);
-            let prime = derivative(a, Rounded::z(z, u), Rounded::h(h, u));
+            let prime = derivative(a, Rounded::z(z, u).with(lib), Rounded::h(h, u).with(lib));
             *d = prime.v;
             *sd = prime.scale(s_in, *s);
         });

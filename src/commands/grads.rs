@@ -115,12 +115,46 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 precision,
                 backend: config.compare.backend,
             };
-            if let Some(f) = crate::findings::known(&setting) {
+            if let Some(f) = explaining(&run, (&params, &prepared), &setting, twins.limit) {
                 eprintln!("note: a known burn finding ({}): {}", f.id, f.what);
             }
             ExitCode::from(1)
         }
     })
+}
+
+/// The documented burn finding that explains the twins' disagreement at `params` (none when they
+/// agree and only the numeric column differs).
+fn explaining(
+    run: &crate::grads::three_way::GradsRun,
+    (params, prepared): (&crate::params::Params, &crate::data::Prepared),
+    setting: &crate::findings::Setting,
+    limit: f64,
+) -> Option<&'static crate::findings::Finding> {
+    let err_bound = run
+        .report
+        .rows
+        .iter()
+        .map(|r| r.manual_burn)
+        .fold(0.0, f64::max);
+    let params = params.rounded(run.precision);
+    let x_seen = prepared
+        .train
+        .x
+        .mapv(|v| crate::agreement::round_to(v, run.precision));
+    let seen = crate::findings::Seen {
+        err_bound,
+        limit,
+        step: Some(crate::findings::Step {
+            params: &params,
+            batch: (&x_seen, &prepared.train.y),
+            ours: (run.manual.loss, &run.manual.grads),
+            theirs: (run.burn.loss, &run.burn.grads),
+        }),
+    };
+    (err_bound > limit)
+        .then(|| crate::findings::explaining(setting, &seen))
+        .flatten()
 }
 
 /// `grads --check`: the file's gradients judged as `mlp2d check` judges an answer: against the
