@@ -26,9 +26,11 @@ pub fn first_off(
         Err(e) => return format!("(could not look into the forward pass: {e:#})"),
     };
     let x_seen = x.mapv(|v| agreement::round_to(v, precision));
-    let trace = agreement::gradient_trace(params, (&x_seen, y), activation, precision)
-        .trace
-        .expect("a trace was asked for");
+    let keep = (agreement::Library::Faithful, true);
+    let trace =
+        agreement::gradient_scales_with(params, (&x_seen, y), (activation, precision), keep)
+            .trace
+            .expect("a trace was asked for");
     probe.set_params(params);
     let (ours, theirs) = (probe.outputs(x), burn.outputs(x));
     let scales = trace

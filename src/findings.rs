@@ -162,8 +162,12 @@ fn first_explaining<'f>(
 /// The step's loss and gradients judged against the bound of an f32 evaluation whose `exp` and
 /// `tanh` are WGSL's (agreement/rounded.rs).
 fn wgsl_err_bound(activation: Activation, step: Step) -> f64 {
-    let scales =
-        crate::agreement::gradient_scales_wgsl(step.params, step.batch, activation, Precision::F32);
+    let scales = crate::agreement::gradient_scales_with(
+        step.params,
+        step.batch,
+        (activation, Precision::F32),
+        (crate::agreement::Library::Wgsl, false),
+    );
     crate::agreement::judge_grads(
         (step.ours.0, step.ours.1),
         (step.theirs.0, step.theirs.1),

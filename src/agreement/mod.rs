@@ -47,7 +47,7 @@ use ndarray::Array2;
 use crate::config::{Activation, Precision};
 use crate::exact;
 use crate::params::Params;
-use rounded::Library;
+pub use rounded::Library;
 
 pub mod activation;
 pub mod judge;
@@ -73,7 +73,7 @@ pub struct Scales {
     pub grads: Params,
     /// ReLU units (row × unit) whose pre-activation is within its rounding bound of 0.
     pub ambiguous_units: usize,
-    /// Every intermediate value with its scale, when asked for ([`gradient_trace`]).
+    /// Every intermediate value with its scale, when asked for ([`gradient_scales_with`]).
     pub trace: Option<Trace>,
 }
 
@@ -101,66 +101,24 @@ pub fn gradient_scales(
     a: Activation,
     p: Precision,
 ) -> Scales {
-    scales_with_kinks(
-        params,
-        (x, y),
-        (a, p, Library::Faithful),
-        (kink_factor(p), false),
-    )
+    gradient_scales_with(params, (x, y), (a, p), (Library::Faithful, false))
 }
 
-/// [`gradient_scales`] for an evaluation whose `exp` and `tanh` are WGSL's, to the accuracy WGSL
-/// defines them to (rounded.rs), not a library's one ulp: what burn's wgpu backend may do.
-pub fn gradient_scales_wgsl(
-    params: &Params,
-    (x, y): (&Array2<f64>, &[usize]),
-    a: Activation,
-    p: Precision,
-) -> Scales {
-    scales_with_kinks(
-        params,
-        (x, y),
-        (a, p, Library::Wgsl),
-        (kink_factor(p), false),
-    )
-}
-
-/// [`gradient_scales`] with every intermediate kept ([`Scales::trace`]).
-pub fn gradient_trace(
-    params: &Params,
-    (x, y): (&Array2<f64>, &[usize]),
-    a: Activation,
-    p: Precision,
-) -> Scales {
-    scales_with_kinks(
-        params,
-        (x, y),
-        (a, p, Library::Faithful),
-        (kink_factor(p), true),
-    )
-}
-
-/// [`gradient_scales`] with no allowance for ReLU kinks (only an input of exactly 0 counts as
-/// ambiguous): to tell a difference that only kinks explain.
-pub fn gradient_scales_no_kinks(
-    params: &Params,
-    (x, y): (&Array2<f64>, &[usize]),
-    a: Activation,
-    p: Precision,
-) -> Scales {
-    scales_with_kinks(params, (x, y), (a, p, Library::Faithful), (0.0, false))
-}
-
+/// [`gradient_scales`] for an evaluation with `lib`'s `exp` and `tanh` (rounded.rs: a library's
+/// one ulp, or the accuracy WGSL defines them to, as burn's wgpu backend may use), and with
+/// every intermediate kept when `keep` ([`Scales::trace`]).
+///
 /// The chain rule over the layers' scales: exact/'s forward, loss and backward give the values,
 /// and beside each value its scale, forward through every layer, the loss, then backward from the
 /// last layer down (as `manual::Mlp` runs the twin).
-fn scales_with_kinks(
+pub fn gradient_scales_with(
     params: &Params,
     (x, y): (&Array2<f64>, &[usize]),
-    (a, precision, lib): (Activation, Precision, Library),
-    (kappa, keep): (f64, bool),
+    (a, precision): (Activation, Precision),
+    (lib, keep): (Library, bool),
 ) -> Scales {
     let u = unit_roundoff(precision);
+    let kappa = kink_factor(precision);
     let last = params.layers.len() - 1;
     let fwd = exact::forward::forward(params, a, x);
 

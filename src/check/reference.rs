@@ -2,7 +2,7 @@
 //! order of the computation (forward → loss → ∂L/∂logits → backward from the last layer down →
 //! update), each beside its rounding scale. The values are exact/'s (forward, loss, backward and
 //! the optimizer's step, burn's formulas and f32 constants); the scales are agreement's trace
-//! (`gradient_trace`) and `update_scales`. Neither twin is called.
+//! (`gradient_scales_with`, its trace kept) and `update_scales`. Neither twin is called.
 //!
 //! Also the same computation with a classic mistake built in ([`Variant`]), for naming one.
 
@@ -198,16 +198,13 @@ pub fn references(problem: &Problem, precision: Precision) -> References {
 /// The forward and backward tensors (exact/'s values, agreement's scales), and the gradients
 /// with their scales.
 fn gradients(problem: &Problem, precision: Precision) -> (Reference, Params, Params) {
-    let scales = agreement::gradient_trace(
+    let scales = agreement::gradient_scales_with(
         &problem.params,
         (&problem.x, &problem.y),
-        problem.activation,
-        precision,
+        (problem.activation, precision),
+        (agreement::Library::Faithful, true),
     );
-    let trace = scales
-        .trace
-        .as_ref()
-        .expect("gradient_trace keeps the trace");
+    let trace = scales.trace.as_ref().expect("the trace was asked for");
     let pass = exact::pass(
         &problem.params,
         (&problem.x, &problem.y),
