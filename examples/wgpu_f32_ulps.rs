@@ -67,4 +67,31 @@ fn main() {
             .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a });
         println!("  {name:12} on [{lo:e}, {hi:e}]  {worst:12.2}  at x = {at:e}");
     }
+    // Subnormal numbers (below f32's smallest normal, 1.18e-38): kept, as IEEE 754 and a CPU
+    // keep them, or flushed to zero.
+    let tiny = [1e-39f32, 5e-40, 1e-44];
+    let x = Tensor::<1>::from_data(TensorData::new(tiny.to_vec(), [3]), (&device, DType::F32));
+    let times = |t: Tensor<1>| -> Vec<f32> { t.into_data().convert::<f32>().try_to_vec().unwrap() };
+    println!(
+        "subnormals {tiny:?}: x·70 = {:?} (want {:?}), x + 0 = {:?}",
+        times(x.clone().mul_scalar(70.0)),
+        tiny.map(|v| v * 70.0),
+        times(x.clone().add_scalar(0.0))
+    );
+    let big = Tensor::<1>::from_data(
+        TensorData::new(vec![1e-30f32, 3e-20], [2]),
+        (&device, DType::F32),
+    );
+    println!(
+        "1e-30·1e-9 and 3e-20·1e-19 (subnormal products) = {:?}, want {:?}",
+        times(big.mul_scalar(1e-9)),
+        [1e-30f32 * 1e-9, 3e-20f32 * 1e-9]
+    );
+    let under = [-88.0f32, -90.0, -95.0, -100.0, -103.0];
+    let x = Tensor::<1>::from_data(TensorData::new(under.to_vec(), [5]), (&device, DType::F32));
+    println!(
+        "exp({under:?}) = {:?}, want {:?}",
+        times(x.exp()),
+        under.map(f32::exp)
+    );
 }

@@ -114,21 +114,17 @@ pub const FINDINGS: &[Finding] = &[
         },
     },
     Finding {
-        id: "wgsl-tanh",
-        what: "burn's wgpu backend computes tanh with WGSL's builtin, which WGSL defines only \
-               to what (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) rounds to with an exp of `3 + 2·|x|` ulp: near 0 \
-               an absolute error, not a relative one. \
-               lavapipe's f32 tanh is 804 ulps off at x = 1.05e-3 and 4.75e6 at 1.15e-7 \
-               (about 2e-8 absolute), so a tanh layer whose inputs are all small gives \
-               gradients beyond f32's rounding",
-        applies: |s| {
-            s.activation == Activation::Tanh
-                && s.precision == Precision::F32
-                && s.backend == Backend::Wgpu
-        },
+        id: "wgsl-builtins",
+        what: "burn's wgpu backend computes exp, log and tanh (and through them the softmax, \
+               the sigmoid and SiLU) with WGSL's builtins, which WGSL defines only to `3 + 2·|x|` \
+               ulp (exp), 3 ulp or 2⁻²¹ absolute (log) and what (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) rounds to \
+               (tanh: near 0 an absolute error, not a relative one). lavapipe's f32 exp is 3.4 \
+               ulps off on [−1, 1] and 17 on [−20, −1] and returns 0 where the result would be \
+               subnormal (x < −87.3); its tanh is 804 ulps off at 1.05e-3",
+        applies: |s| s.precision == Precision::F32 && s.backend == Backend::Wgpu,
         always: false,
-        // Of WGSL's size: the step judged again against the bound of an evaluation whose exp
-        // and tanh are only as accurate as WGSL defines them.
+        // Of WGSL's size: the step judged again against the bound of an evaluation whose exp,
+        // log and tanh are only as accurate as WGSL defines them.
         explains: |s, seen| {
             seen.step
                 .is_some_and(|step| wgsl_err_bound(s.activation, step) <= seen.limit)
@@ -159,8 +155,8 @@ fn first_explaining<'f>(
         .find(|f| (f.applies)(setting) && (f.explains)(setting, seen))
 }
 
-/// The step's loss and gradients judged against the bound of an f32 evaluation whose `exp` and
-/// `tanh` are WGSL's (agreement/rounded.rs).
+/// The step's loss and gradients judged against the bound of an f32 evaluation whose `exp`,
+/// `log` and `tanh` are WGSL's (agreement/rounded.rs, agreement/loss.rs).
 fn wgsl_err_bound(activation: Activation, step: Step) -> f64 {
     let scales = crate::agreement::gradient_scales_with(
         step.params,

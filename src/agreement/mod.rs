@@ -156,7 +156,7 @@ pub fn gradient_scales_with(
     let loss::LossScales {
         loss: loss_scale,
         mut s_g,
-    } = loss::scales((fwd.logits(), &softmax), &s_logits, y);
+    } = loss::scales((fwd.logits(), &softmax), &s_logits, y, lib);
 
     let mut grad_outputs = Vec::with_capacity(last + 1);
     let mut grad_hidden = Vec::with_capacity(last);

@@ -12,12 +12,12 @@
 //! - a constant: `|c|` unless f32 holds it exactly (then f64 does too);
 //! - `exp`, `tanh`: faithfully rounded library functions, below one ulp: `2·|result|`; or, where
 //!   the evaluation is WGSL's ([`Library::Wgsl`]: burn's wgpu backend), what WGSL allows:
-//!   `exp` within `3 + 2·|x|` ulp, and `tanh` within what its formula `(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`
+//!   `exp` within `3 + 2·|x|` ulp (and 0 where its result would be subnormal, as lavapipe's), and `tanh` within what its formula `(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`
 //!   rounds with that `exp` (WGSL's "inherited from sinh(x)/cosh(x)"): near 0 an absolute
-//!   error of a few `u`, not a relative one (the sigmoid below is not modelled so: burn
-//!   computes it through `log` too, whose WGSL accuracy is absolute near 1);
+//!   error of a few `u`, not a relative one;
 //! - the sigmoid `1 / (1 + exp(−z))`: `exp` (`2u` relative, at most that on the quotient), the
-//!   sum and the quotient (`u` each): `4·|result|`; and where `exp(−z)` overflows the precision
+//!   sum and the quotient (`u` each): `4·|result|`; WGSL's, burn's `exp(−log(1 + exp(−z)))` over
+//!   WGSL's `exp` and `log` (3 ulp, or `2⁻²¹` absolute on [0.5, 2]); and where `exp(−z)` overflows the precision
 //!   (`z < −88.72` in f32, `−709.78` in f64) an implementation may return 0, so the whole value
 //!   (`|result|/u`): PyTorch's SiLU kernel `z/(1 + exp(−z))` does, while `z·σ(z)` is still a
 //!   normal f32 number down to `z ≈ −91`;
@@ -95,6 +95,26 @@ impl Rounded {
     /// The same value, evaluated with `lib`'s `exp` and `tanh`.
     pub fn with(self, lib: Library) -> Self {
         Rounded { lib, ..self }
+    }
+
+    /// WGSL's `log`: 3 ulp, or `2⁻²¹` absolute for an argument in [0.5, 2].
+    fn wgsl_log(self) -> Self {
+        let l = self.v.ln();
+        let own = if (0.5..=2.0).contains(&self.v) && self.u > 0.0 {
+            2f64.powi(-21) / self.u
+        } else {
+            6.0 * l.abs()
+        };
+        self.through((l, 1.0 / self.v), own)
+    }
+
+    /// The precision's smallest normal number.
+    fn smallest_normal(self) -> f64 {
+        if self.u >= f64::from(f32::EPSILON) / 2.0 {
+            f64::from(f32::MIN_POSITIVE)
+        } else {
+            f64::MIN_POSITIVE
+        }
     }
 
     /// The largest `x` whose `exp(x)` the precision holds.
@@ -227,11 +247,13 @@ impl Number for Rounded {
     /// ulp.
     fn exp(self) -> Self {
         let e = self.v.exp();
-        let ulps = match self.lib {
-            Library::Faithful => 1.0,
-            Library::Wgsl => 3.0 + 2.0 * self.v.abs(),
+        let own = match self.lib {
+            Library::Faithful => 2.0 * e,
+            // Below the precision's smallest normal number, 0 (lavapipe's): the whole value.
+            Library::Wgsl if self.u > 0.0 && e < self.smallest_normal() => e / self.u,
+            Library::Wgsl => 2.0 * (3.0 + 2.0 * self.v.abs()) * e,
         };
-        self.through((e, e), 2.0 * ulps * e)
+        self.through((e, e), own)
     }
     /// WGSL's is its formula over WGSL's `exp` (where `eˣ` stays finite; beyond, `±1` within an
     /// ulp, as a faithful one).
@@ -246,6 +268,11 @@ impl Number for Rounded {
     fn sigmoid(self) -> Self {
         let s = self.v.sigmoid();
         let overflows = -self.v > self.max_exp_argument();
+        if self.lib == Library::Wgsl && !overflows {
+            // burn's own formula (burn-backend's default `sigmoid`), over WGSL's exp and log.
+            let one = Rounded::exact(1.0);
+            return (-(one + (-self).exp()).wgsl_log()).exp();
+        }
         let own = if overflows && self.u > 0.0 {
             s / self.u
         } else {
