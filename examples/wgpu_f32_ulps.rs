@@ -83,7 +83,7 @@ fn main() {
         (&device, DType::F32),
     );
     println!(
-        "1e-30·1e-9 and 3e-20·1e-19 (subnormal products) = {:?}, want {:?}",
+        "1e-30·1e-9 (a subnormal product) and 3e-20·1e-9 = {:?}, want {:?}",
         times(big.mul_scalar(1e-9)),
         [1e-30f32 * 1e-9, 3e-20f32 * 1e-9]
     );
