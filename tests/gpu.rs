@@ -404,3 +404,25 @@ fn sweep_problems_fail_on_wgpu_on_the_finding() {
         );
     }
 }
+
+/// The `vulkan` feature's crash (docs/gpu.md): the matmul kernel cubecl-spirv 0.11.3 wrote for
+/// lavapipe (examples/vulkan_probe, dumped with `CUBECL_DEBUG_PLIRON`) declares its workgroup
+/// arrays as pointers to pointers, which `spirv-val` rejects.
+#[test]
+fn cubecl_spirvs_matmul_for_lavapipe_is_invalid_spirv() {
+    let spv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/vulkan/cubecl_matmul.spv"
+    );
+    let out = std::process::Command::new("spirv-val")
+        .args(["--target-env", "vulkan1.3", spv])
+        .output()
+        .expect("spirv-val runs (install spirv-tools)");
+    let said =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "spirv-val accepted it");
+    assert!(
+        said.contains("OpInBoundsAccessChain reached non-composite type"),
+        "{said}"
+    );
+}
