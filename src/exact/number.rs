@@ -1,5 +1,5 @@
 //! The numbers a formula (a smooth activation's, an optimizer's step) is written over: `f64` for
-//! its exact value, [`Dual`] for its derivative with respect to one input, and any other type
+//! its exact value, [`Slope`] for the size of its derivative with respect to one input, and any other type
 //! that follows the same operations (the rounding bound's, agreement/rounded.rs, which carries
 //! beside each value what its evaluation in a lower precision may have rounded). A formula
 //! written once over [`Number`] gives all three.
@@ -67,85 +67,92 @@ impl Number for f64 {
     }
 }
 
-/// A value and its derivative with respect to one input (forward mode): an optimizer step's
-/// `∂/∂g` from its formula.
+/// A value and a bound on the magnitude of its derivative with respect to one input (forward
+/// mode): an optimizer step's `|∂/∂g|` from its formula. Each term's size, not their difference:
+/// where two terms' derivatives would cancel (`g/(√(g²) + ε)` is nearly flat in `g`), the bound
+/// keeps both, so that a gradient off by `δ` is never said to move a result less than it may.
 #[derive(Debug, Clone, Copy)]
-pub struct Dual {
+pub struct Slope {
     pub v: f64,
+    /// `≥ 0`.
     pub d: f64,
 }
 
-impl Dual {
+impl Slope {
     /// The input the derivative is taken with respect to.
     pub fn input(v: f64) -> Self {
-        Dual { v, d: 1.0 }
+        Slope { v, d: 1.0 }
     }
 
     /// `f(v)` with slope `f′(v)`.
     fn through(self, v: f64, slope: f64) -> Self {
-        Dual {
+        Slope {
             v,
-            d: if self.d == 0.0 { 0.0 } else { slope * self.d },
+            d: if self.d == 0.0 {
+                0.0
+            } else {
+                slope.abs() * self.d
+            },
         }
     }
 }
 
-impl Add for Dual {
-    type Output = Dual;
-    fn add(self, b: Dual) -> Dual {
-        Dual {
+impl Add for Slope {
+    type Output = Slope;
+    fn add(self, b: Slope) -> Slope {
+        Slope {
             v: self.v + b.v,
             d: self.d + b.d,
         }
     }
 }
 
-impl Sub for Dual {
-    type Output = Dual;
-    fn sub(self, b: Dual) -> Dual {
-        Dual {
+impl Sub for Slope {
+    type Output = Slope;
+    fn sub(self, b: Slope) -> Slope {
+        Slope {
             v: self.v - b.v,
-            d: self.d - b.d,
+            d: self.d + b.d,
         }
     }
 }
 
-impl Mul for Dual {
-    type Output = Dual;
-    fn mul(self, b: Dual) -> Dual {
-        Dual {
+impl Mul for Slope {
+    type Output = Slope;
+    fn mul(self, b: Slope) -> Slope {
+        Slope {
             v: self.v * b.v,
-            d: self.d * b.v + self.v * b.d,
+            d: self.d * b.v.abs() + self.v.abs() * b.d,
         }
     }
 }
 
-impl Div for Dual {
-    type Output = Dual;
-    fn div(self, b: Dual) -> Dual {
-        Dual {
+impl Div for Slope {
+    type Output = Slope;
+    fn div(self, b: Slope) -> Slope {
+        Slope {
             v: self.v / b.v,
-            d: (self.d * b.v - self.v * b.d) / (b.v * b.v),
+            d: self.d / b.v.abs() + self.v.abs() * b.d / (b.v * b.v),
         }
     }
 }
 
-impl Neg for Dual {
-    type Output = Dual;
-    fn neg(self) -> Dual {
-        Dual {
+impl Neg for Slope {
+    type Output = Slope;
+    fn neg(self) -> Slope {
+        Slope {
             v: -self.v,
-            d: -self.d,
+            d: self.d,
         }
     }
 }
 
-impl Number for Dual {
+impl Number for Slope {
     fn constant(c: f64) -> Self {
-        Dual { v: c, d: 0.0 }
+        Slope { v: c, d: 0.0 }
     }
     fn exact(c: f64) -> Self {
-        Dual { v: c, d: 0.0 }
+        Slope { v: c, d: 0.0 }
     }
     fn exp(self) -> Self {
         let e = self.v.exp();
@@ -163,8 +170,8 @@ impl Number for Dual {
         let slope = std::f64::consts::FRAC_2_SQRT_PI * (-self.v * self.v).exp();
         self.through(self.v.one_plus_erf(), slope)
     }
-    /// At 0 the slope is taken as 0, as the written steps take it (`√` of a sum of squares
-    /// that is 0 only where the gradient is).
+    /// At 0 the slope is taken as 0, as a square root of a sum of squares that is 0 only where
+    /// the gradient is (the bound's carried error, exact/step/bounds.rs, covers the rest).
     fn sqrt(self) -> Self {
         let q = self.v.sqrt();
         self.through(q, if q > 0.0 { 0.5 / q } else { 0.0 })
