@@ -502,6 +502,31 @@ fn a_misbehaving_command_is_named_per_problem_and_the_run_goes_on() {
         assert!(block(k).contains(want), "problem {k}: {want:?} in\n{out}");
     }
     assert!(out.contains("0 of 7 problems agree"), "{out}");
+    assert!(!out.contains("every failure is a timeout"), "{out}");
+}
+
+/// When every problem timed out, the summary says what to change (a slow start, such as
+/// PyTorch's import, is the usual cause).
+#[test]
+fn when_every_problem_times_out_the_summary_names_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = check(
+        dir.path(),
+        &[
+            "--exec",
+            "sleep 30; true",
+            "--problems",
+            "2",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("first mistakes: timed out (2)"), "{out}");
+    assert!(
+        out.contains("every failure is a timeout") && out.contains("larger --timeout"),
+        "{out}"
+    );
 }
 
 #[test]

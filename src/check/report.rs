@@ -195,8 +195,19 @@ pub fn summary(results: &[ProblemResult]) -> String {
             .map(|(m, c)| format!("{m} ({c})"))
             .collect();
         let _ = write!(s, "\nfirst mistakes: {}", named.join("; "));
+        if results.iter().filter(|r| !r.passed()).all(timed_out) {
+            s.push_str(
+                "\nevery failure is a timeout: a command slow to start (PyTorch's import takes \
+                 seconds, once per problem, and longer on a busy machine) needs a larger \
+                 --timeout, or fewer --jobs",
+            );
+        }
     }
     s
+}
+
+fn timed_out(r: &ProblemResult) -> bool {
+    matches!(&r.outcome, Outcome::NoAnswer(why) if why.starts_with("timed out"))
 }
 
 pub fn text(results: &[ProblemResult], verbose: bool) -> String {
