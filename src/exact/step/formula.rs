@@ -11,13 +11,16 @@ use super::{Constants, Mistake};
 use crate::config::{Optimizer, RmsPropSettings};
 use crate::exact::number::Number;
 
+/// One entry's inputs: `θ`, `g`, and the buffers before the step (empty on the first).
+type Inputs<'a, N> = (N, N, &'a [N]);
+
 /// The step of `optimizer` (module docs), with `mistake` built in where it changes the
 /// formula (ε inside the square root, RMSprop uncentered; the others change the optimizer or
 /// its constants).
 pub fn formula<N: Number>(
     optimizer: Optimizer,
     k: &Constants,
-    (theta, g, before): (N, N, &[N]),
+    (theta, g, before): Inputs<N>,
     mistake: Option<Mistake>,
 ) -> Vec<N> {
     // Coupled decay: g' = θ·penalty + g.
@@ -41,7 +44,7 @@ pub fn formula<N: Number>(
 /// SGD with momentum, after any coupled decay: `v = g'` at first, then
 /// `v = g'·(1 − dampening) + v·μ`; the direction `d = v·μ + g'` (Nesterov) or `v`;
 /// `θ' = θ − d·λ`. Outputs `θ'`, `v`.
-fn momentum<N: Number>(k: &Constants, (theta, g, before): (N, N, &[N])) -> Vec<N> {
+fn momentum<N: Number>(k: &Constants, (theta, g, before): Inputs<N>) -> Vec<N> {
     let c = N::exact;
     let v = match before {
         [old] => g * c(k.keep) + *old * c(k.mu),
@@ -76,7 +79,7 @@ fn moments<N: Number>(k: &Constants, g: N, before: &[N]) -> (N, N) {
 /// `θ' = θ − d·λ`. Outputs `θ'`, `m`, `v`.
 fn adam<N: Number>(
     k: &Constants,
-    (theta, g, before): (N, N, &[N]),
+    (theta, g, before): Inputs<N>,
     mistake: Option<Mistake>,
 ) -> Vec<N> {
     let c = N::exact;
@@ -89,7 +92,7 @@ fn adam<N: Number>(
 /// `d = m̂/(√v̂ + ε)`, and the decoupled decay: `θ' = θ·(1 − λ·wd) − d·λ`. Outputs `θ'`, `m`, `v`.
 fn adamw<N: Number>(
     k: &Constants,
-    (theta, g, before): (N, N, &[N]),
+    (theta, g, before): Inputs<N>,
     mistake: Option<Mistake>,
 ) -> Vec<N> {
     let c = N::exact;
@@ -107,7 +110,7 @@ fn adamw<N: Number>(
 /// Outputs `θ'`, `s`.
 fn adagrad<N: Number>(
     k: &Constants,
-    (theta, g, before): (N, N, &[N]),
+    (theta, g, before): Inputs<N>,
     mistake: Option<Mistake>,
 ) -> Vec<N> {
     let q = g * g;
@@ -126,7 +129,7 @@ fn adagrad<N: Number>(
 fn rmsprop<N: Number>(
     r: RmsPropSettings,
     k: &Constants,
-    (theta, g, before): (N, N, &[N]),
+    (theta, g, before): Inputs<N>,
     mistake: Option<Mistake>,
 ) -> Vec<N> {
     let c = N::exact;
@@ -169,7 +172,7 @@ fn rmsprop<N: Number>(
 /// `v = v·β₃ + (δ·β₂ + g)²·(1 − β₃)`; then `den = √v / √(1 − β₃ᵗ) + ε`, the direction
 /// `d = (m / (1 − β₁ᵗ)) / den + ((n·β₂) / (1 − β₂ᵗ)) / den`, and `θ' = (θ − d·λ) / (1 + λ·wd)`
 /// (proximal), `θ·(1 − λ·wd) − d·λ` with no_prox. Outputs `θ'`, `m`, `v`, `n`, `−g`.
-fn adan<N: Number>(k: &Constants, (theta, g, before): (N, N, &[N])) -> Vec<N> {
+fn adan<N: Number>(k: &Constants, (theta, g, before): Inputs<N>) -> Vec<N> {
     let c = N::exact;
     let (m, v, n) = if let &[m, v, n, neg] = before {
         let diff = neg + g;
